@@ -1,0 +1,47 @@
+#pragma once
+// The gateway service: terminal socket → validation → group-committed ledger → acks, plus the control socket.
+#include <atomic>
+#include <functional>
+#include <memory>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "gatehouse/daemon/gateway_config.hpp"
+#include "gatehouse/storage/event_record.hpp"
+
+namespace gatehouse::daemon {
+
+/// Hooks for embedding the gateway (the demo prints what it records; tests observe commits).
+struct GatewayHooks {
+    /// Called on the reactor thread after each event's commit, before its ack is sent.
+    std::function<void(const storage::EventRecord&, storage::AppendOutcome)> on_recorded;
+};
+
+/// The running gateway. The constructor performs start-up (open the ledger, bind the sockets) and throws on
+/// failure with a message saying what to fix; run() is the reactor loop.
+///
+/// Thread-safety: run() on one thread; request_stop() is safe from any thread. Status is served on the
+/// control socket by the reactor itself, so no state is shared between threads.
+class Gateway {
+public:
+    explicit Gateway(GatewayConfig config, GatewayHooks hooks = {});
+    ~Gateway();
+    Gateway(const Gateway&) = delete;
+    Gateway& operator=(const Gateway&) = delete;
+
+    /// Serves until request_stop(); then commits and acks what it has received, and returns.
+    void run();
+    /// Asks run() to finish; returns at once.
+    void request_stop();
+
+    /// The endpoints actually bound (a tcp port of 0 is resolved to the port the OS picked).
+    std::string terminal_endpoint() const;
+    std::string control_endpoint() const;
+
+private:
+    struct Impl;
+    std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace gatehouse::daemon

@@ -1,0 +1,26 @@
+#pragma once
+#include <array>
+#include <cstdint>
+
+#include "gatehouse/ipc/terminal_messages.hpp"
+
+namespace gatehouse::daemon {
+
+/// Counters of the terminal ingest path since start-up (exposed by `gatehouse status`).
+struct IngestCounters {
+    std::uint64_t frames = 0;             ///< Frames received on the terminal socket.
+    std::uint64_t events_stored = 0;      ///< Events newly committed and acked.
+    std::uint64_t events_duplicate = 0;   ///< Resent events acked again without a second row.
+    std::uint64_t commits = 0;            ///< Group-commit transactions.
+    std::uint64_t commit_failures = 0;    ///< Transactions that failed (events answered storage_unavailable).
+    std::uint64_t largest_batch = 0;
+    std::array<std::uint64_t, ipc::kErrorCodeCount> errors{};  ///< Error replies by code.
+
+    std::uint64_t total_errors() const {
+        std::uint64_t n = 0;
+        for (auto e : errors) n += e;
+        return n;
+    }
+};
+
+}  // namespace gatehouse::daemon

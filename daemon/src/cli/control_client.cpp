@@ -1,0 +1,30 @@
+#include "control_client.hpp"
+
+#include <stdexcept>
+
+#include <zmq.hpp>
+
+namespace gatehouse::daemon::cli {
+
+nlohmann::json control_request(const std::string& endpoint, const nlohmann::json& request,
+                               std::chrono::milliseconds timeout) {
+    zmq::context_t context(1);
+    zmq::socket_t socket(context, zmq::socket_type::dealer);
+    socket.set(zmq::sockopt::linger, 0);
+    socket.set(zmq::sockopt::rcvtimeo, static_cast<int>(timeout.count()));
+    socket.connect(endpoint);
+    // REQ framing (empty delimiter, then the body) so the daemon answers DEALER and REQ clients alike.
+    socket.send(zmq::message_t(), zmq::send_flags::sndmore);
+    socket.send(zmq::buffer(request.dump()), zmq::send_flags::none);
+    zmq::message_t delimiter, body;
+    if (!socket.recv(delimiter) || !delimiter.more() || !socket.recv(body)) {
+        throw std::runtime_error("no answer from the daemon's control socket " + endpoint + " within " +
+                                 std::to_string(timeout.count()) + " ms (is gatehoused running?)");
+    }
+    auto reply = nlohmann::json::parse(body.to_string_view(), nullptr, false);
+    if (reply.is_discarded()) throw std::runtime_error("unreadable reply from " + endpoint);
+    if (!reply.value("ok", false)) throw std::runtime_error("daemon refused the request: " + reply.value("error", "?"));
+    return reply;
+}
+
+}  // namespace gatehouse::daemon::cli

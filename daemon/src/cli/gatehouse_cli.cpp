@@ -1,0 +1,54 @@
+// The `gatehouse` admin CLI: subcommands registered from their own files, errors mapped to exit codes.
+#include <iostream>
+
+#include <CLI/CLI.hpp>
+
+#include "check_config_command.hpp"
+#include "demo_command.hpp"
+#include "exit_codes.hpp"
+#include "gatehouse/daemon/cli.hpp"
+#include "gatehouse/daemon/gateway_config.hpp"
+#include "gatehouse/storage/ledger_error.hpp"
+#include "gatehouse/version.hpp"
+#include "query_command.hpp"
+#include "sim_command.hpp"
+#include "status_command.hpp"
+
+namespace gatehouse::daemon {
+
+int gatehouse_cli_main(int argc, char** argv) {
+    using namespace cli;
+    CLI::App app{"gatehouse: administer a gatehouse edge gateway.\n"
+                 "Query and export the ledger, watch the running daemon, simulate terminals, run the demo.",
+                 "gatehouse"};
+    app.set_version_flag("--version", std::string("gatehouse ") + kVersion);
+    app.require_subcommand(1);
+    register_query_commands(app);
+    register_status_command(app);
+    register_check_config_command(app);
+    register_sim_command(app);
+    register_demo_command(app);
+    try {
+        app.parse(argc, argv);
+    } catch (const CLI::RuntimeError& e) {
+        return e.get_exit_code();
+    } catch (const CLI::ParseError& e) {
+        return app.exit(e) == 0 ? kExitOk : kExitUsage;
+    } catch (const storage::LedgerError& e) {
+        std::cerr << "gatehouse: " << e.what() << '\n';
+        switch (e.fault()) {
+            case storage::LedgerFault::corrupt: return kExitDataError;
+            case storage::LedgerFault::missing: return kExitNoInput;
+            default: return kExitUnavailable;
+        }
+    } catch (const ConfigError& e) {
+        std::cerr << "gatehouse: configuration error: " << e.what() << '\n';
+        return kExitConfig;
+    } catch (const std::exception& e) {
+        std::cerr << "gatehouse: error: " << e.what() << '\n';
+        return kExitFailure;
+    }
+    return kExitOk;
+}
+
+}  // namespace gatehouse::daemon

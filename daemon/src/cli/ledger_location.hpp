@@ -1,0 +1,26 @@
+#pragma once
+#include <filesystem>
+#include <string>
+
+namespace CLI {
+class App;
+}
+
+namespace gatehouse::daemon::cli {
+
+inline constexpr const char* kDefaultConfigPath = "/etc/gatehouse/gatehouse.toml";
+
+/// Where a read-only command finds the ledger: --ledger wins, else ledger.path of --config (default
+/// /etc/gatehouse/gatehouse.toml). Adds both options to `command`.
+class LedgerLocation {
+public:
+    void add_options(CLI::App& command);
+    /// Throws ConfigError (bad config) or std::runtime_error (nothing to go on).
+    std::filesystem::path resolve() const;
+
+private:
+    std::string ledger_;
+    std::string config_;
+};
+
+}  // namespace gatehouse::daemon::cli

@@ -1,0 +1,111 @@
+#include "sim_command.hpp"
+
+#include <cstdio>
+#include <iostream>
+#include <memory>
+
+#include <CLI/CLI.hpp>
+
+#include "exit_codes.hpp"
+#include "gatehouse/daemon/gateway_config.hpp"
+#include "ledger_location.hpp"
+#include "text_table.hpp"
+
+namespace gatehouse::daemon::cli {
+namespace {
+
+struct SimArgs {
+    std::string config;
+    std::string endpoint;
+    std::vector<std::string> terminal_ids;
+    std::size_t terminals = 0;
+    double rate = 100;
+    double duration_s = 10;
+    std::int64_t count = 0;
+    int bad_every = 0;
+    std::size_t window = 512;
+    bool json = false;
+};
+
+int run(const SimArgs& a) {
+    SimulatorOptions o;
+    o.rate = a.rate;
+    o.count = a.count;
+    o.duration = std::chrono::milliseconds(static_cast<std::int64_t>(a.duration_s * 1000));
+    o.bad_every = a.bad_every;
+    o.window = a.window;
+    o.terminal_ids = a.terminal_ids;
+    if (!a.config.empty() || a.endpoint.empty() || o.terminal_ids.empty()) {
+        const GatewayConfig config = load_config_file(a.config.empty() ? kDefaultConfigPath : a.config);
+        o.endpoint = config.terminal_endpoint;
+        o.oversize_bytes = config.max_message_bytes + 1024;
+        if (o.terminal_ids.empty()) {
+            const std::size_t n = a.terminals == 0 ? config.terminals.size() : a.terminals;
+            if (n > config.terminals.size()) {
+                throw CLI::ValidationError("--terminals", std::to_string(n) + " requested but " + config.source +
+                                                              " configures only " +
+                                                              std::to_string(config.terminals.size()));
+            }
+            for (std::size_t i = 0; i < n; ++i) o.terminal_ids.push_back(config.terminals[i].id);
+        }
+    }
+    if (!a.endpoint.empty()) o.endpoint = a.endpoint;
+    if (!a.json) {
+        std::fprintf(stderr, "simulating %zu terminal(s) against %s at %s events/s for %.0f s...\n",
+                     o.terminal_ids.size(), o.endpoint.c_str(), a.rate > 0 ? std::to_string(static_cast<int>(a.rate)).c_str() : "max",
+                     a.duration_s);
+    }
+    const SimulatorReport report = run_simulation(o);
+    if (a.json) {
+        std::cout << report.to_json().dump() << '\n';
+    } else {
+        print_simulation_report(report);
+    }
+    return report.ok() ? kExitOk : kExitFailure;
+}
+
+}  // namespace
+
+void print_simulation_report(const SimulatorReport& r) {
+    const Style style(stdout);
+    TextTable table({"SENT", "ACKED", "DUPLICATES", "EVENT ERRORS", "BAD SENT", "BAD ANSWERED", "UNACKED",
+                     "ACKED/S", "P50 MS", "P99 MS", "MAX MS"});
+    char rate[32], p50[32], p99[32], max[32];
+    std::snprintf(rate, sizeof rate, "%.0f", r.acked_per_second());
+    std::snprintf(p50, sizeof p50, "%.3f", r.p50_ms);
+    std::snprintf(p99, sizeof p99, "%.3f", r.p99_ms);
+    std::snprintf(max, sizeof max, "%.3f", r.max_ms);
+    table.add_row({std::to_string(r.sent), std::to_string(r.acked), std::to_string(r.duplicates),
+                   std::to_string(r.event_errors), std::to_string(r.bad_sent), std::to_string(r.bad_answered),
+                   r.unacked ? style.red(std::to_string(r.unacked)) : "0", rate, p50, p99, max});
+    table.print(std::cout, style);
+    if (!r.error_codes.empty()) {
+        std::cout << "error replies:";
+        for (const auto& [code, n] : r.error_codes) std::cout << ' ' << code << '=' << n;
+        std::cout << '\n';
+    }
+    std::cout << (r.ok() ? style.green("every event acked, every bad message answered")
+                         : style.red("NOT every event was acked or every bad message answered"))
+              << '\n';
+}
+
+void register_sim_command(CLI::App& app) {
+    auto a = std::make_shared<SimArgs>();
+    auto* cmd = app.add_subcommand("sim", "Simulate gate terminals sending events to a running gateway");
+    cmd->add_option("--config,-c", a->config, "Configuration to take the endpoint and terminal ids from");
+    cmd->add_option("--endpoint", a->endpoint, "Gateway terminal endpoint (overrides the configuration)");
+    cmd->add_option("--terminal", a->terminal_ids, "Terminal id to simulate (repeatable; default: configured ones)");
+    cmd->add_option("--terminals,-n", a->terminals, "Simulate the first N configured terminals");
+    cmd->add_option("--rate,-r", a->rate, "Events per second across all terminals; 0 = as fast as acks allow")
+        ->check(CLI::NonNegativeNumber);
+    cmd->add_option("--duration,-d", a->duration_s, "Seconds to send for (default 10)")->check(CLI::PositiveNumber);
+    cmd->add_option("--count", a->count, "Stop after this many events")->check(CLI::NonNegativeNumber);
+    cmd->add_option("--bad-every", a->bad_every, "Make every Nth message a bad one (all bad-input classes in turn)")
+        ->check(CLI::NonNegativeNumber);
+    cmd->add_option("--window", a->window, "Unacked events allowed per terminal (default 512)")
+        ->check(CLI::PositiveNumber);
+    cmd->add_flag("--json", a->json, "Print the report as one JSON object");
+    cmd->callback([a] { finish(run(*a)); });
+}
+
+}  // namespace gatehouse::daemon::cli

@@ -1,0 +1,318 @@
+#include "gatehouse/daemon/gateway.hpp"
+
+#include <chrono>
+#include <filesystem>
+#include <mutex>
+#include <vector>
+
+#include <spdlog/spdlog.h>
+#include <zmq.hpp>
+
+#include "gatehouse/daemon/ingest_counters.hpp"
+#include "gatehouse/daemon/rate_limited_log.hpp"
+#include "gatehouse/daemon/terminal_registry.hpp"
+#include "gatehouse/ipc/terminal_codec.hpp"
+#include "gatehouse/ipc/terminal_endpoint.hpp"
+#include "gatehouse/storage/ledger.hpp"
+#include "gatehouse/version.hpp"
+
+namespace gatehouse::daemon {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+using nlohmann::json;
+
+// The loop wakes at least this often to notice a stop request and expire silent terminals.
+constexpr auto kIdleTick = std::chrono::milliseconds(50);
+
+std::int64_t wall_clock_ms() {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(
+               std::chrono::system_clock::now().time_since_epoch())
+        .count();
+}
+
+// For ipc:// endpoints, the directory of the socket file must exist before bind.
+void prepare_ipc_directory(const std::string& endpoint) {
+    constexpr std::string_view scheme = "ipc://";
+    if (endpoint.rfind(scheme, 0) != 0) return;
+    const std::filesystem::path file(endpoint.substr(scheme.size()));
+    if (file.has_parent_path()) std::filesystem::create_directories(file.parent_path());
+}
+
+}  // namespace
+
+struct Gateway::Impl {
+    GatewayConfig config;
+    GatewayHooks hooks;
+    storage::Ledger ledger;
+    zmq::context_t context{1};
+    ipc::TerminalEndpoint terminals;
+    zmq::socket_t control{context, zmq::socket_type::router};
+    TerminalRegistry registry;
+    IngestCounters counters;
+    RateLimitedLog peer_log;
+    std::atomic<bool> stop_requested{false};
+    Clock::time_point started = Clock::now();
+
+    // The open group-commit batch: records and, in parallel, the connection to ack each on.
+    std::vector<storage::EventRecord> batch;
+    std::vector<std::string> batch_peers;
+    Clock::time_point batch_deadline{};
+
+    explicit Impl(GatewayConfig c, GatewayHooks h)
+        : config(std::move(c)),
+          hooks(std::move(h)),
+          ledger(storage::LedgerOptions{config.ledger_path}),
+          terminals(context, config.terminal_endpoint, config.max_message_bytes),
+          registry(config.terminals, config.heartbeat_timeout, config.seq_window) {
+        registry.seed_last_seq(ledger.last_seq_by_terminal());
+        control.set(zmq::sockopt::linger, 0);
+        prepare_ipc_directory(config.control_endpoint);
+        try {
+            control.bind(config.control_endpoint);
+        } catch (const zmq::error_t& e) {
+            throw std::runtime_error("cannot bind control socket " + config.control_endpoint + ": " + e.what());
+        }
+        batch.reserve(config.max_batch);
+        batch_peers.reserve(config.max_batch);
+    }
+
+    void reply_error(const std::string& peer, ipc::ProtocolError error, const std::string& terminal_hint) {
+        ++counters.errors[static_cast<std::size_t>(error.code)];
+        peer_log.warn(ipc::to_string(error.code),
+                      fmt::format("refused message from {}: {}: {}",
+                                  terminal_hint.empty() ? "unidentified peer" : "terminal " + terminal_hint,
+                                  ipc::to_string(error.code), error.message));
+        terminals.send(peer, ipc::encode(error));
+    }
+
+    TerminalState* known_terminal(const std::string& peer, const std::string& id, std::optional<std::int64_t> seq) {
+        TerminalState* t = registry.find(id);
+        if (!t) {
+            reply_error(peer,
+                        {ipc::ErrorCode::unknown_terminal, "terminal",
+                         "terminal '" + id + "' is not configured on this gateway", seq},
+                        id);
+            return nullptr;
+        }
+        if (registry.note_seen(*t, peer, Clock::now())) {
+            spdlog::info("terminal {} (gate {}) online", id, t->config.gate);
+        }
+        return t;
+    }
+
+    void handle_frame(ipc::InboundFrame& frame) {
+        ++counters.frames;
+        if (frame.oversize) {
+            reply_error(frame.peer,
+                        {ipc::ErrorCode::message_too_large, "",
+                         "message of " + std::to_string(frame.size) + " bytes exceeds the limit of " +
+                             std::to_string(config.max_message_bytes),
+                         std::nullopt},
+                        "");
+            return;
+        }
+        if (frame.multipart) {
+            reply_error(frame.peer,
+                        {ipc::ErrorCode::multipart_message, "", "send each message as exactly one frame", std::nullopt},
+                        "");
+            return;
+        }
+        std::visit([&](auto&& msg) { handle(frame.peer, msg); }, ipc::decode_terminal_message(frame.payload));
+    }
+
+    void handle(const std::string& peer, const ipc::ProtocolError& error) { reply_error(peer, error, ""); }
+
+    void handle(const std::string& peer, const ipc::Hello& hello) {
+        TerminalState* t = known_terminal(peer, hello.terminal, std::nullopt);
+        if (!t) return;
+        t->reported_kind = hello.kind;
+        t->firmware = hello.firmware;
+        try {
+            ledger.upsert_terminal({hello.terminal, hello.kind, hello.firmware, wall_clock_ms()});
+        } catch (const storage::LedgerError& e) {
+            // The hello is still answered: the terminal's events matter more than its firmware string.
+            peer_log.warn("ledger", fmt::format("could not record hello of {}: {}", hello.terminal, e.what()));
+        }
+        terminals.send(peer, ipc::encode(ipc::Welcome{hello.terminal, t->highest_seq,
+                                                      config.heartbeat_interval.count()}));
+    }
+
+    void handle(const std::string& peer, const ipc::Heartbeat& heartbeat) {
+        if (known_terminal(peer, heartbeat.terminal, std::nullopt)) terminals.send(peer, ipc::encode_heartbeat());
+    }
+
+    void handle(const std::string& peer, ipc::Event& event) {
+        TerminalState* t = known_terminal(peer, event.terminal, event.seq);
+        if (!t) return;
+        std::string why;
+        if (auto refused = registry.admit_seq(*t, event.seq, why)) {
+            reply_error(peer, {*refused, "seq", why, event.seq}, event.terminal);
+            return;
+        }
+        spdlog::debug("event {}#{} {}", event.terminal, event.seq, event.kind);
+        if (batch.empty()) batch_deadline = Clock::now() + config.commit_window;
+        batch.push_back({std::move(event.terminal), event.seq, t->config.gate, std::move(event.kind),
+                         std::move(event.person), event.occurred_ms, wall_clock_ms(), event.offline,
+                         std::move(event.data_json)});
+        batch_peers.push_back(peer);
+    }
+
+    // Group commit: one transaction for the whole batch, then one ack per event. Acks are sent only after
+    // the commit returned, so an acked event is on disk.
+    void commit_batch() {
+        if (batch.empty()) return;
+        std::vector<storage::AppendOutcome> outcomes;
+        try {
+            outcomes = ledger.append_events(batch);
+        } catch (const storage::LedgerError& e) {
+            ++counters.commit_failures;
+            peer_log.warn("ledger", fmt::format("cannot commit {} events: {}", batch.size(), e.what()));
+            for (std::size_t i = 0; i < batch.size(); ++i) {
+                ++counters.errors[static_cast<std::size_t>(ipc::ErrorCode::storage_unavailable)];
+                terminals.send(batch_peers[i],
+                               ipc::encode(ipc::ProtocolError{ipc::ErrorCode::storage_unavailable, "",
+                                                              "the gateway cannot store events right now; resend later",
+                                                              batch[i].seq}));
+            }
+            batch.clear();
+            batch_peers.clear();
+            return;
+        }
+        ++counters.commits;
+        counters.largest_batch = std::max<std::uint64_t>(counters.largest_batch, batch.size());
+        for (std::size_t i = 0; i < batch.size(); ++i) {
+            const bool duplicate = outcomes[i] == storage::AppendOutcome::duplicate;
+            ++(duplicate ? counters.events_duplicate : counters.events_stored);
+            if (hooks.on_recorded) hooks.on_recorded(batch[i], outcomes[i]);
+            terminals.send(batch_peers[i], ipc::encode(ipc::Ack{batch[i].seq, duplicate}));
+        }
+        batch.clear();
+        batch_peers.clear();
+    }
+
+    void drain_terminal_socket() {
+        while (batch.size() < config.max_batch) {
+            auto frame = terminals.try_receive();
+            if (!frame) return;
+            handle_frame(*frame);
+        }
+    }
+
+    json status() const {
+        json terminals_json = json::array();
+        const auto now = Clock::now();
+        for (const auto& [id, t] : registry.all()) {
+            json j = {{"id", id},           {"gate", t.config.gate},     {"kind", t.config.kind},
+                      {"online", t.online}, {"firmware", t.firmware},    {"events", t.events}};
+            j["last_seq"] = t.highest_seq ? json(*t.highest_seq) : json(nullptr);
+            j["last_seen_ms_ago"] = t.last_seen == SteadyTime{}
+                                        ? json(nullptr)
+                                        : json(std::chrono::duration_cast<std::chrono::milliseconds>(now - t.last_seen).count());
+            terminals_json.push_back(std::move(j));
+        }
+        json errors = json::object();
+        for (int i = 0; i < ipc::kErrorCodeCount; ++i) {
+            if (counters.errors[static_cast<std::size_t>(i)]) {
+                errors[ipc::to_string(static_cast<ipc::ErrorCode>(i))] = counters.errors[static_cast<std::size_t>(i)];
+            }
+        }
+        return {{"version", kVersion},
+                {"gateway", config.gateway_id},
+                {"site", config.site},
+                {"uptime_s", std::chrono::duration_cast<std::chrono::seconds>(now - started).count()},
+                {"ledger", {{"path", config.ledger_path.string()}}},
+                {"terminals_online", registry.online_count()},
+                {"terminals", std::move(terminals_json)},
+                {"counters",
+                 {{"frames", counters.frames},
+                  {"events_stored", counters.events_stored},
+                  {"events_duplicate", counters.events_duplicate},
+                  {"commits", counters.commits},
+                  {"commit_failures", counters.commit_failures},
+                  {"largest_batch", counters.largest_batch},
+                  {"replies_undeliverable", terminals.counters().replies_undeliverable},
+                  {"errors", std::move(errors)}}}};
+    }
+
+    // Control requests arrive as [routing id][empty delimiter][JSON] (REQ framing; a DEALER client sends the
+    // empty frame itself) and get the same envelope back.
+    void serve_control() {
+        for (;;) {
+            std::vector<zmq::message_t> parts;
+            zmq::message_t part;
+            if (!control.recv(part, zmq::recv_flags::dontwait)) return;
+            parts.push_back(std::move(part));
+            while (parts.back().more()) {
+                zmq::message_t next;
+                (void)control.recv(next, zmq::recv_flags::none);
+                parts.push_back(std::move(next));
+            }
+            if (parts.size() != 3 || parts[1].size() != 0) continue;  // not a control client; nothing to answer
+            const json request = json::parse(parts[2].to_string_view(), nullptr, false);
+            const std::string cmd = request.is_object() ? request.value("cmd", "") : "";
+            json reply;
+            if (cmd == "status") {
+                reply = {{"ok", true}, {"status", status()}};
+            } else if (!request.is_object()) {
+                reply = {{"ok", false}, {"error", "request must be a JSON object with \"cmd\""}};
+            } else {
+                reply = {{"ok", false}, {"error", "unknown command '" + cmd + "' (status)"}};
+            }
+            control.send(parts[0], zmq::send_flags::sndmore);
+            control.send(zmq::message_t(), zmq::send_flags::sndmore);
+            control.send(zmq::buffer(reply.dump()), zmq::send_flags::dontwait);
+        }
+    }
+
+    void log_offline(Clock::time_point now) {
+        for (const auto& id : registry.expire(now)) {
+            spdlog::warn("terminal {} offline: no message for {} ms", id, config.heartbeat_timeout.count());
+        }
+    }
+
+    void run() {
+        spdlog::info("gatehouse {} gateway '{}' (site '{}'): terminals on {}, control on {}, ledger {}", kVersion,
+                     config.gateway_id, config.site, terminals.bound_endpoint(), config.control_endpoint,
+                     config.ledger_path.string());
+        spdlog::info("limits: max message {} B, heartbeat timeout {} ms, seq window {}, commit window {} us, "
+                     "max batch {}",
+                     config.max_message_bytes, config.heartbeat_timeout.count(), config.seq_window,
+                     config.commit_window.count(), config.max_batch);
+        zmq::pollitem_t items[] = {{terminals.socket().handle(), 0, ZMQ_POLLIN, 0},
+                                   {control.handle(), 0, ZMQ_POLLIN, 0}};
+        auto next_expiry = Clock::now();
+        while (!stop_requested.load(std::memory_order_relaxed)) {
+            auto timeout = std::chrono::duration_cast<std::chrono::milliseconds>(kIdleTick);
+            if (!batch.empty()) {
+                timeout = std::max(std::chrono::milliseconds(0),
+                                   std::chrono::ceil<std::chrono::milliseconds>(batch_deadline - Clock::now()));
+            }
+            zmq::poll(items, 2, timeout);
+            if (items[0].revents & ZMQ_POLLIN) drain_terminal_socket();
+            if (items[1].revents & ZMQ_POLLIN) serve_control();
+            const auto now = Clock::now();
+            if (!batch.empty() && (batch.size() >= config.max_batch || now >= batch_deadline)) commit_batch();
+            if (now >= next_expiry) {
+                log_offline(now);
+                next_expiry = now + std::chrono::milliseconds(200);
+            }
+        }
+        // Stop: everything received so far is committed and acked before returning.
+        drain_terminal_socket();
+        commit_batch();
+        spdlog::info("gateway stopped: {} events stored, {} duplicates, {} errors", counters.events_stored,
+                     counters.events_duplicate, counters.total_errors());
+    }
+};
+
+Gateway::Gateway(GatewayConfig config, GatewayHooks hooks)
+    : impl_(std::make_unique<Impl>(std::move(config), std::move(hooks))) {}
+Gateway::~Gateway() = default;
+
+void Gateway::run() { impl_->run(); }
+void Gateway::request_stop() { impl_->stop_requested.store(true); }
+std::string Gateway::terminal_endpoint() const { return impl_->terminals.bound_endpoint(); }
+std::string Gateway::control_endpoint() const { return impl_->control.get(zmq::sockopt::last_endpoint); }
+
+}  // namespace gatehouse::daemon

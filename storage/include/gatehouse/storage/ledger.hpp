@@ -1,0 +1,72 @@
+#pragma once
+// The gateway's durable record: one SQLite database (WAL, synchronous=FULL) of everything the gate saw.
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <map>
+#include <memory>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "gatehouse/storage/event_filter.hpp"
+#include "gatehouse/storage/event_record.hpp"
+#include "gatehouse/storage/ledger_error.hpp"
+#include "gatehouse/storage/terminal_record.hpp"
+
+namespace gatehouse::storage {
+
+/// How to open a ledger.
+struct LedgerOptions {
+    std::filesystem::path path;
+    /// Open for reading only (the admin CLI); never creates or migrates the file.
+    bool read_only = false;
+    /// How long a writer waits for another connection's lock before failing with LedgerFault::busy.
+    int busy_timeout_ms = 5000;
+};
+
+/// The SQLite ledger. Opening creates the file if needed and migrates an older schema in place (PRAGMA
+/// user_version); a newer schema is refused. Writes are durable when a call returns: WAL with
+/// synchronous=FULL, so a committed batch survives a power cut, not only a crash.
+///
+/// Thread-safety: none. One thread (the gateway reactor) owns a writable Ledger; readers in other
+/// processes open their own read-only Ledger (WAL lets them read while the writer commits).
+/// Errors: every method throws LedgerError; a failed append_events commits nothing.
+class Ledger {
+public:
+    /// Current schema version this build writes.
+    static int schema_version();
+
+    explicit Ledger(const LedgerOptions& options);
+    ~Ledger();
+    Ledger(const Ledger&) = delete;
+    Ledger& operator=(const Ledger&) = delete;
+    Ledger(Ledger&&) noexcept;
+    Ledger& operator=(Ledger&&) noexcept;
+
+    /// Appends `events` in one transaction (group commit); the outcome of each, in order. A (terminal, seq)
+    /// already stored, also earlier in the same batch, is a duplicate and leaves the stored row untouched.
+    std::vector<AppendOutcome> append_events(std::span<const EventRecord> events);
+
+    /// Highest stored seq per terminal; the gateway's dedup window starts from these at start-up.
+    std::map<std::string, std::int64_t> last_seq_by_terminal();
+
+    /// Records a terminal's `hello` (kind, firmware) so the CLI can show it while the daemon is down.
+    void upsert_terminal(const TerminalRecord& terminal);
+    std::vector<TerminalRecord> terminals();
+
+    /// Events matching `filter`, oldest first. `visit` is called per row so exports stream in constant memory.
+    void for_each_event(const EventFilter& filter, const std::function<void(const StoredEvent&)>& visit);
+    std::vector<StoredEvent> query_events(const EventFilter& filter);
+
+    std::int64_t event_count();
+    /// PRAGMA integrity_check; "ok" when sound.
+    std::string integrity_check();
+    const std::filesystem::path& path() const;
+
+private:
+    struct Impl;
+    std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace gatehouse::storage

@@ -1,0 +1,232 @@
+#include "gatehouse/storage/ledger.hpp"
+
+#include <sqlite3.h>
+
+#include <SQLiteCpp/Database.h>
+#include <SQLiteCpp/Exception.h>
+#include <SQLiteCpp/Statement.h>
+#include <SQLiteCpp/Transaction.h>
+
+#include "gatehouse/storage/schema_migrations.hpp"
+
+namespace gatehouse::storage {
+namespace {
+
+LedgerError translate(const std::filesystem::path& path, const SQLite::Exception& e, const char* doing) {
+    const std::string where = "ledger " + path.string() + ": " + doing + ": ";
+    switch (e.getErrorCode()) {
+        case SQLITE_FULL:
+            return {LedgerFault::disk_full, where + "disk full (" + e.what() + "); free space on its filesystem"};
+        case SQLITE_CORRUPT:
+        case SQLITE_NOTADB:
+            return {LedgerFault::corrupt,
+                    where + "the file is not a gatehouse ledger or is corrupt (" + e.what() +
+                        "); move it aside and restore a backup, or start with an empty ledger"};
+        case SQLITE_BUSY:
+        case SQLITE_LOCKED:
+            return {LedgerFault::busy, where + "database is locked by another process (" + e.what() + ")"};
+        case SQLITE_CANTOPEN:
+            return {LedgerFault::missing, where + "cannot open (" + e.what() + "); check the path and permissions"};
+        default:
+            return {LedgerFault::io, where + e.what()};
+    }
+}
+
+constexpr const char* kInsertEvent =
+    "INSERT INTO events (terminal, seq, gate, kind, person, occurred_ms, received_ms, offline, data) "
+    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (terminal, seq) DO NOTHING";
+
+}  // namespace
+
+struct Ledger::Impl {
+    std::filesystem::path path;
+    SQLite::Database db;
+    // Prepared once: the insert is the ingest hot path.
+    std::unique_ptr<SQLite::Statement> insert_event;
+
+    Impl(const LedgerOptions& o, int flags) : path(o.path), db(o.path.string(), flags, o.busy_timeout_ms) {}
+};
+
+int Ledger::schema_version() { return latest_schema_version(); }
+
+Ledger::Ledger(const LedgerOptions& options) {
+    if (options.read_only && !std::filesystem::exists(options.path)) {
+        throw LedgerError(LedgerFault::missing,
+                          "ledger " + options.path.string() +
+                              ": no such file (has the daemon run with this ledger.path?)");
+    }
+    const int flags = options.read_only ? SQLite::OPEN_READONLY : (SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE);
+    try {
+        impl_ = std::make_unique<Impl>(options, flags);
+        auto& db = impl_->db;
+        // The first statement is what reveals a file that is not a database at all.
+        const int version = db.execAndGet("PRAGMA user_version").getInt();
+        if (version > latest_schema_version()) {
+            throw LedgerError(LedgerFault::newer_schema,
+                              "ledger " + options.path.string() + ": schema version " + std::to_string(version) +
+                                  " is newer than this gatehouse understands (" +
+                                  std::to_string(latest_schema_version()) + "); upgrade gatehouse");
+        }
+        if (options.read_only) {
+            if (version < latest_schema_version()) {
+                throw LedgerError(LedgerFault::io, "ledger " + options.path.string() + ": schema version " +
+                                                       std::to_string(version) +
+                                                       " predates this gatehouse; start the daemon once to upgrade it");
+            }
+            return;
+        }
+        // FULL in WAL mode fsyncs the WAL at every commit: an ack survives a power cut, not only a crash.
+        db.exec("PRAGMA journal_mode = WAL");
+        db.exec("PRAGMA synchronous = FULL");
+        migrate_schema(db, latest_schema_version());
+        impl_->insert_event = std::make_unique<SQLite::Statement>(db, kInsertEvent);
+    } catch (const SQLite::Exception& e) {
+        throw translate(options.path, e, "open");
+    }
+}
+
+Ledger::~Ledger() = default;
+Ledger::Ledger(Ledger&&) noexcept = default;
+Ledger& Ledger::operator=(Ledger&&) noexcept = default;
+
+const std::filesystem::path& Ledger::path() const { return impl_->path; }
+
+std::vector<AppendOutcome> Ledger::append_events(std::span<const EventRecord> events) {
+    std::vector<AppendOutcome> outcomes;
+    outcomes.reserve(events.size());
+    try {
+        SQLite::Transaction tx(impl_->db);
+        auto& insert = *impl_->insert_event;
+        for (const EventRecord& e : events) {
+            insert.reset();
+            insert.bind(1, e.terminal);
+            insert.bind(2, e.seq);
+            insert.bind(3, e.gate);
+            insert.bind(4, e.kind);
+            if (e.person) {
+                insert.bind(5, *e.person);
+            } else {
+                insert.bind(5);
+            }
+            insert.bind(6, e.occurred_ms);
+            insert.bind(7, e.received_ms);
+            insert.bind(8, e.offline ? 1 : 0);
+            insert.bind(9, e.data_json);
+            outcomes.push_back(insert.exec() == 1 ? AppendOutcome::stored : AppendOutcome::duplicate);
+        }
+        tx.commit();
+    } catch (const SQLite::Exception& e) {
+        impl_->insert_event->reset();
+        throw translate(impl_->path, e, "append events");
+    }
+    return outcomes;
+}
+
+std::map<std::string, std::int64_t> Ledger::last_seq_by_terminal() {
+    std::map<std::string, std::int64_t> last;
+    try {
+        SQLite::Statement q(impl_->db, "SELECT terminal, MAX(seq) FROM events GROUP BY terminal");
+        while (q.executeStep()) last[q.getColumn(0).getString()] = q.getColumn(1).getInt64();
+    } catch (const SQLite::Exception& e) {
+        throw translate(impl_->path, e, "read last sequence numbers");
+    }
+    return last;
+}
+
+void Ledger::upsert_terminal(const TerminalRecord& t) {
+    try {
+        SQLite::Statement q(impl_->db,
+                            "INSERT INTO terminals (id, kind, firmware, last_hello_ms) VALUES (?, ?, ?, ?) "
+                            "ON CONFLICT (id) DO UPDATE SET kind = excluded.kind, firmware = excluded.firmware, "
+                            "last_hello_ms = excluded.last_hello_ms");
+        q.bind(1, t.id);
+        q.bind(2, t.kind);
+        q.bind(3, t.firmware);
+        q.bind(4, t.last_hello_ms);
+        q.exec();
+    } catch (const SQLite::Exception& e) {
+        throw translate(impl_->path, e, "record terminal");
+    }
+}
+
+std::vector<TerminalRecord> Ledger::terminals() {
+    std::vector<TerminalRecord> out;
+    try {
+        SQLite::Statement q(impl_->db, "SELECT id, kind, firmware, last_hello_ms FROM terminals ORDER BY id");
+        while (q.executeStep()) {
+            out.push_back({q.getColumn(0).getString(), q.getColumn(1).getString(), q.getColumn(2).getString(),
+                           q.getColumn(3).getInt64()});
+        }
+    } catch (const SQLite::Exception& e) {
+        throw translate(impl_->path, e, "read terminals");
+    }
+    return out;
+}
+
+void Ledger::for_each_event(const EventFilter& f, const std::function<void(const StoredEvent&)>& visit) {
+    std::string where;
+    auto add = [&where](const char* condition) { where += (where.empty() ? " WHERE " : " AND ") + std::string(condition); };
+    if (f.gate) add("gate = :gate");
+    if (f.terminal) add("terminal = :terminal");
+    if (f.person) add("person = :person");
+    if (f.kind) add("kind = :kind");
+    if (f.since_ms) add("occurred_ms >= :since");
+    if (f.until_ms) add("occurred_ms <= :until");
+    constexpr const char* columns =
+        "SELECT id, terminal, seq, gate, kind, person, occurred_ms, received_ms, offline, data FROM events";
+    // "Last N" picks the newest rows with the index, then presents them oldest first like every other query.
+    std::string sql = f.last ? std::string("SELECT * FROM (") + columns + where +
+                                   " ORDER BY occurred_ms DESC, id DESC LIMIT :last) ORDER BY occurred_ms, id"
+                             : std::string(columns) + where + " ORDER BY occurred_ms, id";
+    try {
+        SQLite::Statement q(impl_->db, sql);
+        if (f.gate) q.bind(":gate", *f.gate);
+        if (f.terminal) q.bind(":terminal", *f.terminal);
+        if (f.person) q.bind(":person", *f.person);
+        if (f.kind) q.bind(":kind", *f.kind);
+        if (f.since_ms) q.bind(":since", *f.since_ms);
+        if (f.until_ms) q.bind(":until", *f.until_ms);
+        if (f.last) q.bind(":last", *f.last);
+        StoredEvent row;
+        while (q.executeStep()) {
+            row.id = q.getColumn(0).getInt64();
+            auto& e = row.event;
+            e.terminal = q.getColumn(1).getString();
+            e.seq = q.getColumn(2).getInt64();
+            e.gate = q.getColumn(3).getString();
+            e.kind = q.getColumn(4).getString();
+            e.person = q.getColumn(5).isNull() ? std::nullopt : std::optional(q.getColumn(5).getString());
+            e.occurred_ms = q.getColumn(6).getInt64();
+            e.received_ms = q.getColumn(7).getInt64();
+            e.offline = q.getColumn(8).getInt() != 0;
+            e.data_json = q.getColumn(9).getString();
+            visit(row);
+        }
+    } catch (const SQLite::Exception& e) {
+        throw translate(impl_->path, e, "query events");
+    }
+}
+
+std::vector<StoredEvent> Ledger::query_events(const EventFilter& filter) {
+    std::vector<StoredEvent> rows;
+    for_each_event(filter, [&rows](const StoredEvent& row) { rows.push_back(row); });
+    return rows;
+}
+
+std::int64_t Ledger::event_count() {
+    try {
+        return impl_->db.execAndGet("SELECT COUNT(*) FROM events").getInt64();
+    } catch (const SQLite::Exception& e) {
+        throw translate(impl_->path, e, "count events");
+    }
+}
+
+std::string Ledger::integrity_check() {
+    try {
+        return impl_->db.execAndGet("PRAGMA integrity_check").getString();
+    } catch (const SQLite::Exception& e) {
+        throw translate(impl_->path, e, "integrity check");
+    }
+}
+
+}  // namespace gatehouse::storage

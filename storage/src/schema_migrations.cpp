@@ -1,0 +1,61 @@
+#include "gatehouse/storage/schema_migrations.hpp"
+
+#include <array>
+#include <string_view>
+
+#include <SQLiteCpp/Database.h>
+#include <SQLiteCpp/Transaction.h>
+
+namespace gatehouse::storage {
+namespace {
+
+// Migration i upgrades a file from user_version i to i+1. Never edit a released step: append a new one,
+// because deployed gateways carry files at every version.
+constexpr std::array<std::string_view, 2> kMigrations = {
+    // 0 -> 1: terminal events. occurred_ms is the terminal's clock (what admins ask about); received_ms
+    // is the gateway's. Indexes serve the admin queries: by gate, person, kind and time range.
+    R"sql(
+    CREATE TABLE events (
+        id          INTEGER PRIMARY KEY,
+        terminal    TEXT    NOT NULL,
+        seq         INTEGER NOT NULL,
+        gate        TEXT    NOT NULL,
+        kind        TEXT    NOT NULL,
+        person      TEXT,
+        occurred_ms INTEGER NOT NULL,
+        received_ms INTEGER NOT NULL,
+        offline     INTEGER NOT NULL DEFAULT 0,
+        data        TEXT    NOT NULL DEFAULT '{}',
+        UNIQUE (terminal, seq)
+    );
+    CREATE INDEX events_by_gate   ON events (gate, occurred_ms);
+    CREATE INDEX events_by_person ON events (person, occurred_ms) WHERE person IS NOT NULL;
+    CREATE INDEX events_by_kind   ON events (kind, occurred_ms);
+    CREATE INDEX events_by_time   ON events (occurred_ms);
+    )sql",
+    // 1 -> 2: what each terminal said in its last hello.
+    R"sql(
+    CREATE TABLE terminals (
+        id            TEXT PRIMARY KEY,
+        kind          TEXT NOT NULL,
+        firmware      TEXT NOT NULL,
+        last_hello_ms INTEGER NOT NULL
+    );
+    )sql",
+};
+
+}  // namespace
+
+int latest_schema_version() { return static_cast<int>(kMigrations.size()); }
+
+void migrate_schema(SQLite::Database& db, int target) {
+    int version = db.execAndGet("PRAGMA user_version").getInt();
+    for (; version < target && version < latest_schema_version(); ++version) {
+        SQLite::Transaction step(db);
+        db.exec(std::string(kMigrations[static_cast<std::size_t>(version)]));
+        db.exec("PRAGMA user_version = " + std::to_string(version + 1));
+        step.commit();
+    }
+}
+
+}  // namespace gatehouse::storage
