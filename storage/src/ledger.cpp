@@ -79,6 +79,7 @@ Ledger::Ledger(const LedgerOptions& options) {
         db.exec("PRAGMA journal_mode = WAL");
         db.exec("PRAGMA synchronous = FULL");
         migrate_schema(db, latest_schema_version());
+        if (options.max_pages) db.exec("PRAGMA max_page_count = " + std::to_string(*options.max_pages));
         impl_->insert_event = std::make_unique<SQLite::Statement>(db, kInsertEvent);
     } catch (const SQLite::Exception& e) {
         throw translate(options.path, e, "open");
@@ -116,7 +117,7 @@ std::vector<AppendOutcome> Ledger::append_events(std::span<const EventRecord> ev
         }
         tx.commit();
     } catch (const SQLite::Exception& e) {
-        impl_->insert_event->reset();
+        impl_->insert_event->tryReset();  // reset() would rethrow the failed step's error
         throw translate(impl_->path, e, "append events");
     }
     return outcomes;
@@ -218,6 +219,14 @@ std::int64_t Ledger::event_count() {
         return impl_->db.execAndGet("SELECT COUNT(*) FROM events").getInt64();
     } catch (const SQLite::Exception& e) {
         throw translate(impl_->path, e, "count events");
+    }
+}
+
+int Ledger::synchronous_level() {
+    try {
+        return impl_->db.execAndGet("PRAGMA synchronous").getInt();
+    } catch (const SQLite::Exception& e) {
+        throw translate(impl_->path, e, "read synchronous level");
     }
 }
 

@@ -222,6 +222,7 @@ struct Gateway::Impl {
                 {"site", config.site},
                 {"uptime_s", std::chrono::duration_cast<std::chrono::seconds>(now - started).count()},
                 {"ledger", {{"path", config.ledger_path.string()}}},
+                {"endpoints", {{"terminals", terminals.bound_endpoint()}, {"control", config.control_endpoint}}},
                 {"terminals_online", registry.online_count()},
                 {"terminals", std::move(terminals_json)},
                 {"counters",

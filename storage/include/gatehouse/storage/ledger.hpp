@@ -5,6 +5,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <vector>
@@ -23,6 +24,9 @@ struct LedgerOptions {
     bool read_only = false;
     /// How long a writer waits for another connection's lock before failing with LedgerFault::busy.
     int busy_timeout_ms = 5000;
+    /// Caps the database at this many pages (PRAGMA max_page_count); writes beyond fail as disk_full.
+    /// Used to test full-disk behaviour without filling a filesystem.
+    std::optional<std::int64_t> max_pages;
 };
 
 /// The SQLite ledger. Opening creates the file if needed and migrates an older schema in place (PRAGMA
@@ -60,6 +64,8 @@ public:
     std::vector<StoredEvent> query_events(const EventFilter& filter);
 
     std::int64_t event_count();
+    /// The connection's PRAGMA synchronous level (2 = FULL for a writable ledger).
+    int synchronous_level();
     /// PRAGMA integrity_check; "ok" when sound.
     std::string integrity_check();
     const std::filesystem::path& path() const;

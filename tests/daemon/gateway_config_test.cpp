@@ -1,0 +1,137 @@
+#include <catch2/catch.hpp>
+
+#include <fstream>
+
+#include "gatehouse/daemon/gateway_config.hpp"
+#include "temp_dir.hpp"
+
+using namespace gatehouse::daemon;
+
+namespace {
+
+const char* kValid = R"(
+[gateway]
+id = "gw-7"
+site = "east-campus"
+
+[listen]
+terminals = "tcp://127.0.0.1:6000"
+control = "ipc:///tmp/gh/control.sock"
+
+[limits]
+max_message_bytes = 4096
+heartbeat_interval_ms = 2000
+heartbeat_timeout_ms = 7000
+seq_window = 500
+
+[ledger]
+path = "/var/lib/gh/ledger.db"
+commit_window_us = 500
+max_batch = 300
+
+[log]
+level = "debug"
+
+[[gates]]
+id = "east-1"
+name = "East lane 1"
+direction = "out"
+
+[[terminals]]
+id = "east-1-card"
+gate = "east-1"
+kind = "card_reader"
+)";
+
+std::string error_of(const std::string& text) {
+    try {
+        parse_config(text, "gh.toml");
+    } catch (const ConfigError& e) {
+        return e.what();
+    }
+    FAIL("configuration was accepted:\n" << text);
+    return {};
+}
+
+}  // namespace
+
+TEST_CASE("a complete configuration is read with every key", "[daemon][config]") {
+    const GatewayConfig c = parse_config(kValid, "gh.toml");
+    CHECK(c.gateway_id == "gw-7");
+    CHECK(c.site == "east-campus");
+    CHECK(c.terminal_endpoint == "tcp://127.0.0.1:6000");
+    CHECK(c.control_endpoint == "ipc:///tmp/gh/control.sock");
+    CHECK(c.max_message_bytes == 4096);
+    CHECK(c.heartbeat_interval == std::chrono::milliseconds(2000));
+    CHECK(c.heartbeat_timeout == std::chrono::milliseconds(7000));
+    CHECK(c.seq_window == 500);
+    CHECK(c.ledger_path == "/var/lib/gh/ledger.db");
+    CHECK(c.commit_window == std::chrono::microseconds(500));
+    CHECK(c.max_batch == 300);
+    CHECK(c.log_level == "debug");
+    REQUIRE(c.gates.size() == 1);
+    CHECK(c.gates[0].direction == "out");
+    REQUIRE(c.find_terminal("east-1-card"));
+    CHECK(c.find_terminal("east-1-card")->gate == "east-1");
+    CHECK_FALSE(c.find_terminal("nope"));
+}
+
+TEST_CASE("an empty configuration means the documented defaults", "[daemon][config]") {
+    const GatewayConfig c = parse_config("", "empty.toml");
+    CHECK(c.terminal_endpoint == "tcp://127.0.0.1:5560");
+    CHECK(c.ledger_path == "/var/lib/gatehouse/ledger.db");
+    CHECK(c.max_message_bytes == 65536);
+    CHECK(c.heartbeat_timeout == std::chrono::milliseconds(15000));
+    CHECK(c.terminals.empty());
+}
+
+TEST_CASE("configuration errors name the file, line and key", "[daemon][config][errors]") {
+    struct Case {
+        std::string text;
+        std::string expected;
+    };
+    const std::vector<Case> cases = {
+        {"[ledger]\npath = \"/x\"\ncomit_window_us = 5\n", "gh.toml:3:1: ledger.comit_window_us: unknown key"},
+        {"[ledger\npath = 1\n", "gh.toml:1:"},
+        {"[limits]\n\nmax_message_bytes = \"big\"\n", "gh.toml:3:21: limits.max_message_bytes: expected an integer"},
+        {"[limits]\nmax_message_bytes = 10\n", "gh.toml:2:21: limits.max_message_bytes: 10 is out of range"},
+        {"[listen]\nterminals = \"127.0.0.1:5560\"\n", "gh.toml:2:13: listen.terminals: '127.0.0.1:5560' is not a ZeroMQ endpoint"},
+        {"[log]\nlevel = \"loud\"\n", "gh.toml:2:9: log.level: 'loud' is not one of"},
+        {"[[gates]]\nname = \"x\"\n", "gh.toml:1:1: gates.id: required key is missing"},
+        {"[[gates]]\nid = \"g\"\ndirection = \"sideways\"\n", "gh.toml:3:13: gates.direction"},
+        {"[[gates]]\nid = \"g\"\n[[terminals]]\nid = \"t\"\ngate = \"h\"\n", "gh.toml:3:1: terminals.gate: terminal 't' names gate 'h'"},
+        {"[[gates]]\nid = \"g\"\n[[terminals]]\nid = \"t\"\ngate = \"g\"\n[[terminals]]\nid = \"t\"\ngate = \"g\"\n",
+         "gh.toml:6:1: terminals.id: duplicate terminal id 't'"},
+        {"[[gates]]\nid = \"g\"\n[[gates]]\nid = \"g\"\n", "gh.toml:3:1: gates.id: duplicate gate id 'g'"},
+        {"gateway = 5\n", "gh.toml:1:11: gateway: expected a table"},
+        {"[limits]\nheartbeat_interval_ms = 5000\nheartbeat_timeout_ms = 4000\n", "limits.heartbeat_timeout_ms: must be longer"},
+        {"colour = \"blue\"\n", "gh.toml:1:1: colour: unknown key"},
+    };
+    for (const auto& c : cases) {
+        CAPTURE(c.text);
+        CHECK_THAT(error_of(c.text), Catch::Contains(c.expected));
+    }
+}
+
+TEST_CASE("a missing configuration file is named in the error", "[daemon][config][errors]") {
+    CHECK_THROWS_WITH(load_config_file("/nonexistent/gatehouse.toml"),
+                      Catch::Contains("/nonexistent/gatehouse.toml: cannot read"));
+}
+
+TEST_CASE("configuration files load from disk with their path in messages", "[daemon][config]") {
+    gatehouse::test::TempDir dir;
+    std::ofstream(dir / "a.toml") << "[log]\nlevel = \"shout\"\n";
+    CHECK_THROWS_WITH(load_config_file(dir / "a.toml"), Catch::StartsWith((dir / "a.toml").string() + ":2:9"));
+}
+
+TEST_CASE("command-line overrides replace keys and are validated", "[daemon][config]") {
+    GatewayConfig c = parse_config(kValid, "gh.toml");
+    apply_overrides(c, {"tcp://127.0.0.1:7000", std::nullopt, std::filesystem::path("/tmp/l.db"), "warn"});
+    CHECK(c.terminal_endpoint == "tcp://127.0.0.1:7000");
+    CHECK(c.control_endpoint == "ipc:///tmp/gh/control.sock");
+    CHECK(c.ledger_path == "/tmp/l.db");
+    CHECK(c.log_level == "warn");
+    CHECK_THROWS_WITH(apply_overrides(c, {"localhost:1"}), Catch::Contains("--listen"));
+    CHECK_THROWS_WITH(apply_overrides(c, {std::nullopt, std::nullopt, std::nullopt, "chatty"}),
+                      Catch::Contains("--log-level"));
+}

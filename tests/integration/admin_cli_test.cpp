@@ -1,0 +1,150 @@
+// The `gatehouse` admin CLI against a real daemon and ledger.
+#include <catch2/catch.hpp>
+
+#include <sstream>
+
+#include "gateway_fixture.hpp"
+#include "test_terminal.hpp"
+
+using namespace gatehouse::test;
+using nlohmann::json;
+
+namespace {
+
+std::vector<json> json_lines(const std::string& text) {
+    std::vector<json> out;
+    std::istringstream in(text);
+    for (std::string line; std::getline(in, line);) out.push_back(json::parse(line));
+    return out;
+}
+
+void record_sample_events(GatewayFixture& gw) {
+    TestTerminal t1(gw.context(), gw.endpoint(), "t1");
+    TestTerminal t2(gw.context(), gw.endpoint(), "t2");
+    t1.send(t1.event(1, "credential", {{"person", "alice"}, {"method", "face"}}));
+    t1.send(t1.event(2, "health_code", {{"person", "alice"}, {"color", "red"}}));
+    t2.send(t2.event(1, "credential", {{"person", "bob"}, {"method", "card"}}));
+    t2.send(t2.event(2, "door", {{"state", "forced"}}));
+    json quoted = t2.event(3, "fault", {{"code", "jam"}, {"detail", "said \"ouch\", twice"}});
+    t2.send(quoted);
+    for (int i = 0; i < 2; ++i) REQUIRE(t1.expect_reply()["type"] == "ack");
+    for (int i = 0; i < 3; ++i) REQUIRE(t2.expect_reply()["type"] == "ack");
+}
+
+}  // namespace
+
+TEST_CASE("gatehouse query filters the ledger and prints a table or JSON lines", "[integration][cli]") {
+    GatewayFixture gw;
+    record_sample_events(gw);
+    const std::string ledger = gw.ledger_path().string();
+    const auto all = run_command(bin("gatehouse"), {"query", "--ledger", ledger, "--json"}, gw.dir().path());
+    REQUIRE(all.exit_code == 0);
+    CHECK(json_lines(all.out).size() == 5);
+
+    const auto alice = run_command(bin("gatehouse"), {"query", "--ledger", ledger, "--person", "alice", "--json"}, gw.dir().path());
+    const auto rows = json_lines(alice.out);
+    REQUIRE(rows.size() == 2);
+    CHECK(rows[1]["kind"] == "health_code");
+    CHECK(rows[1]["data"]["color"] == "red");
+    CHECK(rows[1]["gate"] == "g1");
+    CHECK(rows[1]["time"] == "2026-11-22T08:00:00.000Z");
+
+    const auto by_gate = run_command(bin("gatehouse"), {"query", "--config", gw.config_path().string(), "--gate", "g2",
+                                                        "--kind", "door", "--json"}, gw.dir().path());
+    REQUIRE(json_lines(by_gate.out).size() == 1);
+
+    const auto window = run_command(bin("gatehouse"), {"query", "--ledger", ledger, "--since", "2026-11-22T07:59:00Z",
+                                                       "--until", "2026-11-22", "--json"}, gw.dir().path());
+    CHECK(window.exit_code == 0);
+    CHECK(json_lines(window.out).empty());
+
+    const auto table = run_command(bin("gatehouse"), {"query", "--ledger", ledger, "--last", "2"}, gw.dir().path());
+    CHECK(table.exit_code == 0);
+    CHECK_THAT(table.out, Catch::Contains("TERMINAL") && Catch::Contains("code=jam") && Catch::Contains("2 event(s)"));
+
+    const auto bad_time = run_command(bin("gatehouse"), {"query", "--ledger", ledger, "--since", "last tuesday"}, gw.dir().path());
+    CHECK(bad_time.exit_code != 0);
+    CHECK_THAT(bad_time.err, Catch::Contains("--since"));
+}
+
+TEST_CASE("gatehouse export --csv writes every matching event with proper quoting", "[integration][cli]") {
+    GatewayFixture gw;
+    record_sample_events(gw);
+    const auto out = gw.dir() / "events.csv";
+    const auto r = run_command(bin("gatehouse"), {"export", "--csv", "--ledger", gw.ledger_path().string(), "--out", out.string()},
+                               gw.dir().path());
+    REQUIRE(r.exit_code == 0);
+    std::ifstream in(out);
+    std::vector<std::string> lines;
+    for (std::string line; std::getline(in, line);) lines.push_back(line);
+    REQUIRE(lines.size() == 6);
+    CHECK(lines[0] == "id,time_utc,received_utc,gate,terminal,seq,kind,person,offline,data");
+    CHECK_THAT(lines[5], Catch::Contains(R"("{""code"":""jam"",""detail"":""said \""ouch\"", twice""}")"));
+}
+
+TEST_CASE("a corrupt or missing ledger is a clear error, not a crash", "[integration][cli][errors]") {
+    TempDir dir;
+    std::ofstream(dir / "bad.db") << std::string(10000, '\x7f');
+    const auto corrupt = run_command(bin("gatehouse"), {"query", "--ledger", (dir / "bad.db").string()}, dir.path());
+    CHECK(corrupt.exit_code == 65);
+    CHECK_THAT(corrupt.err, Catch::Contains("not a gatehouse ledger or is corrupt"));
+    const auto missing = run_command(bin("gatehouse"), {"query", "--ledger", (dir / "none.db").string()}, dir.path());
+    CHECK(missing.exit_code == 66);
+    CHECK_THAT(missing.err, Catch::Contains("no such file"));
+}
+
+TEST_CASE("gatehouse status shows terminals and counters of the running daemon", "[integration][cli]") {
+    GatewayFixture gw;
+    record_sample_events(gw);
+    const auto r = run_command(bin("gatehouse"), {"status", "--control", gw.control_endpoint()}, gw.dir().path());
+    REQUIRE(r.exit_code == 0);
+    CHECK_THAT(r.out, Catch::Contains("test-gw") && Catch::Contains("online") && Catch::Contains("stored 5"));
+    const auto j = run_command(bin("gatehouse"), {"status", "--config", gw.config_path().string(), "--json"}, gw.dir().path());
+    REQUIRE(j.exit_code == 0);
+    CHECK(json::parse(j.out)["counters"]["events_stored"] == 5);
+    gw.process().signal(SIGKILL);
+    gw.process().wait();
+    const auto down = run_command(bin("gatehouse"), {"status", "--control", gw.control_endpoint()}, gw.dir().path());
+    CHECK(down.exit_code != 0);
+    CHECK_THAT(down.err, Catch::Contains("is gatehoused running?"));
+}
+
+TEST_CASE("gatehouse check-config reports errors with line numbers", "[integration][cli]") {
+    TempDir dir;
+    std::ofstream(dir / "bad.toml") << "[[gates]]\nid = \"g\"\n\n[[terminals]]\nid = \"t\"\ngate = \"nowhere\"\n";
+    const auto bad = run_command(bin("gatehouse"), {"check-config", (dir / "bad.toml").string()}, dir.path());
+    CHECK(bad.exit_code == 78);
+    CHECK_THAT(bad.err, Catch::Contains("bad.toml:4:1: terminals.gate"));
+    std::ofstream(dir / "good.toml") << "[[gates]]\nid = \"g\"\n";
+    const auto good = run_command(bin("gatehouse"), {"check-config", (dir / "good.toml").string()}, dir.path());
+    CHECK(good.exit_code == 0);
+    CHECK_THAT(good.out, Catch::Contains("ok"));
+}
+
+TEST_CASE("gatehouse sim reports every event acked and every bad message answered", "[integration][cli][sim]") {
+    GatewayFixture gw(4);
+    const auto r = run_command(bin("gatehouse"), {"sim", "--config", gw.config_path().string(), "--endpoint", gw.endpoint(),
+                                                  "--rate", "400", "--duration", "1.5", "--bad-every", "7", "--json"},
+                               gw.dir().path());
+    REQUIRE(r.exit_code == 0);
+    const json report = json::parse(r.out);
+    CHECK(report["ok"] == true);
+    CHECK(report["sent"].get<int>() > 400);
+    CHECK(report["acked"] == report["sent"]);
+    CHECK(report["bad_sent"].get<int>() >= 9 * 9);  // every class several times
+    CHECK(report["bad_answered"] == report["bad_sent"]);
+    CHECK(report["error_codes"].contains("message_too_large"));
+    CHECK(report["error_codes"].contains("unknown_terminal"));
+    CHECK(json::parse(run_command(bin("gatehouse"), {"status", "--config", gw.config_path().string(), "--json"},
+                                  gw.dir().path()).out)["counters"]["events_stored"] == report["sent"]);
+}
+
+TEST_CASE("gatehouse demo runs the whole chain and its ledger is queryable", "[integration][cli][demo]") {
+    TempDir dir;
+    const auto r = run_command(bin("gatehouse"), {"demo", "--dir", (dir / "demo").string(), "--duration", "1.5"}, dir.path());
+    REQUIRE(r.exit_code == 0);
+    CHECK_THAT(r.out, Catch::Contains("recorded") && Catch::Contains("every event acked"));
+    const auto q = run_command(bin("gatehouse"), {"query", "--ledger", (dir / "demo" / "ledger.db").string(), "--json", "--all"},
+                               dir.path());
+    CHECK(json_lines(q.out).size() >= 10);
+}

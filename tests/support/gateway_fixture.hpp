@@ -1,0 +1,85 @@
+#pragma once
+// Starts the real gatehoused on loopback with a real ledger file in a temp dir, for integration tests.
+#include <fstream>
+#include <memory>
+#include <string>
+#include <thread>
+
+#include <nlohmann/json.hpp>
+#include <zmq.hpp>
+
+#include "child_process.hpp"
+#include "temp_dir.hpp"
+
+namespace gatehouse::test {
+
+/// Writes a configuration with gates g1, g2 and terminals t1..tN (t1 on g1, the rest on g2), and runs
+/// gatehoused on it. Ports are picked by the OS; the bound endpoint is read from the control socket.
+class GatewayFixture {
+public:
+    explicit GatewayFixture(int terminals = 3, std::string extra_config = "") {
+        config_path_ = dir_ / "gatehouse.toml";
+        std::ofstream config(config_path_);
+        config << "[gateway]\nid = \"test-gw\"\n\n[listen]\nterminals = \"tcp://127.0.0.1:*\"\ncontrol = \"ipc://"
+               << (dir_ / "control.sock").string() << "\"\n\n[ledger]\npath = \"" << ledger_path().string()
+               << "\"\n\n" << extra_config
+               << "\n[[gates]]\nid = \"g1\"\n\n[[gates]]\nid = \"g2\"\n";
+        for (int i = 1; i <= terminals; ++i) {
+            config << "\n[[terminals]]\nid = \"t" << i << "\"\ngate = \"" << (i == 1 ? "g1" : "g2") << "\"\nkind = \"card_reader\"\n";
+        }
+        config.close();
+        start();
+    }
+
+    void start() {
+        process_ = std::make_unique<ChildProcess>(bin("gatehoused"), std::vector<std::string>{"--config", config_path_.string()},
+                                                  dir_.path());
+        const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(15);
+        while (std::chrono::steady_clock::now() < deadline) {
+            if (!process_->running()) {
+                throw std::runtime_error("gatehoused exited during start-up: " + process_->stderr_text());
+            }
+            if (auto s = try_status(std::chrono::milliseconds(200))) {
+                endpoint_ = (*s)["endpoints"]["terminals"].get<std::string>();
+                return;
+            }
+        }
+        throw std::runtime_error("gatehoused did not answer on its control socket within 15 s");
+    }
+
+    std::optional<nlohmann::json> try_status(std::chrono::milliseconds timeout = std::chrono::seconds(2)) {
+        zmq::socket_t s(context_, zmq::socket_type::dealer);
+        s.set(zmq::sockopt::linger, 0);
+        s.connect(control_endpoint());
+        s.send(zmq::message_t(), zmq::send_flags::sndmore);
+        s.send(zmq::str_buffer(R"({"v":1,"cmd":"status"})"), zmq::send_flags::none);
+        zmq::pollitem_t item{s.handle(), 0, ZMQ_POLLIN, 0};
+        if (zmq::poll(&item, 1, timeout) <= 0) return std::nullopt;
+        zmq::message_t delimiter, body;
+        (void)s.recv(delimiter);
+        (void)s.recv(body);
+        return nlohmann::json::parse(body.to_string_view())["status"];
+    }
+    nlohmann::json status() {
+        auto s = try_status();
+        if (!s) throw std::runtime_error("no status from gatehoused");
+        return *s;
+    }
+
+    ChildProcess& process() { return *process_; }
+    zmq::context_t& context() { return context_; }
+    const std::string& endpoint() const { return endpoint_; }
+    std::string control_endpoint() const { return "ipc://" + (dir_ / "control.sock").string(); }
+    std::filesystem::path ledger_path() const { return dir_ / "ledger.db"; }
+    const std::filesystem::path& config_path() const { return config_path_; }
+    const TempDir& dir() const { return dir_; }
+
+private:
+    TempDir dir_;
+    std::filesystem::path config_path_;
+    zmq::context_t context_{1};
+    std::unique_ptr<ChildProcess> process_;
+    std::string endpoint_;
+};
+
+}  // namespace gatehouse::test
