@@ -1,6 +1,8 @@
 // Durability promises of the backbone: what was acked survives SIGKILL; SIGTERM commits what it received.
 #include <catch2/catch.hpp>
 
+#include <fstream>
+#include <iterator>
 #include <random>
 #include <set>
 
@@ -122,4 +124,51 @@ TEST_CASE("start-up failures exit with a clear message and code", "[integration]
     const auto missing = run_command(bin("gatehoused"), {"--config", "/nonexistent.toml"}, dir.path());
     CHECK(missing.exit_code == 78);
     CHECK_THAT(missing.err, Catch::Contains("/nonexistent.toml: cannot read"));
+}
+
+TEST_CASE("a full ledger refuses events as retryable, keeps what it acked and keeps serving",
+          "[integration][durability][errors]") {
+    GatewayFixture gw(2, "");
+    // Restart with a 1 MiB cap on the ledger.
+    gw.process().signal(SIGTERM);
+    REQUIRE(gw.process().wait() == 0);
+    std::string text;
+    {
+        std::ifstream in(gw.config_path());
+        text.assign(std::istreambuf_iterator<char>(in), {});
+    }
+    const auto at = text.find("[ledger]\n");
+    REQUIRE(at != std::string::npos);
+    text.insert(at + 9, "max_size_mb = 1\n");
+    std::ofstream(gw.config_path()) << text;
+    gw.start();
+
+    TestTerminal t(gw.context(), gw.endpoint(), "t1");
+    std::set<std::int64_t> acked;
+    std::int64_t refused = 0;
+    const std::string detail(250, 'd');
+    // Chunks of 100 in flight until the cap is hit (1 MiB holds a few thousand of these rows).
+    for (std::int64_t chunk = 0; chunk < 300 && refused == 0; ++chunk) {
+        for (std::int64_t seq = chunk * 100 + 1; seq <= chunk * 100 + 100; ++seq) {
+            t.send(t.event(seq, "tamper", {{"detail", detail}}));
+        }
+        for (int i = 0; i < 100; ++i) {
+            const json reply = t.expect_reply();
+            if (reply["type"] == "ack") {
+                acked.insert(reply["seq"].get<std::int64_t>());
+            } else {
+                REQUIRE(reply["code"] == "storage_unavailable");
+                REQUIRE(reply["seq"].is_number_integer());
+                ++refused;
+            }
+        }
+    }
+    REQUIRE(refused > 0);
+    CHECK(acked.size() > 100);
+    // Still serving: heartbeats answered, status reports the failures, and nothing acked is missing.
+    t.send({{"v", 1}, {"type", "heartbeat"}, {"terminal", "t1"}});
+    CHECK(t.expect_reply()["type"] == "heartbeat");
+    CHECK(gw.status()["counters"]["commit_failures"].get<int>() >= 1);
+    const auto stored = stored_seqs(gw, "t1");
+    CHECK(stored == acked);
 }

@@ -166,6 +166,11 @@ GatewayConfig build(const toml::table& doc, const std::string& source) {
         if (!path.empty()) c.ledger_path = path;
         r.duration("commit_window_us", c.commit_window, 0, 100'000);
         r.integer("max_batch", c.max_batch, 1, 100'000);
+        if (r.get("max_size_mb")) {
+            std::int64_t mb = 0;
+            r.integer("max_size_mb", mb, 1, std::int64_t{1} << 30);
+            c.ledger_max_size_mb = mb;
+        }
         r.reject_unknown();
     }
     if (const auto* t = root.subtable("log")) {

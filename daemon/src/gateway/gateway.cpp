@@ -9,6 +9,7 @@
 #include <zmq.hpp>
 
 #include "gatehouse/daemon/ingest_counters.hpp"
+#include "gatehouse/daemon/ledger_writer.hpp"
 #include "gatehouse/daemon/rate_limited_log.hpp"
 #include "gatehouse/daemon/terminal_registry.hpp"
 #include "gatehouse/ipc/terminal_codec.hpp"
@@ -24,6 +25,8 @@ using nlohmann::json;
 
 // The loop wakes at least this often to notice a stop request and expire silent terminals.
 constexpr auto kIdleTick = std::chrono::milliseconds(50);
+// SQLite's default page size, which the ledger keeps; converts the configured size cap into pages.
+constexpr std::int64_t kSqlitePageSize = 4096;
 
 std::int64_t wall_clock_ms() {
     return std::chrono::duration_cast<std::chrono::milliseconds>(
@@ -41,31 +44,32 @@ void prepare_ipc_directory(const std::string& endpoint) {
 
 }  // namespace
 
+// Declaration order matters: the context outlives every socket, and the writer (which owns the ledger) is
+// destroyed before the sockets that carry its acks.
 struct Gateway::Impl {
     GatewayConfig config;
     GatewayHooks hooks;
-    storage::Ledger ledger;
     zmq::context_t context{1};
     ipc::TerminalEndpoint terminals;
     zmq::socket_t control{context, zmq::socket_type::router};
     TerminalRegistry registry;
+    LedgerWriter writer;
     IngestCounters counters;
     RateLimitedLog peer_log;
     std::atomic<bool> stop_requested{false};
     Clock::time_point started = Clock::now();
 
-    // The open group-commit batch: records and, in parallel, the connection to ack each on.
-    std::vector<storage::EventRecord> batch;
-    std::vector<std::string> batch_peers;
-    Clock::time_point batch_deadline{};
+    // The open group-commit batch, filled while the writer commits the previous one.
+    LedgerWriteBatch pending;
+    Clock::time_point pending_deadline{};
 
-    explicit Impl(GatewayConfig c, GatewayHooks h)
+    Impl(GatewayConfig c, GatewayHooks h, storage::Ledger ledger, const std::map<std::string, std::int64_t>& last_seq)
         : config(std::move(c)),
           hooks(std::move(h)),
-          ledger(storage::LedgerOptions{config.ledger_path}),
           terminals(context, config.terminal_endpoint, config.max_message_bytes),
-          registry(config.terminals, config.heartbeat_timeout, config.seq_window) {
-        registry.seed_last_seq(ledger.last_seq_by_terminal());
+          registry(config.terminals, config.heartbeat_timeout, config.seq_window),
+          writer(std::move(ledger), context) {
+        registry.seed_last_seq(last_seq);
         control.set(zmq::sockopt::linger, 0);
         prepare_ipc_directory(config.control_endpoint);
         try {
@@ -73,8 +77,6 @@ struct Gateway::Impl {
         } catch (const zmq::error_t& e) {
             throw std::runtime_error("cannot bind control socket " + config.control_endpoint + ": " + e.what());
         }
-        batch.reserve(config.max_batch);
-        batch_peers.reserve(config.max_batch);
     }
 
     void reply_error(const std::string& peer, ipc::ProtocolError error, const std::string& terminal_hint) {
@@ -128,12 +130,8 @@ struct Gateway::Impl {
         if (!t) return;
         t->reported_kind = hello.kind;
         t->firmware = hello.firmware;
-        try {
-            ledger.upsert_terminal({hello.terminal, hello.kind, hello.firmware, wall_clock_ms()});
-        } catch (const storage::LedgerError& e) {
-            // The hello is still answered: the terminal's events matter more than its firmware string.
-            peer_log.warn("ledger", fmt::format("could not record hello of {}: {}", hello.terminal, e.what()));
-        }
+        if (pending.empty()) pending_deadline = Clock::now() + config.commit_window;
+        pending.hellos.push_back({hello.terminal, hello.kind, hello.firmware, wall_clock_ms()});
         terminals.send(peer, ipc::encode(ipc::Welcome{hello.terminal, t->highest_seq,
                                                       config.heartbeat_interval.count()}));
     }
@@ -151,48 +149,54 @@ struct Gateway::Impl {
             return;
         }
         spdlog::debug("event {}#{} {}", event.terminal, event.seq, event.kind);
-        if (batch.empty()) batch_deadline = Clock::now() + config.commit_window;
-        batch.push_back({std::move(event.terminal), event.seq, t->config.gate, std::move(event.kind),
-                         std::move(event.person), event.occurred_ms, wall_clock_ms(), event.offline,
-                         std::move(event.data_json)});
-        batch_peers.push_back(peer);
+        if (pending.empty()) pending_deadline = Clock::now() + config.commit_window;
+        pending.events.push_back({std::move(event.terminal), event.seq, t->config.gate, std::move(event.kind),
+                                  std::move(event.person), event.occurred_ms, wall_clock_ms(), event.offline,
+                                  std::move(event.data_json)});
+        pending.peers.push_back(peer);
     }
 
-    // Group commit: one transaction for the whole batch, then one ack per event. Acks are sent only after
-    // the commit returned, so an acked event is on disk.
-    void commit_batch() {
-        if (batch.empty()) return;
-        std::vector<storage::AppendOutcome> outcomes;
-        try {
-            outcomes = ledger.append_events(batch);
-        } catch (const storage::LedgerError& e) {
+    // Group commit: the pending batch goes to the writer as one transaction once the writer is free and the
+    // batch is full or its window has passed. One batch is in flight at a time, so acks keep their order.
+    void maybe_submit(Clock::time_point now, bool force) {
+        if (writer.busy() || pending.empty()) return;
+        if (!force && pending.events.size() < config.max_batch && now < pending_deadline) return;
+        writer.submit(std::move(pending));
+        pending = LedgerWriteBatch{};
+        pending.events.reserve(config.max_batch);
+        pending.peers.reserve(config.max_batch);
+    }
+
+    // Acks are sent only now, after the commit returned, so an acked event is on disk.
+    void finish(const LedgerWriteResult& result) {
+        const auto& events = result.batch.events;
+        if (events.empty()) return;
+        if (result.error) {
             ++counters.commit_failures;
-            peer_log.warn("ledger", fmt::format("cannot commit {} events: {}", batch.size(), e.what()));
-            for (std::size_t i = 0; i < batch.size(); ++i) {
+            peer_log.warn("ledger", fmt::format("cannot commit {} events: {}", events.size(), *result.error));
+            for (std::size_t i = 0; i < events.size(); ++i) {
                 ++counters.errors[static_cast<std::size_t>(ipc::ErrorCode::storage_unavailable)];
-                terminals.send(batch_peers[i],
+                terminals.send(result.batch.peers[i],
                                ipc::encode(ipc::ProtocolError{ipc::ErrorCode::storage_unavailable, "",
                                                               "the gateway cannot store events right now; resend later",
-                                                              batch[i].seq}));
+                                                              events[i].seq}));
             }
-            batch.clear();
-            batch_peers.clear();
             return;
         }
         ++counters.commits;
-        counters.largest_batch = std::max<std::uint64_t>(counters.largest_batch, batch.size());
-        for (std::size_t i = 0; i < batch.size(); ++i) {
-            const bool duplicate = outcomes[i] == storage::AppendOutcome::duplicate;
+        counters.largest_batch = std::max<std::uint64_t>(counters.largest_batch, events.size());
+        for (std::size_t i = 0; i < events.size(); ++i) {
+            const bool duplicate = result.outcomes[i] == storage::AppendOutcome::duplicate;
             ++(duplicate ? counters.events_duplicate : counters.events_stored);
-            if (hooks.on_recorded) hooks.on_recorded(batch[i], outcomes[i]);
-            terminals.send(batch_peers[i], ipc::encode(ipc::Ack{batch[i].seq, duplicate}));
+            if (hooks.on_recorded) hooks.on_recorded(events[i], result.outcomes[i]);
+            terminals.send(result.batch.peers[i], ipc::encode(ipc::Ack{events[i].seq, duplicate}));
         }
-        batch.clear();
-        batch_peers.clear();
     }
 
+    // Reads what is queued, but stops at a full batch: then the socket's queue (and the terminals' unacked
+    // windows) hold further messages back until the writer catches up.
     void drain_terminal_socket() {
-        while (batch.size() < config.max_batch) {
+        while (pending.events.size() < config.max_batch) {
             auto frame = terminals.try_receive();
             if (!frame) return;
             handle_frame(*frame);
@@ -281,19 +285,25 @@ struct Gateway::Impl {
                      config.max_message_bytes, config.heartbeat_timeout.count(), config.seq_window,
                      config.commit_window.count(), config.max_batch);
         zmq::pollitem_t items[] = {{terminals.socket().handle(), 0, ZMQ_POLLIN, 0},
-                                   {control.handle(), 0, ZMQ_POLLIN, 0}};
+                                   {control.handle(), 0, ZMQ_POLLIN, 0},
+                                   {writer.done_signal().handle(), 0, ZMQ_POLLIN, 0}};
         auto next_expiry = Clock::now();
         while (!stop_requested.load(std::memory_order_relaxed)) {
+            // A full batch waiting for the writer stops reading terminals: backpressure instead of memory growth.
+            items[0].events = pending.events.size() < config.max_batch ? ZMQ_POLLIN : 0;
             auto timeout = std::chrono::duration_cast<std::chrono::milliseconds>(kIdleTick);
-            if (!batch.empty()) {
+            if (!pending.empty() && !writer.busy()) {
                 timeout = std::max(std::chrono::milliseconds(0),
-                                   std::chrono::ceil<std::chrono::milliseconds>(batch_deadline - Clock::now()));
+                                   std::chrono::ceil<std::chrono::milliseconds>(pending_deadline - Clock::now()));
             }
-            zmq::poll(items, 2, timeout);
+            zmq::poll(items, 3, timeout);
+            if (items[2].revents & ZMQ_POLLIN) {
+                if (auto result = writer.take_result()) finish(*result);
+            }
             if (items[0].revents & ZMQ_POLLIN) drain_terminal_socket();
             if (items[1].revents & ZMQ_POLLIN) serve_control();
             const auto now = Clock::now();
-            if (!batch.empty() && (batch.size() >= config.max_batch || now >= batch_deadline)) commit_batch();
+            maybe_submit(now, false);
             if (now >= next_expiry) {
                 log_offline(now);
                 next_expiry = now + std::chrono::milliseconds(200);
@@ -301,14 +311,22 @@ struct Gateway::Impl {
         }
         // Stop: everything received so far is committed and acked before returning.
         drain_terminal_socket();
-        commit_batch();
+        if (writer.busy()) finish(writer.wait_result());
+        maybe_submit(Clock::now(), true);
+        if (writer.busy()) finish(writer.wait_result());
         spdlog::info("gateway stopped: {} events stored, {} duplicates, {} errors", counters.events_stored,
                      counters.events_duplicate, counters.total_errors());
     }
 };
 
-Gateway::Gateway(GatewayConfig config, GatewayHooks hooks)
-    : impl_(std::make_unique<Impl>(std::move(config), std::move(hooks))) {}
+Gateway::Gateway(GatewayConfig config, GatewayHooks hooks) {
+    // The ledger opens first: a corrupt or newer file must stop start-up before any socket is bound.
+    storage::LedgerOptions options{config.ledger_path};
+    if (config.ledger_max_size_mb) options.max_pages = *config.ledger_max_size_mb * 1024 * 1024 / kSqlitePageSize;
+    storage::Ledger ledger(options);
+    const auto last_seq = ledger.last_seq_by_terminal();
+    impl_ = std::make_unique<Impl>(std::move(config), std::move(hooks), std::move(ledger), last_seq);
+}
 Gateway::~Gateway() = default;
 
 void Gateway::run() { impl_->run(); }

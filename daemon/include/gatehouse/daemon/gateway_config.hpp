@@ -42,8 +42,10 @@ struct GatewayConfig {
 
     std::filesystem::path ledger_path = "/var/lib/gatehouse/ledger.db";
     /// Group commit: how long the first event of a batch may wait for company before the commit.
-    std::chrono::microseconds commit_window{2000};
+    std::chrono::microseconds commit_window{0};
     std::size_t max_batch = 2000;
+    /// Cap on the ledger file size in MiB; commits beyond it fail (storage_unavailable) until space is freed.
+    std::optional<std::int64_t> ledger_max_size_mb;
 
     std::string log_level = "info";
 
