@@ -1,5 +1,7 @@
 #include "gatehouse/storage/ledger.hpp"
 
+#include <algorithm>
+
 #include <sqlite3.h>
 
 #include <SQLiteCpp/Database.h>
@@ -219,6 +221,88 @@ std::int64_t Ledger::event_count() {
         return impl_->db.execAndGet("SELECT COUNT(*) FROM events").getInt64();
     } catch (const SQLite::Exception& e) {
         throw translate(impl_->path, e, "count events");
+    }
+}
+
+namespace {
+
+PersonListEntry read_entry(SQLite::Statement& q) {
+    PersonListEntry e;
+    e.list = *parse_person_list_kind(q.getColumn(0).getString());
+    e.person = q.getColumn(1).getString();
+    e.name = q.getColumn(2).getString();
+    if (!q.getColumn(3).isNull()) e.valid_from_ms = q.getColumn(3).getInt64();
+    if (!q.getColumn(4).isNull()) e.valid_until_ms = q.getColumn(4).getInt64();
+    e.note = q.getColumn(5).getString();
+    return e;
+}
+
+constexpr const char* kListColumns = "SELECT list, person, name, valid_from_ms, valid_until_ms, note FROM person_lists";
+
+}  // namespace
+
+const char* to_string(PersonListKind kind) { return kind == PersonListKind::allow ? "allow" : "deny"; }
+
+std::optional<PersonListKind> parse_person_list_kind(const std::string& text) {
+    if (text == "allow") return PersonListKind::allow;
+    if (text == "deny") return PersonListKind::deny;
+    return std::nullopt;
+}
+
+void Ledger::import_person_list(const std::vector<PersonListEntry>& entries, bool replace) {
+    try {
+        SQLite::Transaction tx(impl_->db);
+        if (replace) {
+            for (PersonListKind kind : {PersonListKind::allow, PersonListKind::deny}) {
+                const bool named = std::any_of(entries.begin(), entries.end(), [kind](const auto& e) { return e.list == kind; });
+                if (!named) continue;
+                SQLite::Statement clear(impl_->db, "DELETE FROM person_lists WHERE list = ?");
+                clear.bind(1, to_string(kind));
+                clear.exec();
+            }
+        }
+        SQLite::Statement q(impl_->db,
+                            "INSERT INTO person_lists (list, person, name, valid_from_ms, valid_until_ms, note) "
+                            "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (list, person) DO UPDATE SET name = excluded.name, "
+                            "valid_from_ms = excluded.valid_from_ms, valid_until_ms = excluded.valid_until_ms, "
+                            "note = excluded.note");
+        for (const auto& e : entries) {
+            q.reset();
+            q.bind(1, to_string(e.list));
+            q.bind(2, e.person);
+            q.bind(3, e.name);
+            if (e.valid_from_ms) q.bind(4, *e.valid_from_ms); else q.bind(4);
+            if (e.valid_until_ms) q.bind(5, *e.valid_until_ms); else q.bind(5);
+            q.bind(6, e.note);
+            q.exec();
+        }
+        tx.commit();
+    } catch (const SQLite::Exception& e) {
+        throw translate(impl_->path, e, "import person list");
+    }
+}
+
+std::vector<PersonListEntry> Ledger::person_list(std::optional<PersonListKind> list) {
+    std::vector<PersonListEntry> out;
+    try {
+        SQLite::Statement q(impl_->db, std::string(kListColumns) + (list ? " WHERE list = ?" : "") + " ORDER BY list, person");
+        if (list) q.bind(1, to_string(*list));
+        while (q.executeStep()) out.push_back(read_entry(q));
+    } catch (const SQLite::Exception& e) {
+        throw translate(impl_->path, e, "read person list");
+    }
+    return out;
+}
+
+std::optional<PersonListEntry> Ledger::find_person(PersonListKind list, const std::string& person) {
+    try {
+        SQLite::Statement q(impl_->db, std::string(kListColumns) + " WHERE list = ? AND person = ?");
+        q.bind(1, to_string(list));
+        q.bind(2, person);
+        if (q.executeStep()) return read_entry(q);
+        return std::nullopt;
+    } catch (const SQLite::Exception& e) {
+        throw translate(impl_->path, e, "look up person");
     }
 }
 

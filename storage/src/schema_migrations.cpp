@@ -11,7 +11,7 @@ namespace {
 
 // Migration i upgrades a file from user_version i to i+1. Never edit a released step: append a new one,
 // because deployed gateways carry files at every version.
-constexpr std::array<std::string_view, 2> kMigrations = {
+constexpr std::array<std::string_view, 3> kMigrations = {
     // 0 -> 1: terminal events. occurred_ms is the terminal's clock (what admins ask about); received_ms
     // is the gateway's. Indexes serve the admin queries: by gate, person, kind and time range.
     R"sql(
@@ -41,6 +41,18 @@ constexpr std::array<std::string_view, 2> kMigrations = {
         firmware      TEXT NOT NULL,
         last_hello_ms INTEGER NOT NULL
     );
+    )sql",
+    // 2 -> 3: person lists (allow with optional validity, deny).
+    R"sql(
+    CREATE TABLE person_lists (
+        list           TEXT    NOT NULL CHECK (list IN ('allow', 'deny')),
+        person         TEXT    NOT NULL,
+        name           TEXT    NOT NULL DEFAULT '',
+        valid_from_ms  INTEGER,
+        valid_until_ms INTEGER,
+        note           TEXT    NOT NULL DEFAULT '',
+        PRIMARY KEY (list, person)
+    ) WITHOUT ROWID;
     )sql",
 };
 

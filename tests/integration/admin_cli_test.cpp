@@ -148,3 +148,29 @@ TEST_CASE("gatehouse demo runs the whole chain and its ledger is queryable", "[i
                                dir.path());
     CHECK(json_lines(q.out).size() >= 10);
 }
+
+TEST_CASE("gatehouse lists import is all-or-nothing with line numbers; show and export read it back",
+          "[integration][cli][lists]") {
+    TempDir dir;
+    const std::string ledger = (dir / "ledger.db").string();
+    std::ofstream(dir / "bad.csv") << "list,person,name,valid_from,valid_until,note\nallow,E1,ok,,,\nallow,E2,,not-a-date,,\n";
+    const auto bad = run_command(bin("gatehouse"), {"lists", "import", (dir / "bad.csv").string(), "--ledger", ledger}, dir.path());
+    CHECK(bad.exit_code == 65);
+    CHECK_THAT(bad.err, Catch::Contains("bad.csv:3: valid_from 'not-a-date'") && Catch::Contains("nothing was imported"));
+
+    std::ofstream(dir / "good.csv") << "list,person,name,valid_from,valid_until,note\n"
+                                       "allow,E1,Zhang Wei,2026-11-01,2026-12-31,\ndeny,V7,,,,\"fake QR code\"\n";
+    const auto good = run_command(bin("gatehouse"), {"lists", "import", (dir / "good.csv").string(), "--ledger", ledger}, dir.path());
+    REQUIRE(good.exit_code == 0);
+    CHECK_THAT(good.out, Catch::Contains("imported 1 allow and 1 deny"));
+
+    const auto show = run_command(bin("gatehouse"), {"lists", "show", "--ledger", ledger, "--json"}, dir.path());
+    const auto rows = json_lines(show.out);
+    REQUIRE(rows.size() == 2);
+    CHECK(rows[0]["person"] == "E1");
+    CHECK(rows[0]["valid_until"] == "2026-12-31T23:59:59.999Z");
+    CHECK(rows[1]["note"] == "fake QR code");
+
+    const auto exported = run_command(bin("gatehouse"), {"lists", "export", "--ledger", ledger, "--list", "deny"}, dir.path());
+    CHECK(exported.out == "list,person,name,valid_from,valid_until,note\ndeny,V7,,,,fake QR code\n");
+}

@@ -230,3 +230,19 @@ TEST_CASE("disk full is reported as such, commits nothing of the batch and keeps
     CHECK(ledger.event_count() == 1);
     CHECK(ledger.append_events(std::vector{event("t1", 2)}) == std::vector{AppendOutcome::stored});
 }
+
+TEST_CASE("person lists import all at once, replace or merge, and look up by person", "[storage][lists]") {
+    TempDir dir;
+    Ledger ledger({dir / "ledger.db"});
+    ledger.import_person_list({{PersonListKind::allow, "E1", "A", 100, 200, ""}, {PersonListKind::deny, "V9", "", {}, {}, "why"}},
+                              false);
+    CHECK(ledger.find_person(PersonListKind::allow, "E1")->valid_until_ms == 200);
+    CHECK_FALSE(ledger.find_person(PersonListKind::deny, "E1"));
+    ledger.import_person_list({{PersonListKind::allow, "E2", "B", {}, {}, ""}}, false);  // merge
+    CHECK(ledger.person_list(PersonListKind::allow).size() == 2);
+    ledger.import_person_list({{PersonListKind::allow, "E3", "C", {}, {}, ""}}, true);  // replace the allow list only
+    const auto all = ledger.person_list(std::nullopt);
+    REQUIRE(all.size() == 2);
+    CHECK(all[0].person == "E3");
+    CHECK(all[1].person == "V9");
+}

@@ -10,6 +10,7 @@
 #include "gatehouse/daemon/gateway_config.hpp"
 #include "gatehouse/storage/ledger_error.hpp"
 #include "gatehouse/version.hpp"
+#include "lists_command.hpp"
 #include "query_command.hpp"
 #include "sim_command.hpp"
 #include "status_command.hpp"
@@ -19,7 +20,8 @@ namespace gatehouse::daemon {
 int gatehouse_cli_main(int argc, char** argv) {
     using namespace cli;
     CLI::App app{"gatehouse: administer a gatehouse edge gateway.\n"
-                 "Query and export the ledger, watch the running daemon, simulate terminals, run the demo.",
+                 "Query and export the ledger, watch the running daemon, simulate terminals, run the demo,\n"
+                 "screen thermal recordings and generate synthetic gate scenes.",
                  "gatehouse"};
     app.set_version_flag("--version", std::string("gatehouse ") + kVersion);
     app.require_subcommand(1);
@@ -28,6 +30,7 @@ int gatehouse_cli_main(int argc, char** argv) {
     register_check_config_command(app);
     register_sim_command(app);
     register_demo_command(app);
+    register_lists_command(app);
     try {
         app.parse(argc, argv);
     } catch (const CLI::RuntimeError& e) {

@@ -13,6 +13,7 @@
 #include "gatehouse/storage/event_filter.hpp"
 #include "gatehouse/storage/event_record.hpp"
 #include "gatehouse/storage/ledger_error.hpp"
+#include "gatehouse/storage/person_list.hpp"
 #include "gatehouse/storage/terminal_record.hpp"
 
 namespace gatehouse::storage {
@@ -58,6 +59,14 @@ public:
     /// Records a terminal's `hello` (kind, firmware) so the CLI can show it while the daemon is down.
     void upsert_terminal(const TerminalRecord& terminal);
     std::vector<TerminalRecord> terminals();
+
+    /// Writes list entries in one transaction (all or nothing). With `replace`, the lists named by the
+    /// entries are emptied first, so the import becomes their whole content.
+    void import_person_list(const std::vector<PersonListEntry>& entries, bool replace);
+    /// Entries of one list, or of both when `list` is unset, ordered by list then person.
+    std::vector<PersonListEntry> person_list(std::optional<PersonListKind> list);
+    /// The person's entry on `list`, if any (one indexed lookup: used per access decision).
+    std::optional<PersonListEntry> find_person(PersonListKind list, const std::string& person);
 
     /// Events matching `filter`, oldest first. `visit` is called per row so exports stream in constant memory.
     void for_each_event(const EventFilter& filter, const std::function<void(const StoredEvent&)>& visit);
