@@ -12,8 +12,10 @@
 #include "gatehouse/version.hpp"
 #include "lists_command.hpp"
 #include "query_command.hpp"
+#include "screen_command.hpp"
 #include "sim_command.hpp"
 #include "status_command.hpp"
+#include "synth_command.hpp"
 
 namespace gatehouse::daemon {
 
@@ -31,6 +33,8 @@ int gatehouse_cli_main(int argc, char** argv) {
     register_sim_command(app);
     register_demo_command(app);
     register_lists_command(app);
+    register_screen_command(app);
+    register_synth_command(app);
     try {
         app.parse(argc, argv);
     } catch (const CLI::RuntimeError& e) {

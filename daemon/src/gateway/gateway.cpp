@@ -11,6 +11,7 @@
 #include "gatehouse/daemon/ingest_counters.hpp"
 #include "gatehouse/daemon/ledger_writer.hpp"
 #include "gatehouse/daemon/rate_limited_log.hpp"
+#include "gatehouse/daemon/systemd_notifier.hpp"
 #include "gatehouse/daemon/terminal_registry.hpp"
 #include "gatehouse/ipc/terminal_codec.hpp"
 #include "gatehouse/ipc/terminal_endpoint.hpp"
@@ -34,12 +35,25 @@ std::int64_t wall_clock_ms() {
         .count();
 }
 
+constexpr std::string_view kIpcScheme = "ipc://";
+
 // For ipc:// endpoints, the directory of the socket file must exist before bind.
 void prepare_ipc_directory(const std::string& endpoint) {
-    constexpr std::string_view scheme = "ipc://";
-    if (endpoint.rfind(scheme, 0) != 0) return;
-    const std::filesystem::path file(endpoint.substr(scheme.size()));
+    if (endpoint.rfind(kIpcScheme, 0) != 0) return;
+    const std::filesystem::path file(endpoint.substr(kIpcScheme.size()));
     if (file.has_parent_path()) std::filesystem::create_directories(file.parent_path());
+}
+
+// The service runs with UMask=0077; the control socket is opened to the gatehouse group (0660) so that
+// administrators in that group can use the CLI, and to no one else.
+void open_ipc_socket_to_group(const std::string& endpoint) {
+    if (endpoint.rfind(kIpcScheme, 0) != 0) return;
+    std::error_code error;
+    std::filesystem::permissions(endpoint.substr(kIpcScheme.size()),
+                                 std::filesystem::perms::owner_read | std::filesystem::perms::owner_write |
+                                     std::filesystem::perms::group_read | std::filesystem::perms::group_write,
+                                 error);
+    if (error) spdlog::warn("cannot set mode 0660 on control socket {}: {}", endpoint, error.message());
 }
 
 }  // namespace
@@ -57,7 +71,12 @@ struct Gateway::Impl {
     IngestCounters counters;
     RateLimitedLog peer_log;
     std::atomic<bool> stop_requested{false};
+    std::atomic<bool> reload_requested{false};
     Clock::time_point started = Clock::now();
+    SystemdNotifier notifier;
+    Clock::time_point submitted_at{};       // when the batch in flight went to the writer
+    std::uint64_t stored_at_last_status = 0;
+    Clock::time_point last_status{};
 
     // The open group-commit batch, filled while the writer commits the previous one.
     LedgerWriteBatch pending;
@@ -77,6 +96,7 @@ struct Gateway::Impl {
         } catch (const zmq::error_t& e) {
             throw std::runtime_error("cannot bind control socket " + config.control_endpoint + ": " + e.what());
         }
+        open_ipc_socket_to_group(config.control_endpoint);
     }
 
     void reply_error(const std::string& peer, ipc::ProtocolError error, const std::string& terminal_hint) {
@@ -162,6 +182,7 @@ struct Gateway::Impl {
         if (writer.busy() || pending.empty()) return;
         if (!force && pending.events.size() < config.max_batch && now < pending_deadline) return;
         writer.submit(std::move(pending));
+        submitted_at = now;
         pending = LedgerWriteBatch{};
         pending.events.reserve(config.max_batch);
         pending.peers.reserve(config.max_batch);
@@ -276,6 +297,63 @@ struct Gateway::Impl {
         }
     }
 
+    // One line for systemd's STATUS= (shown by `systemctl status`).
+    std::string status_line(Clock::time_point now) {
+        const double seconds = std::chrono::duration<double>(now - last_status).count();
+        const double rate = last_status == Clock::time_point{} || seconds <= 0
+                                ? 0.0
+                                : static_cast<double>(counters.events_stored - stored_at_last_status) / seconds;
+        stored_at_last_status = counters.events_stored;
+        last_status = now;
+        return fmt::format("{} gates, {}/{} terminals online, {:.0f} events/s, {} events waiting to commit",
+                           config.gates.size(), registry.online_count(), registry.all().size(), rate,
+                           pending.events.size());
+    }
+
+    // The watchdog is fed only while every part makes progress: the loop (we are in it) and the ledger writer
+    // (a commit stuck for longer than the watchdog interval means a hung disk or lock: let systemd restart us).
+    void feed_watchdog(Clock::time_point now) {
+        const auto interval = notifier.watchdog_interval();
+        if (interval && writer.busy() && now - submitted_at > *interval) {
+            peer_log.warn("watchdog", fmt::format("ledger commit running for {} ms; withholding the watchdog ping",
+                                                  std::chrono::duration_cast<std::chrono::milliseconds>(now - submitted_at).count()));
+            return;
+        }
+        notifier.watchdog_ping(now);
+    }
+
+    void reload() {
+        notifier.reloading();
+        GatewayConfig next;
+        try {
+            next = hooks.reload_config ? hooks.reload_config() : load_config_file(config.source);
+        } catch (const std::exception& e) {
+            spdlog::error("reload rejected, the running configuration stays: {}", e.what());
+            notifier.ready(status_line(Clock::now()));
+            return;
+        }
+        // Sockets and the ledger stay open across a reload so that no terminal is dropped; say so if the new
+        // file wants them elsewhere.
+        if (next.terminal_endpoint != config.terminal_endpoint || next.control_endpoint != config.control_endpoint ||
+            next.ledger_path != config.ledger_path || next.max_message_bytes != config.max_message_bytes ||
+            next.ledger_max_size_mb != config.ledger_max_size_mb) {
+            spdlog::warn("listen.*, ledger.path, ledger.max_size_mb and limits.max_message_bytes change only at a "
+                         "restart; keeping the running values");
+        }
+        next.terminal_endpoint = config.terminal_endpoint;
+        next.control_endpoint = config.control_endpoint;
+        next.ledger_path = config.ledger_path;
+        next.ledger_max_size_mb = config.ledger_max_size_mb;
+        next.max_message_bytes = config.max_message_bytes;
+        registry.reconfigure(next.terminals);
+        registry.set_limits(next.heartbeat_timeout, next.seq_window);
+        spdlog::set_level(spdlog::level::from_str(next.log_level));
+        config = std::move(next);
+        spdlog::info("configuration reloaded from {}: {} gates, {} terminals", config.source, config.gates.size(),
+                     config.terminals.size());
+        notifier.ready(status_line(Clock::now()));
+    }
+
     void run() {
         spdlog::info("gatehouse {} gateway '{}' (site '{}'): terminals on {}, control on {}, ledger {}", kVersion,
                      config.gateway_id, config.site, terminals.bound_endpoint(), config.control_endpoint,
@@ -288,7 +366,11 @@ struct Gateway::Impl {
                                    {control.handle(), 0, ZMQ_POLLIN, 0},
                                    {writer.done_signal().handle(), 0, ZMQ_POLLIN, 0}};
         auto next_expiry = Clock::now();
+        auto next_status = Clock::now() + std::chrono::seconds(2);
+        // Ready only now: the ledger is open and every socket is bound (the constructor did both).
+        notifier.ready(status_line(Clock::now()));
         while (!stop_requested.load(std::memory_order_relaxed)) {
+            if (reload_requested.exchange(false)) reload();
             // A full batch waiting for the writer stops reading terminals: backpressure instead of memory growth.
             items[0].events = pending.events.size() < config.max_batch ? ZMQ_POLLIN : 0;
             auto timeout = std::chrono::duration_cast<std::chrono::milliseconds>(kIdleTick);
@@ -308,7 +390,13 @@ struct Gateway::Impl {
                 log_offline(now);
                 next_expiry = now + std::chrono::milliseconds(200);
             }
+            feed_watchdog(now);
+            if (now >= next_status) {
+                notifier.status(status_line(now));
+                next_status = now + std::chrono::seconds(2);
+            }
         }
+        notifier.stopping();
         // Stop: everything received so far is committed and acked before returning.
         drain_terminal_socket();
         if (writer.busy()) finish(writer.wait_result());
@@ -331,6 +419,7 @@ Gateway::~Gateway() = default;
 
 void Gateway::run() { impl_->run(); }
 void Gateway::request_stop() { impl_->stop_requested.store(true); }
+void Gateway::request_reload() { impl_->reload_requested.store(true); }
 std::string Gateway::terminal_endpoint() const { return impl_->terminals.bound_endpoint(); }
 std::string Gateway::control_endpoint() const { return impl_->control.get(zmq::sockopt::last_endpoint); }
 

@@ -22,34 +22,39 @@ namespace {
 using namespace cli;
 
 // Signals are blocked in every thread and taken synchronously by one watcher thread, so no handler runs in
-// async-signal context and no global flag is needed.
-class StopSignalWatcher {
+// async-signal context and no global flag is needed. SIGHUP reloads; SIGTERM and SIGINT stop.
+class SignalWatcher {
 public:
-    explicit StopSignalWatcher(Gateway& gateway) {
+    explicit SignalWatcher(Gateway& gateway) {
         thread_ = std::thread([this, &gateway] {
-            int signal = 0;
-            sigwait(&set_, &signal);
-            if (signal == SIGUSR2) return;  // our own wake-up at shutdown
-            spdlog::info("received {}, stopping", strsignal(signal));
-            gateway.request_stop();
+            for (;;) {
+                int signal = 0;
+                sigwait(&set_, &signal);
+                if (signal == SIGUSR2) return;  // our own wake-up at shutdown
+                if (signal == SIGHUP) {
+                    spdlog::info("received SIGHUP, reloading the configuration");
+                    gateway.request_reload();
+                    continue;
+                }
+                spdlog::info("received {}, stopping", strsignal(signal));
+                gateway.request_stop();
+            }
         });
     }
-    ~StopSignalWatcher() {
+    ~SignalWatcher() {
         pthread_kill(thread_.native_handle(), SIGUSR2);
         thread_.join();
     }
-    static sigset_t block_stop_signals() {
+    static sigset_t block_signals() {
         sigset_t set;
         sigemptyset(&set);
-        sigaddset(&set, SIGTERM);
-        sigaddset(&set, SIGINT);
-        sigaddset(&set, SIGUSR2);
+        for (int s : {SIGTERM, SIGINT, SIGHUP, SIGUSR2}) sigaddset(&set, s);
         pthread_sigmask(SIG_BLOCK, &set, nullptr);
         return set;
     }
 
 private:
-    sigset_t set_ = block_stop_signals();
+    sigset_t set_ = block_signals();
     std::thread thread_;
 };
 
@@ -58,10 +63,12 @@ private:
 int gatehoused_main(int argc, char** argv) {
     // Before any thread exists (libzmq starts its own), so every thread inherits the blocked mask and the
     // watcher is the only one to receive SIGTERM.
-    StopSignalWatcher::block_stop_signals();
+    SignalWatcher::block_signals();
     CLI::App app{"gatehoused: the gatehouse edge gateway service.\n"
                  "Receives gate-terminal events over ZeroMQ, records them durably in the SQLite ledger and acks\n"
-                 "them. Stops cleanly on SIGTERM or SIGINT after committing what it has received.",
+                 "them. SIGHUP reloads the configuration (an invalid file is rejected and the running one stays);\n"
+                 "SIGTERM or SIGINT stop it after committing and acking what it has received. Under systemd\n"
+                 "(Type=notify) it reports READY, STATUS and WATCHDOG.",
                  "gatehoused"};
     std::string config_path = kDefaultConfigPath;
     ConfigOverrides overrides;
@@ -92,7 +99,13 @@ int gatehoused_main(int argc, char** argv) {
     }
     std::unique_ptr<Gateway> gateway;
     try {
-        gateway = std::make_unique<Gateway>(config);
+        GatewayHooks hooks;
+        hooks.reload_config = [config_path, overrides] {
+            GatewayConfig next = load_config_file(config_path);
+            apply_overrides(next, overrides);
+            return next;
+        };
+        gateway = std::make_unique<Gateway>(config, hooks);
     } catch (const storage::LedgerError& e) {
         spdlog::critical("cannot open the ledger: {}", e.what());
         return e.fault() == storage::LedgerFault::corrupt ? kExitDataError : kExitUnavailable;
@@ -101,7 +114,7 @@ int gatehoused_main(int argc, char** argv) {
         return kExitUnavailable;
     }
     try {
-        StopSignalWatcher watcher(*gateway);
+        SignalWatcher watcher(*gateway);
         gateway->run();
     } catch (const std::exception& e) {
         spdlog::critical("gateway failed: {}", e.what());

@@ -16,12 +16,15 @@ namespace gatehouse::daemon {
 struct GatewayHooks {
     /// Called on the reactor thread after each event's commit, before its ack is sent.
     std::function<void(const storage::EventRecord&, storage::AppendOutcome)> on_recorded;
+    /// Produces the configuration to switch to on reload (the service re-reads its file and re-applies its
+    /// command-line overrides). Unset: re-read the file the running configuration came from.
+    std::function<GatewayConfig()> reload_config;
 };
 
 /// The running gateway. The constructor performs start-up (open the ledger, bind the sockets) and throws on
 /// failure with a message saying what to fix; run() is the reactor loop.
 ///
-/// Thread-safety: run() on one thread; request_stop() is safe from any thread. Status is served on the
+/// Thread-safety: run() on one thread; request_stop() and request_reload() are safe from any thread. Status is served on the
 /// control socket by the reactor itself, so no state is shared between threads.
 class Gateway {
 public:
@@ -34,6 +37,9 @@ public:
     void run();
     /// Asks run() to finish; returns at once.
     void request_stop();
+    /// Asks run() to reload the configuration (SIGHUP): validated first, an invalid one is rejected with
+    /// its reason and the running configuration stays. Returns at once.
+    void request_reload();
 
     /// The endpoints actually bound (a tcp port of 0 is resolved to the port the OS picked).
     std::string terminal_endpoint() const;

@@ -45,6 +45,11 @@ public:
     /// Terminals whose heartbeat timed out since the last call; they are now offline.
     std::vector<std::string> expire(SteadyTime now);
 
+    /// New heartbeat timeout and seq window (reload).
+    void set_limits(std::chrono::milliseconds heartbeat_timeout, std::int64_t seq_window) {
+        heartbeat_timeout_ = heartbeat_timeout;
+        seq_window_ = seq_window;
+    }
     /// Replaces the configured set (reload); state of terminals that stay is kept.
     void reconfigure(const std::vector<TerminalConfig>& terminals);
 
