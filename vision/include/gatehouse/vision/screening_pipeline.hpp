@@ -1,0 +1,95 @@
+#pragma once
+// One camera's thermal screening: frames in, one screening per person out.
+#include <deque>
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "gatehouse/vision/adaptive_baseline.hpp"
+#include "gatehouse/vision/camera_health.hpp"
+#include "gatehouse/vision/camera_health_monitor.hpp"
+#include "gatehouse/vision/face_measurement.hpp"
+#include "gatehouse/vision/frame.hpp"
+#include "gatehouse/vision/head_detector.hpp"
+#include "gatehouse/vision/head_tracker.hpp"
+#include "gatehouse/vision/reduced_frame.hpp"
+#include "gatehouse/vision/screening.hpp"
+#include "gatehouse/vision/screening_config.hpp"
+#include "gatehouse/vision/thermal_reference.hpp"
+
+namespace gatehouse::vision {
+
+/// What one frame produced.
+struct PipelineOutput {
+    std::vector<Screening> screenings;    ///< verdicts decided on this frame
+    std::optional<CameraHealth> health;   ///< set when the camera's health changed
+    std::optional<std::string> error;     ///< the frame was rejected (wrong type or size); nothing else ran
+};
+
+/// The screening pipeline of one camera: reference correction, head detection on a reduced upright view,
+/// tracking, full-resolution canthus measurement on small ROIs, verdicts and evidence. Per-frame work
+/// reports problems as results, never as exceptions. Owns scratch buffers: one instance per camera, used
+/// from one thread at a time.
+class ScreeningPipeline {
+public:
+    /// Throws std::invalid_argument when the configuration is invalid.
+    explicit ScreeningPipeline(ScreeningConfig config);
+
+    ScreeningPipeline(const ScreeningPipeline&) = delete;
+    ScreeningPipeline& operator=(const ScreeningPipeline&) = delete;
+
+    /// Processes one frame. The returned reference is valid until the next call.
+    const PipelineOutput& process(const Frame& frame);
+    /// End of the stream: decides everyone still in view who reached the mark.
+    std::vector<Screening> finish();
+    /// Current camera health.
+    CameraHealth health(std::chrono::steady_clock::time_point now = std::chrono::steady_clock::now()) const {
+        return health_.snapshot(now);
+    }
+    const ScreeningConfig& config() const { return config_; }
+
+private:
+    struct Progress {
+        std::optional<std::int64_t> in_range_ms;  ///< when the head first reached measuring size
+        std::optional<std::int64_t> still_ms;     ///< since when it has held still there (reached the mark)
+        int frames_in_range = 0;
+        std::vector<double> samples;           ///< good canthus readings (body offset applied)
+        std::optional<std::int64_t> first_sample_ms;
+        std::vector<double> occluded;          ///< readings taken through glasses / without contrast
+        int occluded_streak = 0;               ///< consecutive frames read through an occlusion
+        std::int64_t occluded_since_ms = 0;
+        std::deque<UncertainReason> recent_reasons;  ///< why the latest frames could not be measured
+        bool decided = false;
+        cv::Rect source_box;                   ///< latest head box in source coordinates
+        std::int64_t frame = 0;                ///< latest frame the head was seen in
+        std::int64_t time_ms = 0;
+    };
+
+    void step(const HeadTrack& track, Progress& progress, const Frame& frame, bool skip_ffc);
+    /// Decides a person's verdict; `raw` (may be null) is the frame the snapshot is drawn from.
+    Screening decide(const HeadTrack& track, Progress& progress, const cv::Mat* raw, double offset);
+
+    ScreeningConfig config_;
+    ReducedFrame reduced_;
+    ThermalReference reference_;
+    HeadDetector detector_;
+    HeadTracker tracker_;
+    FaceMeasurement face_;
+    AdaptiveBaseline baseline_;
+    CameraHealthMonitor health_;
+    std::map<std::int64_t, Progress> progress_;
+    /// Where people were screened (reduced coordinates) and when last seen: a track that starts there soon
+    /// after is the same person re-found (leaning in, turning), not someone new.
+    std::vector<std::pair<cv::Rect, std::int64_t>> screened_places_;
+    PipelineOutput output_;
+    std::optional<cv::Size> frame_size_;
+    double offset_ = 0;                 ///< reference correction of the current frame
+    cv::Mat evidence_frame_;            ///< copy of the last frame an undecided person was seen in (snapshots)
+    std::int64_t evidence_index_ = -1;
+    double evidence_offset_ = 0;
+};
+
+}  // namespace gatehouse::vision

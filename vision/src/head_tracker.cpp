@@ -1,0 +1,90 @@
+#include "gatehouse/vision/head_tracker.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <tuple>
+
+namespace gatehouse::vision {
+
+namespace {
+
+cv::Point2d centre(const cv::Rect& r) { return {r.x + r.width / 2.0, r.y + r.height / 2.0}; }
+
+}  // namespace
+
+double HeadTrack::motion(std::int64_t window_ms) const {
+    if (recent.empty()) return 0;
+    // The oldest box that is at least window_ms old, or the oldest one kept.
+    const cv::Rect* then = &recent.front().second;
+    for (const auto& [t, b] : recent) {
+        if (t <= recent.back().first - window_ms) then = &b;
+    }
+    // Box edges flicker by a pixel or so with noise at the reduced resolution; that is not motion.
+    constexpr double edge_jitter_px = 1.5;
+    const double width = std::max(1, box.width);
+    const cv::Point2d d = centre(box) - centre(*then);
+    const double travel = std::max(0.0, std::hypot(d.x, d.y) - edge_jitter_px) / width;
+    const double growth = std::max(0.0, std::abs(box.width - then->width) - edge_jitter_px) / width;
+    return std::max(travel, growth);
+}
+
+void HeadTracker::update(const std::vector<HeadCandidate>& candidates, std::int64_t time_ms, cv::Size frame_size) {
+    std::vector<std::tuple<double, std::size_t, std::size_t>> pairs;
+    for (std::size_t t = 0; t < tracks_.size(); ++t) {
+        tracks_[t].seen = false;
+        for (std::size_t c = 0; c < candidates.size(); ++c) {
+            const auto& a = tracks_[t].box;
+            const auto& b = candidates[c].box;
+            const double scale = std::max(a.width, b.width);
+            const cv::Point2d d = centre(a) - centre(b);
+            const double cost = std::hypot(d.x, d.y) / scale;
+            const double ratio = static_cast<double>(b.width) / a.width;
+            if (cost < 0.8 && ratio > 0.6 && ratio < 1.67) pairs.emplace_back(cost, t, c);
+        }
+    }
+    std::sort(pairs.begin(), pairs.end());
+    std::vector<bool> track_taken(tracks_.size(), false), candidate_taken(candidates.size(), false);
+    for (const auto& [cost, t, c] : pairs) {
+        if (track_taken[t] || candidate_taken[c]) continue;
+        track_taken[t] = candidate_taken[c] = true;
+        auto& track = tracks_[t];
+        track.box = candidates[c].box;
+        track.merged = candidates[c].merged;
+        track.last_ms = time_ms;
+        track.seen = true;
+    }
+    for (std::size_t c = 0; c < candidates.size(); ++c) {
+        if (candidate_taken[c]) continue;
+        HeadTrack track;
+        track.id = next_id_++;
+        track.box = track.first_box = candidates[c].box;
+        track.first_ms = track.last_ms = time_ms;
+        track.seen = true;
+        track.merged = candidates[c].merged;
+        // Someone stepping in at the frame's edge has arrived; a fixture present from the start has not.
+        const auto& b = track.box;
+        track.arrived = b.x <= 0 || b.x + b.width >= frame_size.width;
+        tracks_.push_back(std::move(track));
+    }
+    for (auto& track : tracks_) {
+        if (!track.seen) continue;
+        track.recent.emplace_back(time_ms, track.box);
+        while (track.recent.size() > 2 && track.recent.front().first < time_ms - 500) track.recent.pop_front();
+        if (!track.arrived) {
+            const double width = std::max(track.first_box.width, track.box.width);
+            const cv::Point2d d = centre(track.box) - centre(track.first_box);
+            const double growth = static_cast<double>(track.box.width) / std::max(1, track.first_box.width);
+            track.arrived = std::hypot(d.x, d.y) > 0.35 * width || growth > 1.25 || growth < 0.8;
+        }
+    }
+    for (auto it = tracks_.begin(); it != tracks_.end();) {
+        if (time_ms - it->last_ms > lost_after_ms_) {
+            lost_.push_back(std::move(*it));
+            it = tracks_.erase(it);
+        } else {
+            ++it;
+        }
+    }
+}
+
+}  // namespace gatehouse::vision

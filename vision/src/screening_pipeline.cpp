@@ -1,0 +1,266 @@
+#include "gatehouse/vision/screening_pipeline.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+
+#include "gatehouse/vision/evidence_snapshot.hpp"
+
+namespace gatehouse::vision {
+
+namespace {
+
+constexpr std::size_t max_samples_used = 8;
+
+constexpr std::size_t reasons_kept = 6;
+constexpr std::int64_t re_find_ms = 2000;
+
+double median_of_last(const std::vector<double>& values, std::size_t count) {
+    std::vector<double> last(values.end() - static_cast<std::ptrdiff_t>(std::min(count, values.size())), values.end());
+    std::sort(last.begin(), last.end());
+    const std::size_t n = last.size();
+    return n % 2 ? last[n / 2] : 0.5 * (last[n / 2 - 1] + last[n / 2]);
+}
+
+cv::Rect grown(const cv::Rect& r, double by) {
+    const int dx = static_cast<int>(std::ceil(r.width * by)), dy = static_cast<int>(std::ceil(r.height * by));
+    return {r.x - dx, r.y - dy, r.width + 2 * dx, r.height + 2 * dy};
+}
+
+ScreeningConfig validated(ScreeningConfig config) {
+    config.validate();
+    return config;
+}
+
+}  // namespace
+
+ScreeningPipeline::ScreeningPipeline(ScreeningConfig config)
+    : config_(validated(std::move(config))),
+      reference_(config_.reference),
+      detector_(config_.heads),
+      tracker_(config_.heads.lost_after_ms),
+      baseline_(config_.baseline) {}
+
+const PipelineOutput& ScreeningPipeline::process(const Frame& frame) {
+    output_.screenings.clear();
+    output_.health.reset();
+    output_.error.reset();
+    if (frame.raw.empty() || frame.raw.type() != CV_16UC1) {
+        output_.error = "frame " + std::to_string(frame.index) + ": expected a non-empty 16-bit single-channel image";
+        return output_;
+    }
+    if (frame_size_ && *frame_size_ != frame.raw.size()) {
+        output_.error = "frame " + std::to_string(frame.index) + ": size " + std::to_string(frame.raw.cols) + "x" +
+                        std::to_string(frame.raw.rows) + " differs from the stream's " +
+                        std::to_string(frame_size_->width) + "x" + std::to_string(frame_size_->height);
+        return output_;
+    }
+    frame_size_ = frame.raw.size();
+    const bool skip_ffc = frame.since_ffc_ms && *frame.since_ffc_ms >= 0 && *frame.since_ffc_ms < config_.heads.ffc_skip_ms;
+    health_.on_frame(frame, skip_ffc);
+
+    reduced_.build(frame.raw, config_.radiometry, config_.orientation, config_.detection_width);
+    const double background = background_level(reduced_.celsius());
+    const ReferenceStatus& reference =
+        reference_.update(frame.raw, config_.radiometry, reduced_, background, frame.time_ms);
+    health_.on_reference(reference);
+    offset_ = reference.offset_celsius.value_or(0.0);
+
+    std::optional<cv::Rect> exclude;
+    if (reference.source_area) exclude = reduced_.source_to_reduced(grown(*reference.source_area, 0.5));
+    const auto& heads = detector_.detect(reduced_.celsius(), background, offset_, exclude);
+    tracker_.update(heads, frame.time_ms, reduced_.celsius().size());
+
+    std::erase_if(screened_places_, [&](const auto& place) { return frame.time_ms - place.second > re_find_ms; });
+    for (const auto& track : tracker_.tracks()) {
+        if (!track.seen) continue;
+        auto [it, created] = progress_.try_emplace(track.id);
+        if (created) {
+            for (const auto& [place, when] : screened_places_)
+                if ((place & track.box).area() > 0.3 * track.box.area()) it->second.decided = true;
+        }
+        step(track, it->second, frame, skip_ffc);
+        if (it->second.decided) {
+            // Keep the place of everyone already screened current while they are in view.
+            bool updated = false;
+            for (auto& [place, when] : screened_places_) {
+                if ((place & track.box).area() > 0) {
+                    place = track.box;
+                    when = frame.time_ms;
+                    updated = true;
+                }
+            }
+            if (!updated) screened_places_.emplace_back(track.box, frame.time_ms);
+        }
+    }
+    for (const auto& track : tracker_.take_lost()) {
+        const auto it = progress_.find(track.id);
+        if (it == progress_.end()) continue;
+        // Someone who was in measuring range only for a moment (a hand, a turned head, a flicker) is not
+        // worth an uncertain screening.
+        const auto& p = it->second;
+        const bool was_there = p.in_range_ms && p.frames_in_range >= config_.heads.min_samples &&
+                               p.time_ms - *p.in_range_ms >= config_.heads.sample_ms;
+        if (!it->second.decided && was_there) {
+            const bool have_frame = evidence_index_ == it->second.frame;
+            output_.screenings.push_back(
+                decide(track, it->second, have_frame ? &evidence_frame_ : nullptr, evidence_offset_));
+        }
+        progress_.erase(it);
+    }
+    if (health_.take_report_due()) output_.health = health_.snapshot();
+    return output_;
+}
+
+void ScreeningPipeline::step(const HeadTrack& track, Progress& progress, const Frame& frame, bool skip_ffc) {
+    if (progress.decided || !track.arrived) return;  // fixtures that never moved are not people
+    const auto& rules = config_.heads;
+    const cv::Rect head_full = reduced_.to_oriented_full(track.box);
+    progress.source_box = reduced_.to_source(track.box);
+    progress.frame = frame.index;
+    progress.time_ms = frame.time_ms;
+    const double fraction = static_cast<double>(head_full.width) / reduced_.oriented_size().width;
+    if (fraction < rules.min_width_fraction) return;  // not at the mark yet (or staying far away)
+    const cv::Size small = reduced_.celsius().size();
+    // Cut by the left or right edge: someone stepping in or out of view (or a shoulder left behind), not
+    // someone at the mark.
+    if (track.box.x <= 0 || track.box.x + track.box.width >= small.width) return;
+    if (!progress.in_range_ms) progress.in_range_ms = frame.time_ms;
+    ++progress.frames_in_range;
+    if (config_.snapshot_dir && evidence_index_ != frame.index) {
+        frame.raw.copyTo(evidence_frame_);
+        evidence_index_ = frame.index;
+        evidence_offset_ = offset_;
+    }
+
+    const bool cut_off = track.box.y <= 0;  // the top of the head is outside the frame: too close
+    UncertainReason reason = UncertainReason::none;
+    if (skip_ffc) {
+        reason = UncertainReason::ffc;
+    } else if (reference_.status().blocks_screening()) {
+        reason = UncertainReason::reference_fault;
+    } else if (fraction > rules.max_width_fraction || cut_off) {
+        reason = UncertainReason::too_close;
+    } else if (track.merged) {
+        reason = UncertainReason::multiple_people;
+    } else if (track.motion(rules.motion_window_ms) > rules.max_motion_fraction) {
+        reason = UncertainReason::moving;
+    } else {
+        const auto reading = face_.measure(frame.raw, config_.radiometry, config_.orientation, head_full, offset_,
+                                           rules.glasses_contrast);
+        // Colder than any living inner canthus (with a trusted reference): a warm thing, not a face.
+        const double coldest_canthus = reference_.status().state == ReferenceState::ok ? rules.min_canthus_celsius
+                                                                                       : rules.min_canthus_celsius - 4.0;
+        if (reading && reading->canthus_celsius < coldest_canthus) {
+            --progress.frames_in_range;
+            return;
+        }
+        if (!reading) {
+            reason = UncertainReason::too_far;
+        } else if (reading->glasses || reading->canthus_celsius - reading->face_celsius < rules.min_face_contrast) {
+            reason = UncertainReason::face_occluded;
+            if (progress.occluded_streak++ == 0) progress.occluded_since_ms = frame.time_ms;
+            progress.occluded.push_back(reading->canthus_celsius + config_.body_offset_celsius);
+        } else {
+            if (!progress.first_sample_ms) progress.first_sample_ms = frame.time_ms;
+            progress.samples.push_back(reading->canthus_celsius + config_.body_offset_celsius);
+        }
+    }
+    if (reason != UncertainReason::face_occluded) progress.occluded_streak = 0;
+    if (reason != UncertainReason::none) {
+        progress.recent_reasons.push_back(reason);
+        if (progress.recent_reasons.size() > reasons_kept) progress.recent_reasons.pop_front();
+    }
+    // The wait for a verdict runs from when the person last came to a halt.
+    if (reason == UncertainReason::moving) progress.still_ms.reset();
+    else if (!progress.still_ms) progress.still_ms = frame.time_ms;
+
+    const bool enough = static_cast<int>(progress.samples.size()) >= rules.min_samples &&
+                        frame.time_ms - *progress.first_sample_ms >= rules.sample_ms;
+    // Steadily occluded (glasses on): no point waiting for canthi that will not appear.
+    const bool occluded = progress.samples.empty() && progress.occluded_streak >= 2 * rules.min_samples &&
+                          frame.time_ms - progress.occluded_since_ms >= 2 * rules.sample_ms;
+    const bool waited = occluded || (progress.still_ms && frame.time_ms - *progress.still_ms >= rules.decide_within_ms) ||
+                        frame.time_ms - *progress.in_range_ms >= rules.max_wait_ms;
+    if (enough || waited) output_.screenings.push_back(decide(track, progress, &frame.raw, offset_));
+}
+
+Screening ScreeningPipeline::decide(const HeadTrack& track, Progress& progress, const cv::Mat* raw, double offset) {
+    progress.decided = true;
+    Screening s;
+    s.frame = progress.frame;
+    s.time_ms = progress.time_ms;
+    s.track = track.id;
+    s.bbox = progress.source_box;
+    const auto adaptive = baseline_.alarm_level();
+    s.threshold_celsius = adaptive ? std::min(config_.threshold_celsius, *adaptive) : config_.threshold_celsius;
+
+    if (static_cast<int>(progress.samples.size()) >= config_.heads.min_samples) {
+        const double value = median_of_last(progress.samples, max_samples_used);
+        s.celsius = value;
+        s.frames_used = static_cast<int>(std::min(progress.samples.size(), max_samples_used));
+        s.verdict = value >= s.threshold_celsius ? Verdict::elevated : Verdict::normal;
+        if (s.verdict == Verdict::normal) baseline_.add_normal(value);
+    } else {
+        // The reason that held most often over the last frames: how things stood when the person was there.
+        UncertainReason top = UncertainReason::moving;
+        long most = 0;
+        // Ties go to the most recent reason.
+        for (auto r = progress.recent_reasons.rbegin(); r != progress.recent_reasons.rend(); ++r) {
+            const auto candidate = *r;
+            const long count = std::count(progress.recent_reasons.begin(), progress.recent_reasons.end(), candidate);
+            if (count > most) {
+                most = count;
+                top = candidate;
+            }
+        }
+        s.verdict = Verdict::uncertain;
+        s.reason = top;
+        if (!progress.samples.empty()) {
+            s.celsius = median_of_last(progress.samples, max_samples_used);
+            s.frames_used = static_cast<int>(std::min(progress.samples.size(), max_samples_used));
+        } else if (s.reason == UncertainReason::face_occluded && !progress.occluded.empty()) {
+            s.celsius = median_of_last(progress.occluded, max_samples_used);
+            s.frames_used = static_cast<int>(std::min(progress.occluded.size(), max_samples_used));
+            // Occlusion only ever hides heat: a fever that shows through glasses is still a fever.
+            if (*s.celsius >= s.threshold_celsius) {
+                s.verdict = Verdict::elevated;
+                s.reason = UncertainReason::none;
+            }
+        }
+    }
+
+    const bool wanted = s.verdict != Verdict::normal || config_.snapshot_all;
+    if (config_.snapshot_dir && wanted && raw && !raw->empty()) {
+        char name[96];
+        std::snprintf(name, sizeof name, "frame-%06lld-track-%lld-%s.jpg", static_cast<long long>(s.frame),
+                      static_cast<long long>(s.track), std::string(to_string(s.verdict)).c_str());
+        const auto file = *config_.snapshot_dir / name;
+        char caption[96];
+        if (s.celsius)
+            std::snprintf(caption, sizeof caption, "%.1f C  %s%s%s", *s.celsius, std::string(to_string(s.verdict)).c_str(),
+                          s.verdict == Verdict::uncertain ? ": " : "",
+                          s.verdict == Verdict::uncertain ? std::string(to_string(s.reason)).c_str() : "");
+        else
+            std::snprintf(caption, sizeof caption, "uncertain: %s", std::string(to_string(s.reason)).c_str());
+        if (write_evidence_snapshot(file, *raw, config_.radiometry, config_.orientation, offset, s.bbox, caption))
+            s.snapshot = file.string();
+    }
+    return s;
+}
+
+std::vector<Screening> ScreeningPipeline::finish() {
+    std::vector<Screening> out;
+    for (const auto& track : tracker_.take_all()) {
+        const auto it = progress_.find(track.id);
+        if (it == progress_.end()) continue;
+        if (!it->second.decided && it->second.in_range_ms) {
+            const bool have_frame = evidence_index_ == it->second.frame;
+            out.push_back(decide(track, it->second, have_frame ? &evidence_frame_ : nullptr, evidence_offset_));
+        }
+    }
+    progress_.clear();
+    return out;
+}
+
+}  // namespace gatehouse::vision
