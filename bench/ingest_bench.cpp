@@ -56,6 +56,7 @@ daemon::GatewayConfig bench_config(const std::filesystem::path& ledger, int term
     daemon::GatewayConfig c;
     if (commit_window_us >= 0) c.commit_window = std::chrono::microseconds(commit_window_us);
     c.terminal_endpoint = "tcp://127.0.0.1:*";
+    c.metrics_listen.clear();
     c.control_endpoint = "ipc://" + (ledger.parent_path() / "control.sock").string();
     c.ledger_path = ledger;
     c.gates.push_back({"g1", "bench gate", "in"});

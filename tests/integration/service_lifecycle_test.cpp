@@ -143,7 +143,9 @@ TEST_CASE("SIGHUP reloads a valid configuration and rejects an invalid one, unde
 
     std::ofstream(gw.config_path()) << original << "\n[[terminals]]\nid = \"t3\"\ngate = \"nowhere\"\n";
     burst(300);
-    gw.process().signal(SIGHUP);
+    // This time through the CLI, which asks over the control socket.
+    const auto cli = run_command(bin("gatehouse"), {"reload", "--control", gw.control_endpoint()}, gw.dir().path());
+    CHECK(cli.exit_code == 0);
     burst(300);
     collect(600);
     std::this_thread::sleep_for(std::chrono::milliseconds(300));
@@ -162,4 +164,41 @@ TEST_CASE("the control socket is created with mode 0660", "[integration][systemd
     const auto perms = std::filesystem::status(gw.dir() / "control.sock").permissions();
     using std::filesystem::perms;
     CHECK(perms == (perms::owner_read | perms::owner_write | perms::group_read | perms::group_write));
+}
+
+TEST_CASE("the metrics endpoint serves Prometheus text that Prometheus' own parser reads",
+          "[integration][metrics]") {
+    GatewayFixture gw(2);
+    TestTerminal t1(gw.context(), gw.endpoint(), "t1");
+    for (int seq = 1; seq <= 3; ++seq) t1.send_event(seq);
+    t1.send_event(1);          // a duplicate
+    t1.send_raw("not json");   // an error
+    for (int i = 0; i < 5; ++i) t1.expect_reply();
+    const std::string address = gw.status()["endpoints"]["metrics"].get<std::string>();
+    // prometheus_client's text parser (Debian's python3-prometheus-client) is the judge of the format.
+    const std::string script =
+        "import json, sys, urllib.request\n"
+        "from prometheus_client.parser import text_string_to_metric_families\n"
+        "text = urllib.request.urlopen('http://" + address + "/metrics', timeout=5).read().decode()\n"
+        "out = {}\n"
+        "for family in text_string_to_metric_families(text):\n"
+        "    for s in family.samples:\n"
+        "        key = s.name + ''.join(f'|{k}={v}' for k, v in sorted(s.labels.items()))\n"
+        "        out[key] = s.value\n"
+        "print(json.dumps(out))\n";
+    std::ofstream(gw.dir() / "scrape.py") << script;
+    const auto r = run_command("/usr/bin/python3", {(gw.dir() / "scrape.py").string()}, gw.dir().path(), std::chrono::seconds(20));
+    INFO(r.err);
+    REQUIRE(r.exit_code == 0);
+    const json m = json::parse(r.out);
+    CHECK(m["gatehouse_events_total|kind=credential"] == 3);
+    CHECK(m["gatehouse_acks_total|duplicate=false"] == 3);
+    CHECK(m["gatehouse_acks_total|duplicate=true"] == 1);
+    CHECK(m["gatehouse_protocol_errors_total|code=malformed_json"] == 1);
+    CHECK(m["gatehouse_terminals_online"] == 1);
+    CHECK(m["gatehouse_terminals_configured"] == 2);
+    CHECK(m["gatehouse_ledger_commit_seconds_count"].get<double>() >= 1);
+    CHECK(m["gatehouse_ledger_commit_seconds_bucket|le=+Inf"] == m["gatehouse_ledger_commit_seconds_count"]);
+    CHECK(m["gatehouse_ledger_size_bytes"].get<double>() > 0);
+    CHECK(m.contains("gatehouse_build_info|version=" + std::string(gw.status()["version"])));
 }

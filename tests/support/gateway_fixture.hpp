@@ -22,7 +22,7 @@ public:
         std::ofstream config(config_path_);
         config << "[gateway]\nid = \"test-gw\"\n\n[listen]\nterminals = \"tcp://127.0.0.1:*\"\ncontrol = \"ipc://"
                << (dir_ / "control.sock").string() << "\"\n\n[ledger]\npath = \"" << ledger_path().string()
-               << "\"\n\n" << extra_config
+               << "\"\n\n[metrics]\nlisten = \"127.0.0.1:0\"\n\n" << extra_config
                << "\n[[gates]]\nid = \"g1\"\n\n[[gates]]\nid = \"g2\"\n";
         for (int i = 1; i <= terminals; ++i) {
             config << "\n[[terminals]]\nid = \"t" << i << "\"\ngate = \"" << (i == 1 ? "g1" : "g2") << "\"\nkind = \"card_reader\"\n";

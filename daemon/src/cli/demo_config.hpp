@@ -19,6 +19,9 @@ heartbeat_timeout_ms = 3000
 [ledger]
 path = "@DIR@/ledger.db"
 
+[metrics]
+listen = "127.0.0.1:0"
+
 [[gates]]
 id = "north-1"
 name = "North gate, lane 1"

@@ -52,24 +52,39 @@ void print_status(const json& s) {
     }
 }
 
+std::string control_endpoint_of(const StatusArgs& args) {
+    if (!args.control.empty()) return args.control;
+    return load_config_file(args.config.empty() ? kDefaultConfigPath : args.config).control_endpoint;
+}
+
+void add_control_options(CLI::App& cmd, StatusArgs& args) {
+    cmd.add_option("--config,-c", args.config,
+                   std::string("Configuration file naming the control socket (default ") + kDefaultConfigPath + ")");
+    cmd.add_option("--control", args.control, "Control socket endpoint (overrides the configuration)");
+}
+
 }  // namespace
 
 void register_status_command(CLI::App& app) {
     auto args = std::make_shared<StatusArgs>();
     auto* cmd = app.add_subcommand("status", "Show the running daemon's terminals and counters");
-    cmd->add_option("--config,-c", args->config,
-                    std::string("Configuration file naming the control socket (default ") + kDefaultConfigPath + ")");
-    cmd->add_option("--control", args->control, "Control socket endpoint (overrides the configuration)");
+    add_control_options(*cmd, *args);
     cmd->add_flag("--json", args->json, "Print the raw status object");
     cmd->callback([args] {
-        std::string endpoint = args->control;
-        if (endpoint.empty()) endpoint = load_config_file(args->config.empty() ? kDefaultConfigPath : args->config).control_endpoint;
-        const json reply = control_request(endpoint, {{"v", 1}, {"cmd", "status"}});
+        const json reply = control_request(control_endpoint_of(*args), {{"v", 1}, {"cmd", "status"}});
         if (args->json) {
             std::cout << reply["status"].dump(2) << '\n';
         } else {
             print_status(reply["status"]);
         }
+    });
+
+    auto reload_args = std::make_shared<StatusArgs>();
+    auto* reload = app.add_subcommand("reload", "Ask the running daemon to reload its configuration (like SIGHUP)");
+    add_control_options(*reload, *reload_args);
+    reload->callback([reload_args] {
+        const json reply = control_request(control_endpoint_of(*reload_args), {{"v", 1}, {"cmd", "reload"}});
+        std::cout << reply.value("message", "reload requested") << '\n';
     });
 }
 

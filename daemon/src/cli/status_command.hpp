@@ -5,7 +5,8 @@ class App;
 
 namespace gatehouse::daemon::cli {
 
-/// `gatehouse status`: the running daemon's terminals (online/offline) and counters, over the control socket.
+/// `gatehouse status` (the running daemon's terminals and counters) and `gatehouse reload`, over the control
+/// socket.
 void register_status_command(CLI::App& app);
 
 }  // namespace gatehouse::daemon::cli

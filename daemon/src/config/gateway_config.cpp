@@ -178,6 +178,17 @@ GatewayConfig build(const toml::table& doc, const std::string& source) {
         r.one_of("level", c.log_level, kLogLevels);
         r.reject_unknown();
     }
+    if (const auto* t = root.subtable("metrics")) {
+        TableReader r(*t, source, "metrics");
+        if (const auto* n = r.get("listen")) {
+            if (!n->is_string()) r.fail(n->source(), "listen", "expected a string HOST:PORT (empty disables)");
+            c.metrics_listen = n->as_string()->get();
+            if (!c.metrics_listen.empty() && c.metrics_listen.find(':') == std::string::npos) {
+                r.fail(n->source(), "listen", "'" + c.metrics_listen + "' is not HOST:PORT");
+            }
+        }
+        r.reject_unknown();
+    }
     if (const auto* gates = root.array_of_tables("gates")) {
         std::set<std::string> ids;
         for (const auto& node : *gates) {

@@ -10,6 +10,8 @@
 
 #include "gatehouse/daemon/ingest_counters.hpp"
 #include "gatehouse/daemon/ledger_writer.hpp"
+#include "gatehouse/daemon/metrics_server.hpp"
+#include "gatehouse/daemon/prometheus_text.hpp"
 #include "gatehouse/daemon/rate_limited_log.hpp"
 #include "gatehouse/daemon/systemd_notifier.hpp"
 #include "gatehouse/daemon/terminal_registry.hpp"
@@ -77,6 +79,8 @@ struct Gateway::Impl {
     Clock::time_point submitted_at{};       // when the batch in flight went to the writer
     std::uint64_t stored_at_last_status = 0;
     Clock::time_point last_status{};
+    std::string control_inproc;                 // second endpoint of the control socket, for in-process clients
+    std::unique_ptr<MetricsServer> metrics;     // last member: stopped before anything it reads from
 
     // The open group-commit batch, filled while the writer commits the previous one.
     LedgerWriteBatch pending;
@@ -97,6 +101,71 @@ struct Gateway::Impl {
             throw std::runtime_error("cannot bind control socket " + config.control_endpoint + ": " + e.what());
         }
         open_ipc_socket_to_group(config.control_endpoint);
+        control_inproc = fmt::format("inproc://gatehouse-control-{}", static_cast<const void*>(this));
+        control.bind(control_inproc);
+        if (!config.metrics_listen.empty()) {
+            metrics = std::make_unique<MetricsServer>(config.metrics_listen, [this] { return fetch_metrics(); });
+        }
+    }
+
+    // Runs on the metrics server's thread: asks the reactor (the owner of every counter) for the text over
+    // the control socket's in-process endpoint, so no state is shared between threads.
+    std::optional<std::string> fetch_metrics() {
+        zmq::socket_t client(context, zmq::socket_type::dealer);
+        client.set(zmq::sockopt::linger, 0);
+        client.connect(control_inproc);
+        client.send(zmq::message_t(), zmq::send_flags::sndmore);
+        client.send(zmq::str_buffer(R"({"v":1,"cmd":"metrics"})"), zmq::send_flags::none);
+        zmq::pollitem_t item{client.handle(), 0, ZMQ_POLLIN, 0};
+        if (zmq::poll(&item, 1, std::chrono::seconds(2)) <= 0) return std::nullopt;
+        zmq::message_t delimiter, body;
+        (void)client.recv(delimiter);
+        (void)client.recv(body);
+        const json reply = json::parse(body.to_string_view(), nullptr, false);
+        if (reply.is_discarded() || !reply.contains("text")) return std::nullopt;
+        return reply["text"].get<std::string>();
+    }
+
+    std::string metrics_text() const {
+        PrometheusText m;
+        m.gauge("gatehouse_build_info", "Version of the running gatehouse", 1, {{"version", kVersion}});
+        m.gauge("gatehouse_uptime_seconds", "Seconds since the gateway started",
+                std::chrono::duration<double>(Clock::now() - started).count());
+        m.counter("gatehouse_frames_received_total", "Frames received on the terminal socket", static_cast<double>(counters.frames));
+        for (const auto& [kind, n] : counters.stored_by_kind) {
+            m.counter("gatehouse_events_total", "Events newly stored, by kind", static_cast<double>(n), {{"kind", kind}});
+        }
+        m.counter("gatehouse_acks_total", "Acks sent, by whether the event was a resend", static_cast<double>(counters.events_stored),
+                  {{"duplicate", "false"}});
+        m.counter("gatehouse_acks_total", "Acks sent, by whether the event was a resend",
+                  static_cast<double>(counters.events_duplicate), {{"duplicate", "true"}});
+        for (int i = 0; i < ipc::kErrorCodeCount; ++i) {
+            m.counter("gatehouse_protocol_errors_total", "Error replies to terminals, by code",
+                      static_cast<double>(counters.errors[static_cast<std::size_t>(i)]),
+                      {{"code", ipc::to_string(static_cast<ipc::ErrorCode>(i))}});
+        }
+        m.counter("gatehouse_ledger_commits_total", "Group-commit transactions", static_cast<double>(counters.commits));
+        m.counter("gatehouse_ledger_commit_failures_total", "Transactions that failed (events refused as storage_unavailable)",
+                  static_cast<double>(counters.commit_failures));
+        m.histogram("gatehouse_ledger_commit_seconds", "Duration of ledger group commits", counters.commit_seconds);
+        m.gauge("gatehouse_ledger_size_bytes", "Size of the ledger database and its write-ahead log",
+                static_cast<double>(ledger_size_bytes()));
+        m.gauge("gatehouse_terminals_configured", "Terminals in the configuration", static_cast<double>(registry.all().size()));
+        m.gauge("gatehouse_terminals_online", "Terminals heard from within the heartbeat timeout",
+                static_cast<double>(registry.online_count()));
+        m.counter("gatehouse_replies_undeliverable_total", "Replies that could not be delivered (terminal gone)",
+                  static_cast<double>(terminals.counters().replies_undeliverable));
+        return m.text();
+    }
+
+    std::uintmax_t ledger_size_bytes() const {
+        std::uintmax_t total = 0;
+        for (const char* suffix : {"", "-wal"}) {
+            std::error_code ignored;  // a missing -wal file just counts as zero
+            const auto size = std::filesystem::file_size(config.ledger_path.string() + suffix, ignored);
+            if (!ignored) total += size;
+        }
+        return total;
     }
 
     void reply_error(const std::string& peer, ipc::ProtocolError error, const std::string& terminal_hint) {
@@ -205,10 +274,12 @@ struct Gateway::Impl {
             return;
         }
         ++counters.commits;
+        counters.commit_seconds.observe(std::chrono::duration<double>(result.commit_time).count());
         counters.largest_batch = std::max<std::uint64_t>(counters.largest_batch, events.size());
         for (std::size_t i = 0; i < events.size(); ++i) {
             const bool duplicate = result.outcomes[i] == storage::AppendOutcome::duplicate;
             ++(duplicate ? counters.events_duplicate : counters.events_stored);
+            if (!duplicate) ++counters.stored_by_kind[events[i].kind];
             if (hooks.on_recorded) hooks.on_recorded(events[i], result.outcomes[i]);
             terminals.send(result.batch.peers[i], ipc::encode(ipc::Ack{events[i].seq, duplicate}));
         }
@@ -246,8 +317,11 @@ struct Gateway::Impl {
                 {"gateway", config.gateway_id},
                 {"site", config.site},
                 {"uptime_s", std::chrono::duration_cast<std::chrono::seconds>(now - started).count()},
-                {"ledger", {{"path", config.ledger_path.string()}}},
-                {"endpoints", {{"terminals", terminals.bound_endpoint()}, {"control", config.control_endpoint}}},
+                {"ledger", {{"path", config.ledger_path.string()}, {"size_bytes", ledger_size_bytes()}}},
+                {"endpoints",
+                 {{"terminals", terminals.bound_endpoint()},
+                  {"control", config.control_endpoint},
+                  {"metrics", metrics ? json(metrics->address()) : json(nullptr)}}},
                 {"terminals_online", registry.online_count()},
                 {"terminals", std::move(terminals_json)},
                 {"counters",
@@ -280,10 +354,15 @@ struct Gateway::Impl {
             json reply;
             if (cmd == "status") {
                 reply = {{"ok", true}, {"status", status()}};
+            } else if (cmd == "metrics") {
+                reply = {{"ok", true}, {"text", metrics_text()}};
+            } else if (cmd == "reload") {
+                reload_requested.store(true);
+                reply = {{"ok", true}, {"message", "reload requested; the daemon's log says whether it was applied"}};
             } else if (!request.is_object()) {
                 reply = {{"ok", false}, {"error", "request must be a JSON object with \"cmd\""}};
             } else {
-                reply = {{"ok", false}, {"error", "unknown command '" + cmd + "' (status)"}};
+                reply = {{"ok", false}, {"error", "unknown command '" + cmd + "' (status, metrics, reload)"}};
             }
             control.send(parts[0], zmq::send_flags::sndmore);
             control.send(zmq::message_t(), zmq::send_flags::sndmore);
@@ -355,8 +434,9 @@ struct Gateway::Impl {
     }
 
     void run() {
-        spdlog::info("gatehouse {} gateway '{}' (site '{}'): terminals on {}, control on {}, ledger {}", kVersion,
-                     config.gateway_id, config.site, terminals.bound_endpoint(), config.control_endpoint,
+        spdlog::info("gatehouse {} gateway '{}' (site '{}'): terminals on {}, control on {}, metrics on {}, ledger {}",
+                     kVersion, config.gateway_id, config.site, terminals.bound_endpoint(), config.control_endpoint,
+                     metrics ? "http://" + metrics->address() + "/metrics" : std::string("(disabled)"),
                      config.ledger_path.string());
         spdlog::info("limits: max message {} B, heartbeat timeout {} ms, seq window {}, commit window {} us, "
                      "max batch {}",

@@ -49,6 +49,9 @@ struct GatewayConfig {
 
     std::string log_level = "info";
 
+    /// Prometheus endpoint HOST:PORT (GET /metrics); port 0 picks a free one; empty disables it.
+    std::string metrics_listen = "127.0.0.1:9464";
+
     std::vector<GateConfig> gates;
     std::vector<TerminalConfig> terminals;
 

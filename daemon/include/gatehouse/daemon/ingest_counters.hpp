@@ -1,6 +1,10 @@
 #pragma once
 #include <array>
 #include <cstdint>
+#include <map>
+#include <string>
+
+#include "gatehouse/daemon/prometheus_text.hpp"
 
 #include "gatehouse/ipc/terminal_messages.hpp"
 
@@ -15,6 +19,9 @@ struct IngestCounters {
     std::uint64_t commit_failures = 0;    ///< Transactions that failed (events answered storage_unavailable).
     std::uint64_t largest_batch = 0;
     std::array<std::uint64_t, ipc::kErrorCodeCount> errors{};  ///< Error replies by code.
+    std::map<std::string, std::uint64_t> stored_by_kind;        ///< Newly stored events by kind.
+    /// Time from handing a batch to the ledger writer until its commit returned.
+    LatencyHistogram commit_seconds{{0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5}};
 
     std::uint64_t total_errors() const {
         std::uint64_t n = 0;
