@@ -167,6 +167,21 @@ Event decode_event(const FieldReader& top) {
     return event;
 }
 
+AccessRequest decode_access_request(const FieldReader& top) {
+    AccessRequest r;
+    r.terminal = top.id("terminal");
+    r.request = top.id("request");
+    r.person = top.text("person", 128);
+    r.method = top.one_of("method", {"card", "face", "qr", "pin"});
+    if (const json* code = top.find("health_code"); code && !code->is_null()) {
+        r.health_code = top.one_of("health_code", {"green", "yellow", "red"});
+    }
+    if (const json* c = top.find("celsius"); c && !c->is_null()) {
+        r.celsius = top.number_in("celsius", kMinPlausibleCelsius, kMaxPlausibleCelsius);
+    }
+    return r;
+}
+
 std::string escape_json(std::string_view text) { return json(std::string(text)).dump(); }
 
 }  // namespace
@@ -198,8 +213,9 @@ DecodedMessage decode_terminal_message(std::string_view frame) {
         const std::string type = top.text("type", kMaxIdLength);
         if (type == "event") return decode_event(top);
         if (type == "heartbeat") return Heartbeat{top.id("terminal")};
+        if (type == "access_request") return decode_access_request(top);
         if (type == "hello") return Hello{top.id("terminal"), top.text("kind", kMaxIdLength), top.text("firmware", 64)};
-        refuse(ErrorCode::unknown_type, "type", "unknown message type '" + type + "' (hello, event, heartbeat)");
+        refuse(ErrorCode::unknown_type, "type", "unknown message type '" + type + "' (hello, event, heartbeat, access_request)");
     } catch (const Refusal& r) {
         return r.error;
     }
@@ -227,6 +243,17 @@ std::string encode(const ProtocolError& e) {
               {"field", e.field},
               {"message", e.message}};
     j["seq"] = e.seq ? json(*e.seq) : json(nullptr);
+    return j.dump(-1, ' ', false, json::error_handler_t::replace);
+}
+
+std::string encode(const Decision& d) {
+    json j = {{"v", kProtocolVersion},
+              {"type", "decision"},
+              {"request", d.request},
+              {"result", d.grant ? "grant" : "deny"},
+              {"reasons", d.reasons},
+              {"display", {{"zh-CN", d.display_zh}, {"en", d.display_en}}}};
+    j["celsius"] = d.celsius ? json(*d.celsius) : json(nullptr);
     return j.dump(-1, ' ', false, json::error_handler_t::replace);
 }
 

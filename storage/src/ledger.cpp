@@ -94,7 +94,9 @@ Ledger& Ledger::operator=(Ledger&&) noexcept = default;
 
 const std::filesystem::path& Ledger::path() const { return impl_->path; }
 
-std::vector<AppendOutcome> Ledger::append_events(std::span<const EventRecord> events) {
+std::vector<AppendOutcome> Ledger::append_events(std::span<const EventRecord> events) { return append(events, {}); }
+
+std::vector<AppendOutcome> Ledger::append(std::span<const EventRecord> events, std::span<const DecisionRecord> decisions) {
     std::vector<AppendOutcome> outcomes;
     outcomes.reserve(events.size());
     try {
@@ -117,12 +119,62 @@ std::vector<AppendOutcome> Ledger::append_events(std::span<const EventRecord> ev
             insert.bind(9, e.data_json);
             outcomes.push_back(insert.exec() == 1 ? AppendOutcome::stored : AppendOutcome::duplicate);
         }
+        if (!decisions.empty()) {
+            SQLite::Statement q(impl_->db,
+                                "INSERT INTO decisions (request, terminal, gate, person, method, result, reasons, celsius, "
+                                "health_code, alert, decided_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+            for (const DecisionRecord& d : decisions) {
+                q.reset();
+                q.bind(1, d.request);
+                q.bind(2, d.terminal);
+                q.bind(3, d.gate);
+                q.bind(4, d.person);
+                q.bind(5, d.method);
+                q.bind(6, d.grant ? "grant" : "deny");
+                q.bind(7, d.reasons_json);
+                if (d.celsius) q.bind(8, *d.celsius); else q.bind(8);
+                if (d.health_code) q.bind(9, *d.health_code); else q.bind(9);
+                q.bind(10, d.alert ? 1 : 0);
+                q.bind(11, d.decided_ms);
+                q.exec();
+            }
+        }
         tx.commit();
     } catch (const SQLite::Exception& e) {
         impl_->insert_event->tryReset();  // reset() would rethrow the failed step's error
         throw translate(impl_->path, e, "append events");
     }
     return outcomes;
+}
+
+std::vector<DecisionRecord> Ledger::decisions(const std::string& person, std::int64_t since_ms) {
+    std::vector<DecisionRecord> out;
+    try {
+        SQLite::Statement q(impl_->db,
+                            std::string("SELECT request, terminal, gate, person, method, result, reasons, celsius, health_code, "
+                                        "alert, decided_ms FROM decisions WHERE decided_ms >= ?") +
+                                (person.empty() ? "" : " AND person = ?") + " ORDER BY decided_ms, id");
+        q.bind(1, since_ms);
+        if (!person.empty()) q.bind(2, person);
+        while (q.executeStep()) {
+            DecisionRecord d;
+            d.request = q.getColumn(0).getString();
+            d.terminal = q.getColumn(1).getString();
+            d.gate = q.getColumn(2).getString();
+            d.person = q.getColumn(3).getString();
+            d.method = q.getColumn(4).getString();
+            d.grant = q.getColumn(5).getString() == "grant";
+            d.reasons_json = q.getColumn(6).getString();
+            if (!q.getColumn(7).isNull()) d.celsius = q.getColumn(7).getDouble();
+            if (!q.getColumn(8).isNull()) d.health_code = q.getColumn(8).getString();
+            d.alert = q.getColumn(9).getInt() != 0;
+            d.decided_ms = q.getColumn(10).getInt64();
+            out.push_back(std::move(d));
+        }
+    } catch (const SQLite::Exception& e) {
+        throw translate(impl_->path, e, "read decisions");
+    }
+    return out;
 }
 
 std::map<std::string, std::int64_t> Ledger::last_seq_by_terminal() {

@@ -11,7 +11,7 @@ namespace {
 
 // Migration i upgrades a file from user_version i to i+1. Never edit a released step: append a new one,
 // because deployed gateways carry files at every version.
-constexpr std::array<std::string_view, 3> kMigrations = {
+constexpr std::array<std::string_view, 4> kMigrations = {
     // 0 -> 1: terminal events. occurred_ms is the terminal's clock (what admins ask about); received_ms
     // is the gateway's. Indexes serve the admin queries: by gate, person, kind and time range.
     R"sql(
@@ -53,6 +53,25 @@ constexpr std::array<std::string_view, 3> kMigrations = {
         note           TEXT    NOT NULL DEFAULT '',
         PRIMARY KEY (list, person)
     ) WITHOUT ROWID;
+    )sql",
+    // 3 -> 4: access decisions.
+    R"sql(
+    CREATE TABLE decisions (
+        id          INTEGER PRIMARY KEY,
+        request     TEXT    NOT NULL,
+        terminal    TEXT    NOT NULL,
+        gate        TEXT    NOT NULL,
+        person      TEXT    NOT NULL,
+        method      TEXT    NOT NULL,
+        result      TEXT    NOT NULL CHECK (result IN ('grant', 'deny')),
+        reasons     TEXT    NOT NULL DEFAULT '[]',
+        celsius     REAL,
+        health_code TEXT,
+        alert       INTEGER NOT NULL DEFAULT 0,
+        decided_ms  INTEGER NOT NULL
+    );
+    CREATE INDEX decisions_by_person ON decisions (person, decided_ms);
+    CREATE INDEX decisions_by_gate   ON decisions (gate, decided_ms);
     )sql",
 };
 

@@ -17,13 +17,15 @@ namespace gatehouse::test {
 /// gatehoused on it. Ports are picked by the OS; the bound endpoint is read from the control socket.
 class GatewayFixture {
 public:
-    explicit GatewayFixture(int terminals = 3, std::string extra_config = "") {
+    /// `g1_policy` / `g2_policy` are TOML lines appended right after each gate (e.g. a [gates.policy] table).
+    explicit GatewayFixture(int terminals = 3, std::string extra_config = "", std::string g1_policy = "",
+                            std::string g2_policy = "") {
         config_path_ = dir_ / "gatehouse.toml";
         std::ofstream config(config_path_);
         config << "[gateway]\nid = \"test-gw\"\n\n[listen]\nterminals = \"tcp://127.0.0.1:*\"\ncontrol = \"ipc://"
                << (dir_ / "control.sock").string() << "\"\n\n[ledger]\npath = \"" << ledger_path().string()
                << "\"\n\n[metrics]\nlisten = \"127.0.0.1:0\"\n\n" << extra_config
-               << "\n[[gates]]\nid = \"g1\"\n\n[[gates]]\nid = \"g2\"\n";
+               << "\n[[gates]]\nid = \"g1\"\n" << g1_policy << "\n[[gates]]\nid = \"g2\"\n" << g2_policy;
         for (int i = 1; i <= terminals; ++i) {
             config << "\n[[terminals]]\nid = \"t" << i << "\"\ngate = \"" << (i == 1 ? "g1" : "g2") << "\"\nkind = \"card_reader\"\n";
         }

@@ -202,3 +202,55 @@ TEST_CASE("the adaptive baseline alarms on a reading well above recent normal on
     for (int i = 0; i < 10; ++i) disabled.add_normal(36);
     CHECK_FALSE(disabled.alarm_level());
 }
+
+TEST_CASE("overlapping faces never get a reassuring verdict", "[vision][pipeline]") {
+    // A normal person in front, a febrile one half hidden behind them (built-in scenario "overlapping").
+    const auto result = gatehouse::vision::testing::run_scenario(*builtin_scene("overlapping"));
+    REQUIRE(result.people.size() == 2);
+    for (const auto& p : result.people) {
+        INFO("person " << p.truth.person);
+        REQUIRE(p.screenings.size() == 1);
+        CHECK(p.screenings[0].verdict == Verdict::uncertain);
+        CHECK(p.screenings[0].reason == UncertainReason::multiple_people);
+        CHECK(p.delay_s.value_or(9) <= 1.0);
+    }
+    // The hidden one's face is narrower than the measuring range on its own; it counts as at the mark
+    // because the face it touches is.
+    const auto& hidden = result.people[1].screenings[0];
+    CHECK(hidden.bbox.width < result.people[0].screenings[0].bbox.width);
+}
+
+TEST_CASE("with the adaptive baseline, a reading 1 °C above recent normal ones is elevated", "[vision][pipeline]") {
+    // A cold morning: everyone reads ~35.8; then someone at 36.9 — under 37.3, but well above the others.
+    SceneSpec spec = *builtin_scene("single_normal");
+    spec.name = "cold_morning";
+    spec.people.clear();
+    for (int i = 0; i < 6; ++i) {
+        ScenePerson p;
+        p.canthus_celsius = i < 5 ? 35.7 + 0.05 * i : 36.9;
+        const double t0 = 0.3 + 4.0 * i;
+        p.path = {{t0, 0.6, 4.0}, {t0 + 1.5, 0.5, 1.0}, {t0 + 3.0, 0.5, 1.0}, {t0 + 3.8, 1.4, 1.0}};
+        spec.people.push_back(p);
+    }
+    spec.camera.duration_s = 25;
+    SyntheticSource source(spec);
+    auto config = gatehouse::vision::testing::config_for(source.scene());
+    config.baseline.enabled = true;
+    ScreeningPipeline pipeline(config);
+    const auto screenings = run_all(pipeline, source);
+    REQUIRE(screenings.size() == 6);
+    for (int i = 0; i < 5; ++i) {
+        CHECK(screenings[static_cast<std::size_t>(i)].verdict == Verdict::normal);
+        CHECK(screenings[static_cast<std::size_t>(i)].threshold_celsius == Approx(37.3));
+    }
+    CHECK(screenings[5].verdict == Verdict::elevated);
+    CHECK(screenings[5].threshold_celsius < 37.0);
+    CHECK(screenings[5].celsius.value_or(0) < 37.3);
+    // Without the baseline the same person is normal.
+    SyntheticSource again(spec);
+    config.baseline.enabled = false;
+    ScreeningPipeline absolute(config);
+    const auto plain = run_all(absolute, again);
+    REQUIRE(plain.size() == 6);
+    CHECK(plain[5].verdict == Verdict::normal);
+}

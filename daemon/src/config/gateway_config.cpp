@@ -53,6 +53,12 @@ public:
             fail(n->source(), key, "'" + out + "' is not one of " + list);
         }
     }
+    void boolean(const std::string& key, bool& out) {
+        const toml::node* n = get(key);
+        if (!n) return;
+        if (!n->is_boolean()) fail(n->source(), key, "expected true or false");
+        out = n->as_boolean()->get();
+    }
     template <typename Int>
     void integer(const std::string& key, Int& out, std::int64_t lo, std::int64_t hi) {
         const toml::node* n = get(key);
@@ -129,6 +135,23 @@ void validate_references(const GatewayConfig& c, const toml::array* terminal_nod
     }
 }
 
+void read_policy(const toml::table& table, const std::string& source, GatePolicy& policy) {
+    TableReader r(table, source, "gates.policy");
+    r.boolean("require_temperature", policy.require_temperature);
+    r.boolean("require_health_code", policy.require_health_code);
+    r.boolean("require_list", policy.require_list);
+    if (const toml::node* n = r.get("fever_threshold")) {
+        if (!n->is_number()) r.fail(n->source(), "fever_threshold", "expected a number of °C");
+        const double c = n->is_integer() ? static_cast<double>(n->as_integer()->get()) : n->as_floating_point()->get();
+        if (c < 34.0 || c > 39.0) r.fail(n->source(), "fever_threshold", "must be between 34.0 and 39.0 °C");
+        policy.fever_threshold = c;
+    }
+    std::string unavailable = policy.allow_when_unavailable ? "allow_and_alert" : "deny";
+    r.one_of("on_check_unavailable", unavailable, {"deny", "allow_and_alert"});
+    policy.allow_when_unavailable = unavailable == "allow_and_alert";
+    r.reject_unknown();
+}
+
 GatewayConfig build(const toml::table& doc, const std::string& source) {
     GatewayConfig c;
     c.source = source;
@@ -198,6 +221,7 @@ GatewayConfig build(const toml::table& doc, const std::string& source) {
             r.text("name", g.name);
             if (g.name.empty()) g.name = g.id;
             r.one_of("direction", g.direction, {"in", "out"});
+            if (const auto* p = r.subtable("policy")) read_policy(*p, source, g.policy);
             r.reject_unknown();
             if (!ids.insert(g.id).second) r.fail(node.source(), "id", "duplicate gate id '" + g.id + "'");
             c.gates.push_back(std::move(g));
@@ -226,6 +250,13 @@ GatewayConfig build(const toml::table& doc, const std::string& source) {
 const TerminalConfig* GatewayConfig::find_terminal(const std::string& id) const {
     for (const auto& t : terminals) {
         if (t.id == id) return &t;
+    }
+    return nullptr;
+}
+
+const GateConfig* GatewayConfig::find_gate(const std::string& id) const {
+    for (const auto& g : gates) {
+        if (g.id == id) return &g;
     }
     return nullptr;
 }

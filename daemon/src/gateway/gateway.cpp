@@ -1,5 +1,7 @@
 #include "gatehouse/daemon/gateway.hpp"
 
+#include "gatehouse/daemon/access_policy.hpp"
+
 #include <chrono>
 #include <filesystem>
 #include <mutex>
@@ -79,6 +81,7 @@ struct Gateway::Impl {
     Clock::time_point submitted_at{};       // when the batch in flight went to the writer
     std::uint64_t stored_at_last_status = 0;
     Clock::time_point last_status{};
+    std::optional<storage::Ledger> lists_reader;  // read-only connection for list look-ups per decision
     std::string control_inproc;                 // second endpoint of the control socket, for in-process clients
     std::unique_ptr<MetricsServer> metrics;     // last member: stopped before anything it reads from
 
@@ -144,6 +147,12 @@ struct Gateway::Impl {
                       static_cast<double>(counters.errors[static_cast<std::size_t>(i)]),
                       {{"code", ipc::to_string(static_cast<ipc::ErrorCode>(i))}});
         }
+        m.counter("gatehouse_decisions_total", "Access decisions, by result", static_cast<double>(counters.decisions_granted),
+                  {{"result", "grant"}});
+        m.counter("gatehouse_decisions_total", "Access decisions, by result", static_cast<double>(counters.decisions_denied),
+                  {{"result", "deny"}});
+        m.counter("gatehouse_decisions_unrecorded_total", "Decisions answered although the ledger could not record them",
+                  static_cast<double>(counters.decisions_unrecorded));
         m.counter("gatehouse_ledger_commits_total", "Group-commit transactions", static_cast<double>(counters.commits));
         m.counter("gatehouse_ledger_commit_failures_total", "Transactions that failed (events refused as storage_unavailable)",
                   static_cast<double>(counters.commit_failures));
@@ -225,6 +234,44 @@ struct Gateway::Impl {
                                                       config.heartbeat_interval.count()}));
     }
 
+    std::optional<storage::PersonListEntry> find_listed(storage::PersonListKind list, const std::string& person) {
+        try {
+            if (!lists_reader) lists_reader.emplace(storage::LedgerOptions{config.ledger_path, /*read_only=*/true});
+            return lists_reader->find_person(list, person);
+        } catch (const storage::LedgerError& e) {
+            // Without the lists the policy still decides (not_on_list when a list is required): fail secure.
+            peer_log.warn("lists", fmt::format("cannot read the person lists: {}", e.what()));
+            lists_reader.reset();
+            return std::nullopt;
+        }
+    }
+
+    void handle(const std::string& peer, const ipc::AccessRequest& request) {
+        TerminalState* t = known_terminal(peer, request.terminal, std::nullopt);
+        if (!t) return;
+        const GateConfig* gate = config.find_gate(t->config.gate);
+        const GatePolicy policy = gate ? gate->policy : GatePolicy{};
+        AccessFacts facts;
+        facts.request = &request;
+        facts.now_ms = wall_clock_ms();
+        facts.deny_entry = find_listed(storage::PersonListKind::deny, request.person);
+        if (policy.require_list) facts.allow_entry = find_listed(storage::PersonListKind::allow, request.person);
+        facts.celsius = request.celsius;  // cameras at the gate add their screenings here (issue 3, in progress)
+        const AccessOutcome outcome = decide_access(policy, facts);
+        json reasons = outcome.reasons;
+        if (pending.empty()) pending_deadline = Clock::now() + config.commit_window;
+        pending.decisions.push_back({request.request, request.terminal, t->config.gate, request.person, request.method,
+                                     outcome.grant, reasons.dump(), facts.celsius, request.health_code, outcome.alert,
+                                     facts.now_ms});
+        pending.decision_peers.push_back(peer);
+        pending.decision_replies.push_back(ipc::encode(ipc::Decision{request.request, outcome.grant, outcome.reasons,
+                                                                     facts.celsius, outcome.display_zh,
+                                                                     outcome.display_en}));
+        if (outcome.alert) {
+            spdlog::warn("gate {}: {} allowed without a required check ({})", t->config.gate, request.person, reasons.dump());
+        }
+    }
+
     void handle(const std::string& peer, const ipc::Heartbeat& heartbeat) {
         if (known_terminal(peer, heartbeat.terminal, std::nullopt)) terminals.send(peer, ipc::encode_heartbeat());
     }
@@ -259,6 +306,7 @@ struct Gateway::Impl {
 
     // Acks are sent only now, after the commit returned, so an acked event is on disk.
     void finish(const LedgerWriteResult& result) {
+        send_decisions(result);
         const auto& events = result.batch.events;
         if (events.empty()) return;
         if (result.error) {
@@ -282,6 +330,20 @@ struct Gateway::Impl {
             if (!duplicate) ++counters.stored_by_kind[events[i].kind];
             if (hooks.on_recorded) hooks.on_recorded(events[i], result.outcomes[i]);
             terminals.send(result.batch.peers[i], ipc::encode(ipc::Ack{events[i].seq, duplicate}));
+        }
+    }
+
+    // A decision is answered after the attempt to record it; if the ledger failed, the gate still gets its
+    // answer (the policy was applied) and the loss of the audit row is counted and logged.
+    void send_decisions(const LedgerWriteResult& result) {
+        const auto& decisions = result.batch.decisions;
+        for (std::size_t i = 0; i < decisions.size(); ++i) {
+            ++(decisions[i].grant ? counters.decisions_granted : counters.decisions_denied);
+            if (result.error) ++counters.decisions_unrecorded;
+            terminals.send(result.batch.decision_peers[i], result.batch.decision_replies[i]);
+        }
+        if (result.error && !decisions.empty()) {
+            peer_log.warn("decisions", fmt::format("{} decisions answered but not recorded: {}", decisions.size(), *result.error));
         }
     }
 
@@ -331,6 +393,8 @@ struct Gateway::Impl {
                   {"commits", counters.commits},
                   {"commit_failures", counters.commit_failures},
                   {"largest_batch", counters.largest_batch},
+                  {"decisions_granted", counters.decisions_granted},
+                  {"decisions_denied", counters.decisions_denied},
                   {"replies_undeliverable", terminals.counters().replies_undeliverable},
                   {"errors", std::move(errors)}}}};
     }

@@ -68,7 +68,9 @@ void LedgerWriter::run() {
         LedgerWriteResult result;
         const auto start = std::chrono::steady_clock::now();
         try {
-            if (!batch.events.empty()) result.outcomes = ledger_.append_events(batch.events);
+            if (!batch.events.empty() || !batch.decisions.empty()) {
+                result.outcomes = ledger_.append(batch.events, batch.decisions);
+            }
         } catch (const storage::LedgerError& e) {
             result.error = e.what();
             result.fault = e.fault();

@@ -10,11 +10,23 @@
 
 namespace gatehouse::daemon {
 
+/// What a gate checks before it lets someone through, and what it does when a check cannot be made.
+struct GatePolicy {
+    bool require_temperature = true;   ///< A temperature reading must be available and below the threshold.
+    bool require_health_code = true;   ///< A health code must be presented (green passes; yellow and red never do).
+    bool require_list = false;         ///< The person must be on the allow list (白名单) and within its validity.
+    double fever_threshold = 37.3;     ///< °C; at or above it the person is stopped (34.0–39.0 in 0.1 steps).
+    /// What to do when a required check cannot be made (no reading, no health code): deny (fail secure)
+    /// or allow and raise an alert.
+    bool allow_when_unavailable = false;
+};
+
 /// A passage (turnstile lane, door) with its terminals.
 struct GateConfig {
     std::string id;
     std::string name;
     std::string direction = "in";  ///< "in" or "out".
+    GatePolicy policy;
 };
 
 /// A terminal the gateway accepts messages from; anything not listed is refused as unknown_terminal.
@@ -56,6 +68,7 @@ struct GatewayConfig {
     std::vector<TerminalConfig> terminals;
 
     const TerminalConfig* find_terminal(const std::string& id) const;
+    const GateConfig* find_gate(const std::string& id) const;
 };
 
 /// Command-line overrides for the common keys; applied after the file, then validated with it.

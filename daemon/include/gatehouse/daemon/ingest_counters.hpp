@@ -20,6 +20,9 @@ struct IngestCounters {
     std::uint64_t largest_batch = 0;
     std::array<std::uint64_t, ipc::kErrorCodeCount> errors{};  ///< Error replies by code.
     std::map<std::string, std::uint64_t> stored_by_kind;        ///< Newly stored events by kind.
+    std::uint64_t decisions_granted = 0;
+    std::uint64_t decisions_denied = 0;
+    std::uint64_t decisions_unrecorded = 0;  ///< Decisions answered although the ledger could not record them.
     /// Time from handing a batch to the ledger writer until its commit returned.
     LatencyHistogram commit_seconds{{0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5}};
 

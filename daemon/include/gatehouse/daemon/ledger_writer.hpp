@@ -14,14 +14,18 @@
 
 namespace gatehouse::daemon {
 
-/// Work for one transaction: events to append (with, in parallel, the connection each is to be acked on,
+/// Work for one transaction: events and decisions to append (with, in parallel, the connection each is to be acked on,
 /// which the writer only carries back) and terminal hellos to record.
 struct LedgerWriteBatch {
     std::vector<storage::EventRecord> events;
     std::vector<std::string> peers;
     std::vector<storage::TerminalRecord> hellos;
+    /// Access decisions to record, with (in parallel) the connection and the reply to send once recorded.
+    std::vector<storage::DecisionRecord> decisions;
+    std::vector<std::string> decision_peers;
+    std::vector<std::string> decision_replies;
 
-    bool empty() const { return events.empty() && hellos.empty(); }
+    bool empty() const { return events.empty() && hellos.empty() && decisions.empty(); }
 };
 
 /// Outcome of a batch: per-event outcomes on success, or the failure (nothing of the events was stored).

@@ -14,6 +14,7 @@ DecodedMessage decode_terminal_message(std::string_view frame);
 std::string encode(const Welcome& welcome);
 std::string encode(const Ack& ack);
 std::string encode(const ProtocolError& error);
+std::string encode(const Decision& decision);
 /// The gateway's reply to a terminal heartbeat.
 std::string encode_heartbeat();
 

@@ -5,6 +5,7 @@
 #include <optional>
 #include <string>
 #include <variant>
+#include <vector>
 
 namespace gatehouse::ipc {
 
@@ -32,6 +33,16 @@ struct Event {
     std::string kind;                   ///< credential, health_code, temperature, door, tamper, fault.
     std::optional<std::string> person;  ///< data.person where the kind carries one.
     std::string data_json;
+};
+
+/// Terminal → gateway: a person presents a credential and asks to pass. Answered by a Decision.
+struct AccessRequest {
+    std::string terminal;
+    std::string request;                      ///< Terminal-chosen id, echoed in the decision.
+    std::string person;
+    std::string method;                       ///< card, face, qr, pin.
+    std::optional<std::string> health_code;   ///< green, yellow, red, when the terminal scanned one.
+    std::optional<double> celsius;            ///< The terminal's own temperature reading, if it has a sensor.
 };
 
 /// Machine-readable reason of an `error` reply.
@@ -62,13 +73,23 @@ struct ProtocolError {
 };
 
 /// Result of decoding one terminal frame: a message, or the error to send back.
-using DecodedMessage = std::variant<Hello, Heartbeat, Event, ProtocolError>;
+using DecodedMessage = std::variant<Hello, Heartbeat, Event, AccessRequest, ProtocolError>;
 
 /// Gateway → terminal: answer to `hello`, telling the terminal where its sequence stands in the ledger.
 struct Welcome {
     std::string terminal;
     std::optional<std::int64_t> last_seq;  ///< Highest seq stored for this terminal; unset if none yet.
     std::int64_t heartbeat_interval_ms = 0;
+};
+
+/// Gateway → terminal: the answer to an AccessRequest, sent once the decision is recorded in the ledger.
+struct Decision {
+    std::string request;
+    bool grant = false;
+    std::vector<std::string> reasons;       ///< Machine-readable: fever, health_code_red, not_on_list, ...
+    std::optional<double> celsius;          ///< The temperature the decision used.
+    std::string display_zh;                 ///< Text for the terminal's screen, zh-CN.
+    std::string display_en;                 ///< The same in English.
 };
 
 /// Gateway → terminal: the event with this seq is durably committed (duplicate: it already was).

@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "gatehouse/storage/decision_record.hpp"
 #include "gatehouse/storage/event_filter.hpp"
 #include "gatehouse/storage/event_record.hpp"
 #include "gatehouse/storage/ledger_error.hpp"
@@ -52,6 +53,13 @@ public:
     /// Appends `events` in one transaction (group commit); the outcome of each, in order. A (terminal, seq)
     /// already stored, also earlier in the same batch, is a duplicate and leaves the stored row untouched.
     std::vector<AppendOutcome> append_events(std::span<const EventRecord> events);
+
+    /// Appends events and decisions in one transaction (group commit); the outcome of each event, in order.
+    /// A (terminal, seq) already stored, also earlier in the same batch, is a duplicate and leaves the
+    /// stored row untouched. Decisions are always new rows.
+    std::vector<AppendOutcome> append(std::span<const EventRecord> events, std::span<const DecisionRecord> decisions);
+    /// Decisions about `person` (all persons when empty) since `since_ms`, oldest first.
+    std::vector<DecisionRecord> decisions(const std::string& person, std::int64_t since_ms);
 
     /// Highest stored seq per terminal; the gateway's dedup window starts from these at start-up.
     std::map<std::string, std::int64_t> last_seq_by_terminal();
