@@ -9,7 +9,7 @@ namespace gatehouse::vision {
 
 bool write_evidence_snapshot(const std::filesystem::path& file, const cv::Mat& raw, const Radiometry& radiometry,
                              const Orientation& orientation, double offset_celsius, const cv::Rect& head_source,
-                             const std::string& caption) {
+                             Verdict verdict, const std::string& caption) {
     if (raw.empty()) return false;
     cv::Mat celsius = radiometry.to_celsius(orientation.apply(raw));
     constexpr double low = 20.0, high = 40.0;
@@ -21,8 +21,10 @@ bool write_evidence_snapshot(const std::filesystem::path& file, const cv::Mat& r
     const int scale = std::max(1, (480 + colour.cols - 1) / colour.cols);
     if (scale > 1) cv::resize(colour, colour, cv::Size(), scale, scale, cv::INTER_NEAREST);
     const cv::Rect box = orientation.to_oriented(head_source, raw.size());
-    cv::rectangle(colour, cv::Rect(box.x * scale, box.y * scale, box.width * scale, box.height * scale),
-                  cv::Scalar(255, 255, 0), 2);
+    const cv::Scalar box_colour = verdict == Verdict::elevated    ? cv::Scalar(0, 0, 255)
+                                  : verdict == Verdict::uncertain ? cv::Scalar(0, 220, 255)
+                                                                  : cv::Scalar(0, 200, 0);
+    cv::rectangle(colour, cv::Rect(box.x * scale, box.y * scale, box.width * scale, box.height * scale), box_colour, 2);
     const double font = 0.5 + 0.1 * (colour.cols / 480);
     cv::rectangle(colour, cv::Rect(0, 0, colour.cols, static_cast<int>(28 * font / 0.5)), cv::Scalar(0, 0, 0),
                   cv::FILLED);

@@ -232,7 +232,13 @@ const std::vector<HeadCandidate>& HeadDetector::detect(const cv::Mat& celsius, d
             const cv::Rect& b = heads_[j].box;
             const int gap = std::max(a.x, b.x) - std::min(a.x + a.width, b.x + b.width);
             const int shared_rows = std::min(a.y + a.height, b.y + b.height) - std::max(a.y, b.y);
-            if (gap <= 1 && shared_rows > 0.3 * std::min(a.height, b.height)) heads_[i].merged = heads_[j].merged = true;
+            // A half-hidden face still shows most of its height; a small warm fragment beside a face does not.
+            const bool both_faces = std::min(a.height, b.height) >= 0.6 * std::max(a.height, b.height);
+            if (gap <= 1 && both_faces && shared_rows > 0.3 * std::min(a.height, b.height)) {
+                heads_[i].merged = heads_[j].merged = true;
+                heads_[i].neighbour_width = std::max(heads_[i].neighbour_width, b.width);
+                heads_[j].neighbour_width = std::max(heads_[j].neighbour_width, a.width);
+            }
         }
     }
     return heads_;

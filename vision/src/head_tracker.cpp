@@ -50,6 +50,7 @@ void HeadTracker::update(const std::vector<HeadCandidate>& candidates, std::int6
         auto& track = tracks_[t];
         track.box = candidates[c].box;
         track.merged = candidates[c].merged;
+        track.neighbour_width = candidates[c].neighbour_width;
         track.last_ms = time_ms;
         track.seen = true;
     }
@@ -61,6 +62,7 @@ void HeadTracker::update(const std::vector<HeadCandidate>& candidates, std::int6
         track.first_ms = track.last_ms = time_ms;
         track.seen = true;
         track.merged = candidates[c].merged;
+        track.neighbour_width = candidates[c].neighbour_width;
         // Someone stepping in at the frame's edge has arrived; a fixture present from the start has not.
         const auto& b = track.box;
         track.arrived = b.x <= 0 || b.x + b.width >= frame_size.width;

@@ -119,9 +119,11 @@ void ScreeningPipeline::step(const HeadTrack& track, Progress& progress, const F
     progress.source_box = reduced_.to_source(track.box);
     progress.frame = frame.index;
     progress.time_ms = frame.time_ms;
-    const double fraction = static_cast<double>(head_full.width) / reduced_.oriented_size().width;
-    if (fraction < rules.min_width_fraction) return;  // not at the mark yet (or staying far away)
     const cv::Size small = reduced_.celsius().size();
+    const double fraction = static_cast<double>(head_full.width) / reduced_.oriented_size().width;
+    // A face half hidden by the one it touches is as near as that one: it has reached the mark too.
+    const double group_fraction = static_cast<double>(std::max(track.box.width, track.neighbour_width)) / small.width;
+    if (std::max(fraction, group_fraction) < rules.min_width_fraction) return;  // not at the mark yet (or far)
     // Cut by the left or right edge: someone stepping in or out of view (or a shoulder left behind), not
     // someone at the mark.
     if (track.box.x <= 0 || track.box.x + track.box.width >= small.width) return;
@@ -243,7 +245,7 @@ Screening ScreeningPipeline::decide(const HeadTrack& track, Progress& progress, 
                           s.verdict == Verdict::uncertain ? std::string(to_string(s.reason)).c_str() : "");
         else
             std::snprintf(caption, sizeof caption, "uncertain: %s", std::string(to_string(s.reason)).c_str());
-        if (write_evidence_snapshot(file, *raw, config_.radiometry, config_.orientation, offset, s.bbox, caption))
+        if (write_evidence_snapshot(file, *raw, config_.radiometry, config_.orientation, offset, s.bbox, s.verdict, caption))
             s.snapshot = file.string();
     }
     return s;

@@ -127,6 +127,18 @@ std::vector<SceneSpec> builtin_scenes() {
         all.push_back(s);
     }
     {
+        auto s = make("overlapping", "a febrile person half hidden behind a normal one: both uncertain", 7);
+        s.camera.seed = 36;
+        auto front = walk_up(36.8, 0.3, 0.45);
+        auto behind = walk_up(38.2, 0.3, 0.56, 1.15);
+        for (auto* p : {&front, &behind}) {
+            p->expect = ExpectedOutcome::uncertain;
+            p->expect_reason = "multiple_people";
+        }
+        s.people = {front, behind};
+        all.push_back(s);
+    }
+    {
         auto s = make("far_person", "someone who stays far away (2.4 m) and leaves: nothing", 7);
         s.camera.seed = 22;
         s.people.push_back(walk_up(38.0, 0.3, 0.5, 2.4, 3.0));

@@ -7,14 +7,15 @@
 
 #include "gatehouse/vision/orientation.hpp"
 #include "gatehouse/vision/radiometry.hpp"
+#include "gatehouse/vision/screening.hpp"
 
 namespace gatehouse::vision {
 
 /// Renders the deciding frame upright in false colour (a fixed 20–40 °C scale, so pictures compare), draws
-/// the head box and a caption, and writes it as JPEG. Returns false when the file could not be written.
+/// the head box (red: elevated, yellow: uncertain, green: normal) and a caption, and writes it as JPEG. Returns false when the file could not be written.
 /// Runs only when a verdict is made, so it may allocate.
 bool write_evidence_snapshot(const std::filesystem::path& file, const cv::Mat& raw, const Radiometry& radiometry,
                              const Orientation& orientation, double offset_celsius, const cv::Rect& head_source,
-                             const std::string& caption);
+                             Verdict verdict, const std::string& caption);
 
 }  // namespace gatehouse::vision

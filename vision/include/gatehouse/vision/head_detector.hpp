@@ -14,7 +14,8 @@ struct HeadCandidate {
     cv::Rect box;              ///< head box (hair to chin) in the reduced oriented image
     double max_celsius = 0;    ///< hottest pixel of the head (corrected)
     double fill = 0;           ///< fraction of the box the warm region covers
-    bool merged = false;       ///< ran into another head before its own outline closed: overlapping people
+    bool merged = false;       ///< ran into / touches another head: overlapping people
+    int neighbour_width = 0;   ///< width of the widest head it touches (a half-hidden face is narrow)
 };
 
 /// Segments skin against the room (a level between the room and the hottest skin in view) and takes the

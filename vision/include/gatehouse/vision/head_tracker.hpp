@@ -20,6 +20,7 @@ struct HeadTrack {
     std::int64_t last_ms = 0;     ///< last time a candidate was matched
     bool seen = false;            ///< matched in the latest frame
     bool merged = false;          ///< latest candidate overlapped another head
+    int neighbour_width = 0;      ///< latest candidate's widest touching head (reduced pixels)
     bool arrived = false;         ///< has moved or grown since it appeared (a person, not a fixture)
     std::deque<std::pair<std::int64_t, cv::Rect>> recent;  ///< (time, box) over the last ~0.5 s
 

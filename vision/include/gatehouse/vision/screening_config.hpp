@@ -47,8 +47,8 @@ struct HeadRules {
     double skin_level = 0.6;           ///< skin segmentation level, as a fraction from the room to the hottest skin
     double max_skin_celsius = 41.5;    ///< hotter than any skin (after correction): cups, heaters, lamps
     double min_canthus_celsius = 34.0; ///< a face's hottest region is never colder (with a reference in use)
-    double min_face_contrast = 0.4;    ///< canthus region must stand out of the face by this (uniform discs don't)
-    double glasses_contrast = 1.5;     ///< eye band this much colder than the cheeks: glasses (face_occluded)
+    double min_face_contrast = 0.4;    ///< canthus region stands out of the face by this, else the canthi are hidden
+    double glasses_contrast = 1.5;     ///< eye band this much colder than forehead and cheeks: glasses
     double max_motion_fraction = 0.1;  ///< head travel or growth over motion_window_ms (fraction of its width)
     std::int64_t motion_window_ms = 200;///< that still counts as holding still
     std::int64_t sample_ms = 200;      ///< collect frames over at least this long ...
