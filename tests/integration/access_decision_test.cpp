@@ -1,6 +1,8 @@
 // Access requests through the real daemon: decisions with reasons, recorded in the ledger before the reply.
 #include <catch2/catch.hpp>
 
+#include <sstream>
+
 #include "gatehouse/storage/ledger.hpp"
 #include "gateway_fixture.hpp"
 #include "test_terminal.hpp"
@@ -76,4 +78,31 @@ TEST_CASE("access requests get decisions with reasons and display texts, and are
     const json status = gw.status()["counters"];
     CHECK(status["decisions_granted"] == 3);
     CHECK(status["decisions_denied"] == 8);
+}
+
+TEST_CASE("gatehouse history shows one person's events and decisions in time order", "[integration][decisions][cli]") {
+    GatewayFixture gw(1, "", "[gates.policy]\nrequire_health_code = false\n");
+    TestTerminal t1(gw.context(), gw.endpoint(), "t1");
+    json scan = t1.event(1, "health_code", {{"person", "E5"}, {"color", "green"}});
+    scan["ts"] = "2026-01-02T07:59:00Z";  // before the decision, which carries the gateway's clock
+    t1.send(scan);
+    REQUIRE(t1.expect_reply()["type"] == "ack");
+    REQUIRE(ask(t1, "r1", "E5", nullptr, 38.2)["result"] == "deny");
+    t1.send(t1.event(2, "credential", {{"person", "someone-else"}, {"method", "card"}}));
+    REQUIRE(t1.expect_reply()["type"] == "ack");
+    const auto r = run_command(bin("gatehouse"), {"history", "E5", "--ledger", gw.ledger_path().string(), "--since", "2026-01-01",
+                                                  "--json"}, gw.dir().path());
+    REQUIRE(r.exit_code == 0);
+    std::vector<json> lines;
+    std::istringstream in(r.out);
+    for (std::string line; std::getline(in, line);) lines.push_back(json::parse(line));
+    REQUIRE(lines.size() == 2);
+    CHECK(lines[0]["type"] == "event");
+    CHECK(lines[0]["kind"] == "health_code");
+    CHECK(lines[1]["type"] == "decision");
+    CHECK(lines[1]["reasons"] == json::array({"fever"}));
+    CHECK(lines[1]["celsius"] == 38.2);
+    const auto table = run_command(bin("gatehouse"), {"history", "E5", "--ledger", gw.ledger_path().string(), "--since", "2026-01-01"},
+                                   gw.dir().path());
+    CHECK_THAT(table.out, Catch::Contains("person E5") && Catch::Contains("deny") && Catch::Contains("2 entries"));
 }

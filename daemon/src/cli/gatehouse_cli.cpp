@@ -10,6 +10,7 @@
 #include "gatehouse/daemon/gateway_config.hpp"
 #include "gatehouse/storage/ledger_error.hpp"
 #include "gatehouse/version.hpp"
+#include "history_command.hpp"
 #include "lists_command.hpp"
 #include "query_command.hpp"
 #include "screen_command.hpp"
@@ -33,6 +34,7 @@ int gatehouse_cli_main(int argc, char** argv) {
     register_sim_command(app);
     register_demo_command(app);
     register_lists_command(app);
+    register_history_command(app);
     register_screen_command(app);
     register_synth_command(app);
     try {
