@@ -297,6 +297,11 @@ std::optional<std::int64_t> parse_utc_timestamp(std::string_view s) {
     return duration_cast<milliseconds>(t.time_since_epoch()).count();
 }
 
+std::int64_t utc_now_ms() {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+        .count();
+}
+
 std::string format_utc_timestamp(std::int64_t ms) {
     using namespace std::chrono;
     const sys_time<milliseconds> t{milliseconds{ms}};

@@ -35,10 +35,7 @@ struct TimelineEntry {
 };
 
 int run(const HistoryArgs& a) {
-    const auto now = std::chrono::duration_cast<std::chrono::milliseconds>(
-                         std::chrono::system_clock::now().time_since_epoch())
-                         .count();
-    const auto since = parse_time_bound(a.since, now);
+    const auto since = parse_time_bound(a.since, ipc::utc_now_ms());
     if (!since) throw CLI::ValidationError("--since", "'" + a.since + "' is not a time (2026-11-22, 14d, 12h)");
     storage::Ledger ledger({a.ledger.resolve(), /*read_only=*/true});
     const Style style(stdout);

@@ -38,9 +38,7 @@ struct FilterOptions {
     }
 
     storage::EventFilter filter() const {
-        const auto now = std::chrono::duration_cast<std::chrono::milliseconds>(
-                             std::chrono::system_clock::now().time_since_epoch())
-                             .count();
+        const auto now = ipc::utc_now_ms();
         storage::EventFilter f;
         auto set = [](const std::string& v, std::optional<std::string>& out) {
             if (!v.empty()) out = v;

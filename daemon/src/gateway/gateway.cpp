@@ -33,12 +33,6 @@ constexpr auto kIdleTick = std::chrono::milliseconds(50);
 // SQLite's default page size, which the ledger keeps; converts the configured size cap into pages.
 constexpr std::int64_t kSqlitePageSize = 4096;
 
-std::int64_t wall_clock_ms() {
-    return std::chrono::duration_cast<std::chrono::milliseconds>(
-               std::chrono::system_clock::now().time_since_epoch())
-        .count();
-}
-
 constexpr std::string_view kIpcScheme = "ipc://";
 
 // For ipc:// endpoints, the directory of the socket file must exist before bind.
@@ -229,7 +223,7 @@ struct Gateway::Impl {
         t->reported_kind = hello.kind;
         t->firmware = hello.firmware;
         if (pending.empty()) pending_deadline = Clock::now() + config.commit_window;
-        pending.hellos.push_back({hello.terminal, hello.kind, hello.firmware, wall_clock_ms()});
+        pending.hellos.push_back({hello.terminal, hello.kind, hello.firmware, ipc::utc_now_ms()});
         terminals.send(peer, ipc::encode(ipc::Welcome{hello.terminal, t->highest_seq,
                                                       config.heartbeat_interval.count()}));
     }
@@ -253,7 +247,7 @@ struct Gateway::Impl {
         const GatePolicy policy = gate ? gate->policy : GatePolicy{};
         AccessFacts facts;
         facts.request = &request;
-        facts.now_ms = wall_clock_ms();
+        facts.now_ms = ipc::utc_now_ms();
         facts.deny_entry = find_listed(storage::PersonListKind::deny, request.person);
         if (policy.require_list) facts.allow_entry = find_listed(storage::PersonListKind::allow, request.person);
         facts.celsius = request.celsius;  // cameras at the gate add their screenings here (issue 3, in progress)
@@ -287,7 +281,7 @@ struct Gateway::Impl {
         spdlog::debug("event {}#{} {}", event.terminal, event.seq, event.kind);
         if (pending.empty()) pending_deadline = Clock::now() + config.commit_window;
         pending.events.push_back({std::move(event.terminal), event.seq, t->config.gate, std::move(event.kind),
-                                  std::move(event.person), event.occurred_ms, wall_clock_ms(), event.offline,
+                                  std::move(event.person), event.occurred_ms, ipc::utc_now_ms(), event.offline,
                                   std::move(event.data_json)});
         pending.peers.push_back(peer);
     }

@@ -18,12 +18,6 @@ namespace {
 using Clock = std::chrono::steady_clock;
 using nlohmann::json;
 
-std::int64_t wall_clock_ms() {
-    return std::chrono::duration_cast<std::chrono::milliseconds>(
-               std::chrono::system_clock::now().time_since_epoch())
-        .count();
-}
-
 // One simulated terminal: its socket, its sequence and the send times of its unacked events.
 struct SimTerminal {
     SimTerminal(std::string terminal_id, zmq::context_t& context)
@@ -66,7 +60,7 @@ std::string make_event(const SimTerminal& t, std::int64_t seq, std::uint64_t n) 
     static constexpr const char* kinds[10] = {"credential", "credential", "credential", "credential", "credential",
                                               "health_code", "health_code", "temperature", "temperature", "door"};
     std::string out = R"({"v":1,"type":"event","terminal":")" + t.id + R"(","seq":)" + std::to_string(seq) +
-                      R"(,"ts":")" + ipc::format_utc_timestamp(wall_clock_ms()) + R"(","offline":false,"kind":")" +
+                      R"(,"ts":")" + ipc::format_utc_timestamp(ipc::utc_now_ms()) + R"(","offline":false,"kind":")" +
                       kinds[n % 10] + R"(","data":)" + data + "}";
     return out;
 }

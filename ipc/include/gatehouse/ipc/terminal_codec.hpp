@@ -20,6 +20,8 @@ std::string encode_heartbeat();
 
 /// Parses an RFC 3339 UTC timestamp ("2026-11-22T08:15:30.250Z", also "+00:00"); ms since the epoch.
 std::optional<std::int64_t> parse_utc_timestamp(std::string_view text);
+/// The wall clock as ms since the Unix epoch, the unit of every protocol and ledger timestamp.
+std::int64_t utc_now_ms();
 /// Formats ms since the epoch as RFC 3339 UTC with milliseconds.
 std::string format_utc_timestamp(std::int64_t ms);
 
