@@ -10,44 +10,16 @@
 #include <SQLiteCpp/Transaction.h>
 
 #include "gatehouse/storage/schema_migrations.hpp"
+#include "ledger_connection.hpp"
 
 namespace gatehouse::storage {
 namespace {
-
-LedgerError translate(const std::filesystem::path& path, const SQLite::Exception& e, const char* doing) {
-    const std::string where = "ledger " + path.string() + ": " + doing + ": ";
-    switch (e.getErrorCode()) {
-        case SQLITE_FULL:
-            return {LedgerFault::disk_full, where + "disk full (" + e.what() + "); free space on its filesystem"};
-        case SQLITE_CORRUPT:
-        case SQLITE_NOTADB:
-            return {LedgerFault::corrupt,
-                    where + "the file is not a gatehouse ledger or is corrupt (" + e.what() +
-                        "); move it aside and restore a backup, or start with an empty ledger"};
-        case SQLITE_BUSY:
-        case SQLITE_LOCKED:
-            return {LedgerFault::busy, where + "database is locked by another process (" + e.what() + ")"};
-        case SQLITE_CANTOPEN:
-            return {LedgerFault::missing, where + "cannot open (" + e.what() + "); check the path and permissions"};
-        default:
-            return {LedgerFault::io, where + e.what()};
-    }
-}
 
 constexpr const char* kInsertEvent =
     "INSERT INTO events (terminal, seq, gate, kind, person, occurred_ms, received_ms, offline, data) "
     "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (terminal, seq) DO NOTHING";
 
 }  // namespace
-
-struct Ledger::Impl {
-    std::filesystem::path path;
-    SQLite::Database db;
-    // Prepared once: the insert is the ingest hot path.
-    std::unique_ptr<SQLite::Statement> insert_event;
-
-    Impl(const LedgerOptions& o, int flags) : path(o.path), db(o.path.string(), flags, o.busy_timeout_ms) {}
-};
 
 int Ledger::schema_version() { return latest_schema_version(); }
 
@@ -94,55 +66,139 @@ Ledger& Ledger::operator=(Ledger&&) noexcept = default;
 
 const std::filesystem::path& Ledger::path() const { return impl_->path; }
 
-std::vector<AppendOutcome> Ledger::append_events(std::span<const EventRecord> events) { return append(events, {}); }
+std::vector<AppendOutcome> Ledger::append_events(std::span<const EventRecord> events) {
+    LedgerBatch batch;
+    batch.events.assign(events.begin(), events.end());
+    return append(batch);
+}
 
-std::vector<AppendOutcome> Ledger::append(std::span<const EventRecord> events, std::span<const DecisionRecord> decisions) {
+namespace {
+
+template <typename T>
+void bind_optional(SQLite::Statement& q, int index, const std::optional<T>& value) {
+    if (value) {
+        q.bind(index, *value);
+    } else {
+        q.bind(index);
+    }
+}
+
+void insert_screenings(SQLite::Database& db, const std::vector<ScreeningRecord>& screenings) {
+    if (screenings.empty()) return;
+    SQLite::Statement q(db,
+                        "INSERT INTO screenings (id, camera, gate, screened_ms, celsius, verdict, reason, threshold, "
+                        "snapshot) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)");
+    for (const ScreeningRecord& s : screenings) {
+        q.reset();
+        q.bind(1, s.id);
+        q.bind(2, s.camera);
+        q.bind(3, s.gate);
+        q.bind(4, s.screened_ms);
+        bind_optional(q, 5, s.celsius);
+        q.bind(6, s.verdict);
+        bind_optional(q, 7, s.reason);
+        q.bind(8, s.threshold_celsius);
+        bind_optional(q, 9, s.snapshot);
+        q.exec();
+    }
+}
+
+void insert_decisions(SQLite::Database& db, const std::vector<DecisionRecord>& decisions) {
+    if (decisions.empty()) return;
+    SQLite::Statement q(db,
+                        "INSERT INTO decisions (request, terminal, gate, person, method, result, reasons, celsius, "
+                        "health_code, alert, decided_ms, screening, snapshot) "
+                        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+    for (const DecisionRecord& d : decisions) {
+        q.reset();
+        q.bind(1, d.request);
+        q.bind(2, d.terminal);
+        q.bind(3, d.gate);
+        q.bind(4, d.person);
+        q.bind(5, d.method);
+        q.bind(6, d.grant ? "grant" : "deny");
+        q.bind(7, d.reasons_json);
+        bind_optional(q, 8, d.celsius);
+        bind_optional(q, 9, d.health_code);
+        q.bind(10, d.alert ? 1 : 0);
+        q.bind(11, d.decided_ms);
+        bind_optional(q, 12, d.screening);
+        bind_optional(q, 13, d.snapshot);
+        q.exec();
+    }
+}
+
+void insert_alerts(SQLite::Database& db, const std::vector<AlertRecord>& alerts) {
+    if (alerts.empty()) return;
+    SQLite::Statement q(db,
+                        "INSERT INTO alerts (id, kind, severity, gate, source, raised_ms, person, celsius, snapshot, "
+                        "text, state) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+    for (const AlertRecord& a : alerts) {
+        q.reset();
+        q.bind(1, a.id);
+        q.bind(2, a.kind);
+        q.bind(3, a.severity);
+        q.bind(4, a.gate);
+        q.bind(5, a.source);
+        q.bind(6, a.raised_ms);
+        bind_optional(q, 7, a.person);
+        bind_optional(q, 8, a.celsius);
+        bind_optional(q, 9, a.snapshot);
+        q.bind(10, a.text);
+        q.bind(11, to_string(a.state));
+        q.exec();
+    }
+}
+
+void insert_alert_actions(SQLite::Database& db, const std::vector<AlertAction>& actions) {
+    if (actions.empty()) return;
+    SQLite::Statement record(db, "INSERT INTO alert_actions (alert, action, actor, note, at_ms) VALUES (?, ?, ?, ?, ?)");
+    SQLite::Statement update(db, "UPDATE alerts SET state = ? WHERE id = ?");
+    for (const AlertAction& a : actions) {
+        record.reset();
+        record.bind(1, a.alert);
+        record.bind(2, to_string(a.to));
+        record.bind(3, a.actor);
+        record.bind(4, a.note);
+        record.bind(5, a.at_ms);
+        record.exec();
+        update.reset();
+        update.bind(1, to_string(a.to));
+        update.bind(2, a.alert);
+        update.exec();
+    }
+}
+
+}  // namespace
+
+std::vector<AppendOutcome> Ledger::append(const LedgerBatch& batch) {
     std::vector<AppendOutcome> outcomes;
-    outcomes.reserve(events.size());
+    outcomes.reserve(batch.events.size());
     try {
         SQLite::Transaction tx(impl_->db);
         auto& insert = *impl_->insert_event;
-        for (const EventRecord& e : events) {
+        for (const EventRecord& e : batch.events) {
             insert.reset();
             insert.bind(1, e.terminal);
             insert.bind(2, e.seq);
             insert.bind(3, e.gate);
             insert.bind(4, e.kind);
-            if (e.person) {
-                insert.bind(5, *e.person);
-            } else {
-                insert.bind(5);
-            }
+            bind_optional(insert, 5, e.person);
             insert.bind(6, e.occurred_ms);
             insert.bind(7, e.received_ms);
             insert.bind(8, e.offline ? 1 : 0);
             insert.bind(9, e.data_json);
             outcomes.push_back(insert.exec() == 1 ? AppendOutcome::stored : AppendOutcome::duplicate);
         }
-        if (!decisions.empty()) {
-            SQLite::Statement q(impl_->db,
-                                "INSERT INTO decisions (request, terminal, gate, person, method, result, reasons, celsius, "
-                                "health_code, alert, decided_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
-            for (const DecisionRecord& d : decisions) {
-                q.reset();
-                q.bind(1, d.request);
-                q.bind(2, d.terminal);
-                q.bind(3, d.gate);
-                q.bind(4, d.person);
-                q.bind(5, d.method);
-                q.bind(6, d.grant ? "grant" : "deny");
-                q.bind(7, d.reasons_json);
-                if (d.celsius) q.bind(8, *d.celsius); else q.bind(8);
-                if (d.health_code) q.bind(9, *d.health_code); else q.bind(9);
-                q.bind(10, d.alert ? 1 : 0);
-                q.bind(11, d.decided_ms);
-                q.exec();
-            }
-        }
+        // Screenings before decisions: a decision names the screening it used.
+        insert_screenings(impl_->db, batch.screenings);
+        insert_decisions(impl_->db, batch.decisions);
+        insert_alerts(impl_->db, batch.alerts);
+        insert_alert_actions(impl_->db, batch.alert_actions);
         tx.commit();
     } catch (const SQLite::Exception& e) {
         impl_->insert_event->tryReset();  // reset() would rethrow the failed step's error
-        throw translate(impl_->path, e, "append events");
+        throw translate(impl_->path, e, "append");
     }
     return outcomes;
 }
@@ -152,7 +208,7 @@ std::vector<DecisionRecord> Ledger::decisions(const std::string& person, std::in
     try {
         SQLite::Statement q(impl_->db,
                             std::string("SELECT request, terminal, gate, person, method, result, reasons, celsius, health_code, "
-                                        "alert, decided_ms FROM decisions WHERE decided_ms >= ?") +
+                                        "alert, decided_ms, screening, snapshot FROM decisions WHERE decided_ms >= ?") +
                                 (person.empty() ? "" : " AND person = ?") + " ORDER BY decided_ms, id");
         q.bind(1, since_ms);
         if (!person.empty()) q.bind(2, person);
@@ -169,6 +225,8 @@ std::vector<DecisionRecord> Ledger::decisions(const std::string& person, std::in
             if (!q.getColumn(8).isNull()) d.health_code = q.getColumn(8).getString();
             d.alert = q.getColumn(9).getInt() != 0;
             d.decided_ms = q.getColumn(10).getInt64();
+            if (!q.getColumn(11).isNull()) d.screening = q.getColumn(11).getInt64();
+            if (!q.getColumn(12).isNull()) d.snapshot = q.getColumn(12).getString();
             out.push_back(std::move(d));
         }
     } catch (const SQLite::Exception& e) {

@@ -11,7 +11,7 @@ namespace {
 
 // Migration i upgrades a file from user_version i to i+1. Never edit a released step: append a new one,
 // because deployed gateways carry files at every version.
-constexpr std::array<std::string_view, 4> kMigrations = {
+constexpr std::array<std::string_view, 5> kMigrations = {
     // 0 -> 1: terminal events. occurred_ms is the terminal's clock (what admins ask about); received_ms
     // is the gateway's. Indexes serve the admin queries: by gate, person, kind and time range.
     R"sql(
@@ -72,6 +72,47 @@ constexpr std::array<std::string_view, 4> kMigrations = {
     );
     CREATE INDEX decisions_by_person ON decisions (person, decided_ms);
     CREATE INDEX decisions_by_gate   ON decisions (gate, decided_ms);
+    )sql",
+    // 4 -> 5: camera screenings (decisions name the one they used), alerts and the actions taken on them.
+    R"sql(
+    CREATE TABLE screenings (
+        id          INTEGER PRIMARY KEY,
+        camera      TEXT    NOT NULL,
+        gate        TEXT    NOT NULL,
+        screened_ms INTEGER NOT NULL,
+        celsius     REAL,
+        verdict     TEXT    NOT NULL CHECK (verdict IN ('normal', 'elevated', 'uncertain')),
+        reason      TEXT,
+        threshold   REAL    NOT NULL,
+        snapshot    TEXT
+    );
+    CREATE INDEX screenings_by_gate ON screenings (gate, screened_ms);
+    ALTER TABLE decisions ADD COLUMN screening INTEGER REFERENCES screenings (id);
+    ALTER TABLE decisions ADD COLUMN snapshot TEXT;
+    CREATE TABLE alerts (
+        id        INTEGER PRIMARY KEY,
+        kind      TEXT    NOT NULL,
+        severity  TEXT    NOT NULL CHECK (severity IN ('critical', 'warning', 'info')),
+        gate      TEXT    NOT NULL DEFAULT '',
+        source    TEXT    NOT NULL DEFAULT '',
+        raised_ms INTEGER NOT NULL,
+        person    TEXT,
+        celsius   REAL,
+        snapshot  TEXT,
+        text      TEXT    NOT NULL,
+        state     TEXT    NOT NULL DEFAULT 'open' CHECK (state IN ('open', 'acknowledged', 'closed'))
+    );
+    CREATE INDEX alerts_by_time   ON alerts (raised_ms);
+    CREATE INDEX alerts_not_closed ON alerts (state) WHERE state <> 'closed';
+    CREATE TABLE alert_actions (
+        id     INTEGER PRIMARY KEY,
+        alert  INTEGER NOT NULL REFERENCES alerts (id),
+        action TEXT    NOT NULL CHECK (action IN ('acknowledged', 'closed')),
+        actor  TEXT    NOT NULL,
+        note   TEXT    NOT NULL DEFAULT '',
+        at_ms  INTEGER NOT NULL
+    );
+    CREATE INDEX alert_actions_by_alert ON alert_actions (alert, at_ms);
     )sql",
 };
 

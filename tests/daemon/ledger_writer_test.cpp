@@ -14,7 +14,7 @@ namespace {
 LedgerWriteBatch batch_of(const std::string& terminal, std::int64_t first, std::int64_t count, std::size_t data_bytes = 10) {
     LedgerWriteBatch b;
     for (std::int64_t seq = first; seq < first + count; ++seq) {
-        b.events.push_back({terminal, seq, "g", "tamper", std::nullopt, 1, 2, false,
+        b.records.events.push_back({terminal, seq, "g", "tamper", std::nullopt, 1, 2, false,
                             R"({"detail":")" + std::string(data_bytes, 'x') + R"("})"});
         b.peers.push_back("peer-" + std::to_string(seq));
     }
@@ -67,7 +67,7 @@ TEST_CASE("a failed commit comes back as an error with its fault, and the writer
     REQUIRE(failed.error);
     CHECK(failed.fault == storage::LedgerFault::disk_full);
     CHECK(failed.outcomes.empty());
-    CHECK(failed.batch.events.size() == 200);
+    CHECK(failed.batch.records.events.size() == 200);
     writer.submit(batch_of("t", 1, 1));
     CHECK(wait_signalled(writer).outcomes == std::vector{storage::AppendOutcome::stored});
 }

@@ -96,6 +96,7 @@ TEST_CASE("gatehouse history shows one person's events and decisions in time ord
     std::vector<json> lines;
     std::istringstream in(r.out);
     for (std::string line; std::getline(in, line);) lines.push_back(json::parse(line));
+    INFO(r.out << r.err);
     REQUIRE(lines.size() == 2);
     CHECK(lines[0]["type"] == "event");
     CHECK(lines[0]["kind"] == "health_code");

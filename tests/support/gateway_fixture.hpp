@@ -22,7 +22,7 @@ public:
                             std::string g2_policy = "") {
         config_path_ = dir_ / "gatehouse.toml";
         std::ofstream config(config_path_);
-        config << "[gateway]\nid = \"test-gw\"\n\n[listen]\nterminals = \"tcp://127.0.0.1:*\"\ncontrol = \"ipc://"
+        config << "[gateway]\nid = \"test-gw\"\n\n[listen]\nterminals = \"tcp://127.0.0.1:*\"\nconsoles = \"tcp://127.0.0.1:*\"\ncontrol = \"ipc://"
                << (dir_ / "control.sock").string() << "\"\n\n[ledger]\npath = \"" << ledger_path().string()
                << "\"\n\n[metrics]\nlisten = \"127.0.0.1:0\"\n\n" << extra_config
                << "\n[[gates]]\nid = \"g1\"\n" << g1_policy << "\n[[gates]]\nid = \"g2\"\n" << g2_policy;
@@ -43,24 +43,37 @@ public:
             }
             if (auto s = try_status(std::chrono::milliseconds(200))) {
                 endpoint_ = (*s)["endpoints"]["terminals"].get<std::string>();
+                console_endpoint_ = (*s)["endpoints"]["consoles"].get<std::string>();
                 return;
             }
         }
         throw std::runtime_error("gatehoused did not answer on its control socket within 15 s");
     }
 
-    std::optional<nlohmann::json> try_status(std::chrono::milliseconds timeout = std::chrono::seconds(2)) {
+    /// One control request; the reply, or nullopt when none came within `timeout`.
+    std::optional<nlohmann::json> try_control(const nlohmann::json& request,
+                                              std::chrono::milliseconds timeout = std::chrono::seconds(2)) {
         zmq::socket_t s(context_, zmq::socket_type::dealer);
         s.set(zmq::sockopt::linger, 0);
         s.connect(control_endpoint());
         s.send(zmq::message_t(), zmq::send_flags::sndmore);
-        s.send(zmq::str_buffer(R"({"v":1,"cmd":"status"})"), zmq::send_flags::none);
+        s.send(zmq::buffer(request.dump()), zmq::send_flags::none);
         zmq::pollitem_t item{s.handle(), 0, ZMQ_POLLIN, 0};
         if (zmq::poll(&item, 1, timeout) <= 0) return std::nullopt;
         zmq::message_t delimiter, body;
         (void)s.recv(delimiter);
         (void)s.recv(body);
-        return nlohmann::json::parse(body.to_string_view())["status"];
+        return nlohmann::json::parse(body.to_string_view());
+    }
+    nlohmann::json control(const nlohmann::json& request) {
+        auto reply = try_control(request);
+        if (!reply) throw std::runtime_error("no reply from gatehoused to " + request.dump());
+        return *reply;
+    }
+    std::optional<nlohmann::json> try_status(std::chrono::milliseconds timeout = std::chrono::seconds(2)) {
+        auto reply = try_control({{"v", 1}, {"cmd", "status"}}, timeout);
+        if (!reply) return std::nullopt;
+        return (*reply)["status"];
     }
     nlohmann::json status() {
         auto s = try_status();
@@ -71,6 +84,8 @@ public:
     ChildProcess& process() { return *process_; }
     zmq::context_t& context() { return context_; }
     const std::string& endpoint() const { return endpoint_; }
+    /// The XPUB endpoint consoles subscribe to.
+    const std::string& console_endpoint() const { return console_endpoint_; }
     std::string control_endpoint() const { return "ipc://" + (dir_ / "control.sock").string(); }
     std::filesystem::path ledger_path() const { return dir_ / "ledger.db"; }
     const std::filesystem::path& config_path() const { return config_path_; }
@@ -82,6 +97,7 @@ private:
     zmq::context_t context_{1};
     std::unique_ptr<ChildProcess> process_;
     std::string endpoint_;
+    std::string console_endpoint_;
 };
 
 }  // namespace gatehouse::test

@@ -2,9 +2,28 @@
 
 #include <stdexcept>
 
+#include <CLI/CLI.hpp>
 #include <zmq.hpp>
 
+#include "gatehouse/daemon/gateway_config.hpp"
+#include "ledger_location.hpp"
+
 namespace gatehouse::daemon::cli {
+
+void ControlTarget::add_options(CLI::App& cmd) {
+    cmd.add_option("--config,-c", config_,
+                   std::string("Configuration file naming the control socket (default ") + kDefaultConfigPath + ")");
+    add_control_option(cmd);
+}
+
+void ControlTarget::add_control_option(CLI::App& cmd) {
+    cmd.add_option("--control", control_, "Control socket endpoint (overrides the configuration)");
+}
+
+std::string ControlTarget::endpoint(const std::string& config) const {
+    if (!control_.empty()) return control_;
+    return load_config_file(config.empty() ? kDefaultConfigPath : config).control_endpoint;
+}
 
 nlohmann::json control_request(const std::string& endpoint, const nlohmann::json& request,
                                std::chrono::milliseconds timeout) {

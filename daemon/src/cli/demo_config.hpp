@@ -10,6 +10,7 @@ site = "demo-campus"
 
 [listen]
 terminals = "tcp://127.0.0.1:*"
+consoles = "tcp://127.0.0.1:*"
 control = "ipc://@DIR@/control.sock"
 
 [limits]

@@ -3,6 +3,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include "alerts_command.hpp"
 #include "check_config_command.hpp"
 #include "demo_command.hpp"
 #include "exit_codes.hpp"
@@ -17,6 +18,7 @@
 #include "sim_command.hpp"
 #include "status_command.hpp"
 #include "synth_command.hpp"
+#include "tail_command.hpp"
 
 namespace gatehouse::daemon {
 
@@ -37,6 +39,8 @@ int gatehouse_cli_main(int argc, char** argv) {
     register_history_command(app);
     register_screen_command(app);
     register_synth_command(app);
+    register_alerts_command(app);
+    register_tail_command(app);
     try {
         app.parse(argc, argv);
     } catch (const CLI::RuntimeError& e) {

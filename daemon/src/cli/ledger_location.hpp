@@ -17,6 +17,8 @@ public:
     void add_options(CLI::App& command);
     /// Throws ConfigError (bad config) or std::runtime_error (nothing to go on).
     std::filesystem::path resolve() const;
+    /// The --config value as given (empty when not given).
+    const std::string& config() const { return config_; }
 
 private:
     std::string ledger_;

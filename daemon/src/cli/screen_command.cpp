@@ -15,6 +15,7 @@
 #include <opencv2/core/utility.hpp>
 
 #include "exit_codes.hpp"
+#include "interrupt_guard.hpp"
 #include "gatehouse/vision/frame_source_factory.hpp"
 #include "gatehouse/vision/screening_pipeline.hpp"
 
@@ -23,32 +24,6 @@ namespace gatehouse::daemon::cli {
 namespace {
 
 using namespace gatehouse::vision;
-
-// Signal handlers may only set a flag; the frame loop polls it. This is the one piece of process-wide
-// state the command needs, and only while it runs.
-volatile std::sig_atomic_t interrupted = 0;
-
-extern "C" void on_interrupt(int) { interrupted = 1; }
-
-/// Installs SIGINT/SIGTERM handlers for the lifetime of a screening run and restores the old ones after.
-class InterruptGuard {
-public:
-    InterruptGuard() {
-        interrupted = 0;
-        old_int_ = std::signal(SIGINT, on_interrupt);
-        old_term_ = std::signal(SIGTERM, on_interrupt);
-    }
-    ~InterruptGuard() {
-        std::signal(SIGINT, old_int_);
-        std::signal(SIGTERM, old_term_);
-    }
-    InterruptGuard(const InterruptGuard&) = delete;
-    InterruptGuard& operator=(const InterruptGuard&) = delete;
-
-private:
-    void (*old_int_)(int) = nullptr;
-    void (*old_term_)(int) = nullptr;
-};
 
 /// Prints results for people (a table, coloured on a terminal) or for programs (JSON lines).
 class ScreeningPrinter {
@@ -191,7 +166,7 @@ int run_screen(const ScreenOptions& options, std::ostream& out, std::ostream& er
     long frames = 0;
     int bad_frames = 0;
     auto backoff = std::chrono::milliseconds(500);
-    while (!interrupted && (!options.max_frames || frames < *options.max_frames)) {
+    while (!guard.interrupted() && (!options.max_frames || frames < *options.max_frames)) {
         std::optional<Frame> frame;
         try {
             frame = source->next();

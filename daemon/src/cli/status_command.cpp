@@ -4,6 +4,7 @@
 #include <memory>
 
 #include <CLI/CLI.hpp>
+#include <fmt/format.h>
 
 #include "control_client.hpp"
 #include "exit_codes.hpp"
@@ -17,8 +18,7 @@ namespace {
 using nlohmann::json;
 
 struct StatusArgs {
-    std::string config;
-    std::string control;
+    ControlTarget target;
     bool json = false;
 };
 
@@ -40,7 +40,33 @@ void print_status(const json& s) {
                            t["firmware"].get<std::string>().empty() ? "-" : t["firmware"].get<std::string>()});
     }
     terminals.print(std::cout, style);
+    if (!s["cameras"].empty()) {
+        std::cout << '\n';
+        TextTable cameras({"CAMERA", "GATE", "STATE", "FPS", "BLACKBODY", "OFFSET °C", "SCREENINGS", "FAULTS", "LAST ERROR"});
+        for (const auto& c : s["cameras"]) {
+            const std::string state = c["state"].get<std::string>();
+            const std::string reference = c["reference"].get<std::string>();
+            cameras.add_row({c["id"].get<std::string>(), c["gate"].get<std::string>(),
+                             state == "running" ? style.green(state) : state == "faulted" ? style.red(state) : style.yellow(state),
+                             fmt::format("{:.1f}", c["fps"].get<double>()),
+                             reference == "missing" || reference == "unstable" ? style.red(reference) : reference,
+                             c["reference_offset"].is_null() ? "-" : fmt::format("{:+.2f}", c["reference_offset"].get<double>()),
+                             count(c["screenings"]), count(c["faults"]),
+                             c["last_error"].get<std::string>().empty() ? "-" : c["last_error"].get<std::string>()});
+        }
+        cameras.print(std::cout, style);
+    }
+    const json& alerts = s["alerts"];
+    std::cout << "\nalerts open " << (alerts["open"].get<int>() ? style.red(alerts["open"].dump()) : std::string("0"));
+    for (auto it = alerts["open_by_kind"].begin(); it != alerts["open_by_kind"].end(); ++it) {
+        std::cout << ' ' << it.key() << '=' << *it;
+    }
+    const json& consoles = s["consoles"];
+    std::cout << "   consoles: " << consoles["published"] << " published, " << consoles["dropped"]
+              << " dropped by slow consoles, " << consoles["subscribed_topics"] << " topics subscribed\n";
     const json& c = s["counters"];
+    std::cout << "decisions granted " << c["decisions_granted"] << ", denied " << c["decisions_denied"] << "   screenings";
+    for (auto it = c["screenings"].begin(); it != c["screenings"].end(); ++it) std::cout << ' ' << it.key() << '=' << *it;
     std::cout << "\nframes " << c["frames"] << "  stored " << c["events_stored"] << "  duplicates "
               << c["events_duplicate"] << "  commits " << c["commits"] << " (largest batch " << c["largest_batch"]
               << ", failed " << c["commit_failures"] << ")  undeliverable replies " << c["replies_undeliverable"]
@@ -52,26 +78,15 @@ void print_status(const json& s) {
     }
 }
 
-std::string control_endpoint_of(const StatusArgs& args) {
-    if (!args.control.empty()) return args.control;
-    return load_config_file(args.config.empty() ? kDefaultConfigPath : args.config).control_endpoint;
-}
-
-void add_control_options(CLI::App& cmd, StatusArgs& args) {
-    cmd.add_option("--config,-c", args.config,
-                   std::string("Configuration file naming the control socket (default ") + kDefaultConfigPath + ")");
-    cmd.add_option("--control", args.control, "Control socket endpoint (overrides the configuration)");
-}
-
 }  // namespace
 
 void register_status_command(CLI::App& app) {
     auto args = std::make_shared<StatusArgs>();
     auto* cmd = app.add_subcommand("status", "Show the running daemon's terminals and counters");
-    add_control_options(*cmd, *args);
+    args->target.add_options(*cmd);
     cmd->add_flag("--json", args->json, "Print the raw status object");
     cmd->callback([args] {
-        const json reply = control_request(control_endpoint_of(*args), {{"v", 1}, {"cmd", "status"}});
+        const json reply = control_request(args->target.endpoint(), {{"v", 1}, {"cmd", "status"}});
         if (args->json) {
             std::cout << reply["status"].dump(2) << '\n';
         } else {
@@ -81,9 +96,9 @@ void register_status_command(CLI::App& app) {
 
     auto reload_args = std::make_shared<StatusArgs>();
     auto* reload = app.add_subcommand("reload", "Ask the running daemon to reload its configuration (like SIGHUP)");
-    add_control_options(*reload, *reload_args);
+    reload_args->target.add_options(*reload);
     reload->callback([reload_args] {
-        const json reply = control_request(control_endpoint_of(*reload_args), {{"v", 1}, {"cmd", "reload"}});
+        const json reply = control_request(reload_args->target.endpoint(), {{"v", 1}, {"cmd", "reload"}});
         std::cout << reply.value("message", "reload requested") << '\n';
     });
 }

@@ -4,109 +4,15 @@
 #include <set>
 #include <sstream>
 
+#include <fmt/format.h>
 #include <toml++/toml.h>
+
+#include "config/toml_table_reader.hpp"
 
 namespace gatehouse::daemon {
 namespace {
 
 const std::set<std::string> kLogLevels = {"trace", "debug", "info", "warn", "error", "critical", "off"};
-
-std::string location(const std::string& source, const toml::source_region& region) {
-    return source + ":" + std::to_string(region.begin.line) + ":" + std::to_string(region.begin.column);
-}
-
-// Reads the keys of one TOML table, remembering which were consumed so that unknown (misspelt) keys
-// can be reported with their line instead of being silently ignored.
-class TableReader {
-public:
-    TableReader(const toml::table& table, std::string source, std::string path)
-        : table_(table), source_(std::move(source)), path_(std::move(path)) {}
-
-    [[noreturn]] void fail(const toml::source_region& where, const std::string& key, const std::string& what) const {
-        throw ConfigError(location(source_, where) + ": " + qualified(key) + ": " + what);
-    }
-    [[noreturn]] void fail_missing(const std::string& key) const {
-        throw ConfigError(location(source_, table_.source()) + ": " + qualified(key) + ": required key is missing");
-    }
-
-    const toml::node* get(const std::string& key) {
-        seen_.insert(key);
-        return table_.get(key);
-    }
-
-    void text(const std::string& key, std::string& out, bool required = false) {
-        const toml::node* n = get(key);
-        if (!n) {
-            if (required) fail_missing(key);
-            return;
-        }
-        if (!n->is_string()) fail(n->source(), key, "expected a string");
-        out = n->as_string()->get();
-        if (out.empty()) fail(n->source(), key, "must not be empty");
-    }
-    void one_of(const std::string& key, std::string& out, const std::set<std::string>& allowed) {
-        const toml::node* n = get(key);
-        text(key, out);
-        if (n && !allowed.count(out)) {
-            std::string list;
-            for (const auto& a : allowed) list += (list.empty() ? "" : ", ") + a;
-            fail(n->source(), key, "'" + out + "' is not one of " + list);
-        }
-    }
-    void boolean(const std::string& key, bool& out) {
-        const toml::node* n = get(key);
-        if (!n) return;
-        if (!n->is_boolean()) fail(n->source(), key, "expected true or false");
-        out = n->as_boolean()->get();
-    }
-    template <typename Int>
-    void integer(const std::string& key, Int& out, std::int64_t lo, std::int64_t hi) {
-        const toml::node* n = get(key);
-        if (!n) return;
-        if (!n->is_integer()) fail(n->source(), key, "expected an integer");
-        const std::int64_t v = n->as_integer()->get();
-        if (v < lo || v > hi) {
-            fail(n->source(), key, std::to_string(v) + " is out of range [" + std::to_string(lo) + ", " +
-                                       std::to_string(hi) + "]");
-        }
-        out = static_cast<Int>(v);
-    }
-    template <typename Duration>
-    void duration(const std::string& key, Duration& out, std::int64_t lo, std::int64_t hi) {
-        std::int64_t v = out.count();
-        integer(key, v, lo, hi);
-        out = Duration{v};
-    }
-    const toml::table* subtable(const std::string& key) {
-        const toml::node* n = get(key);
-        if (!n) return nullptr;
-        if (!n->is_table()) fail(n->source(), key, "expected a table [" + qualified(key) + "]");
-        return n->as_table();
-    }
-    const toml::array* array_of_tables(const std::string& key) {
-        const toml::node* n = get(key);
-        if (!n) return nullptr;
-        if (!n->is_array_of_tables()) fail(n->source(), key, "expected an array of tables [[" + key + "]]");
-        return n->as_array();
-    }
-
-    /// Refuses keys nobody asked for (typos such as `ledgr` or `comit_window_us`).
-    void reject_unknown() const {
-        for (auto&& [key, node] : table_) {
-            const std::string name(key.str());
-            if (!seen_.count(name)) fail(key.source(), name, "unknown key");
-        }
-    }
-    const std::string& source() const { return source_; }
-
-private:
-    std::string qualified(const std::string& key) const { return path_.empty() ? key : path_ + "." + key; }
-
-    const toml::table& table_;
-    std::string source_;
-    std::string path_;
-    std::set<std::string> seen_;
-};
 
 bool is_zmq_endpoint(const std::string& value) {
     return value.rfind("tcp://", 0) == 0 || value.rfind("ipc://", 0) == 0 || value.rfind("inproc://", 0) == 0;
@@ -135,21 +41,89 @@ void validate_references(const GatewayConfig& c, const toml::array* terminal_nod
     }
 }
 
+double read_celsius(TableReader& r, const std::string& key, double lo, double hi) {
+    const toml::node* n = r.get(key);
+    if (!n->is_number()) r.fail(n->source(), key, "expected a number of °C");
+    const double c = n->is_integer() ? static_cast<double>(n->as_integer()->get()) : n->as_floating_point()->get();
+    if (c < lo || c > hi) {
+        r.fail(n->source(), key, fmt::format("must be between {:.1f} and {:.1f} °C", lo, hi));
+    }
+    return c;
+}
+
+double read_number(TableReader& r, const std::string& key) {
+    const toml::node* n = r.get(key);
+    if (!n->is_number()) r.fail(n->source(), key, "expected a number");
+    return n->is_integer() ? static_cast<double>(n->as_integer()->get()) : n->as_floating_point()->get();
+}
+
 void read_policy(const toml::table& table, const std::string& source, GatePolicy& policy) {
     TableReader r(table, source, "gates.policy");
     r.boolean("require_temperature", policy.require_temperature);
     r.boolean("require_health_code", policy.require_health_code);
     r.boolean("require_list", policy.require_list);
-    if (const toml::node* n = r.get("fever_threshold")) {
-        if (!n->is_number()) r.fail(n->source(), "fever_threshold", "expected a number of °C");
-        const double c = n->is_integer() ? static_cast<double>(n->as_integer()->get()) : n->as_floating_point()->get();
-        if (c < 34.0 || c > 39.0) r.fail(n->source(), "fever_threshold", "must be between 34.0 and 39.0 °C");
-        policy.fever_threshold = c;
-    }
+    if (r.get("fever_threshold")) policy.fever_threshold = read_celsius(r, "fever_threshold", 34.0, 39.0);
     std::string unavailable = policy.allow_when_unavailable ? "allow_and_alert" : "deny";
     r.one_of("on_check_unavailable", unavailable, {"deny", "allow_and_alert"});
     policy.allow_when_unavailable = unavailable == "allow_and_alert";
+    r.duration("fusion_window_ms", policy.fusion_window, 100, 60'000);
     r.reject_unknown();
+}
+
+// Cameras name their gate; each gate has at most one camera. Sources are checked for form here and opened by
+// the camera's thread (a camera that is missing at start is a fault to retry, not a reason to refuse start-up).
+void read_cameras(const toml::array& cameras, const std::string& source, GatewayConfig& c) {
+    std::set<std::string> ids;
+    for (const auto& node : cameras) {
+        TableReader r(*node.as_table(), source, "cameras");
+        CameraConfig cam;
+        r.text("id", cam.id, true);
+        r.text("gate", cam.gate, true);
+        r.text("source", cam.source, true);
+        const auto* source_node = r.get("source");
+        const auto colon = cam.source.find(':');
+        const std::string scheme = colon == std::string::npos ? "" : cam.source.substr(0, colon);
+        if (scheme != "v4l2" && scheme != "dir" && scheme != "cptv" && scheme != "synthetic") {
+            r.fail(source_node->source(), "source",
+                   "'" + cam.source + "' is not v4l2:/dev/videoN, dir:PATH, cptv:FILE or synthetic:NAME|FILE");
+        }
+        if (r.get("fps")) {
+            const double fps = read_number(r, "fps");
+            if (fps <= 0 || fps > 1000) r.fail(r.get("fps")->source(), "fps", "must be between 0 and 1000");
+            cam.fps = fps;
+        }
+        r.boolean("loop", cam.loop);
+        r.boolean("realtime", cam.realtime);
+        r.one_of("units", cam.units, {"centikelvin", "linear"});
+        if (r.get("gain")) cam.gain = read_number(r, "gain");
+        if (r.get("offset")) cam.offset = read_number(r, "offset");
+        r.integer("rotate", cam.rotate, 0, 270);
+        if (cam.rotate % 90 != 0) r.fail(r.get("rotate")->source(), "rotate", "must be 0, 90, 180 or 270");
+        r.boolean("mirror", cam.mirror);
+        r.text("reference", cam.reference);
+        if (r.get("threshold")) cam.threshold = read_celsius(r, "threshold", 34.0, 39.0);
+        if (r.get("body_offset")) cam.body_offset = read_celsius(r, "body_offset", -3.0, 3.0);
+        r.boolean("adaptive", cam.adaptive);
+        std::string snapshots;
+        r.text("snapshot_dir", snapshots);
+        if (!snapshots.empty()) cam.snapshot_dir = snapshots;
+        r.duration("stall_timeout_ms", cam.stall_timeout, 200, 600'000);
+        r.duration("max_backoff_ms", cam.max_backoff, 100, 3'600'000);
+        r.reject_unknown();
+        if (!ids.insert(cam.id).second) r.fail(node.source(), "id", "duplicate camera id '" + cam.id + "'");
+        GateConfig* gate = nullptr;
+        for (auto& g : c.gates) {
+            if (g.id == cam.gate) gate = &g;
+        }
+        if (!gate) {
+            r.fail(node.source(), "gate", "camera '" + cam.id + "' names gate '" + cam.gate + "', which is not defined in [[gates]]");
+        }
+        if (gate->camera) {
+            r.fail(node.source(), "gate", "gate '" + cam.gate + "' already has camera '" + *gate->camera + "'");
+        }
+        gate->camera = cam.id;
+        c.cameras.push_back(std::move(cam));
+    }
 }
 
 GatewayConfig build(const toml::table& doc, const std::string& source) {
@@ -169,6 +143,11 @@ GatewayConfig build(const toml::table& doc, const std::string& source) {
         if (const auto* n = t->get("terminals")) check_endpoint(r, n, "terminals", c.terminal_endpoint);
         r.text("control", c.control_endpoint);
         if (const auto* n = t->get("control")) check_endpoint(r, n, "control", c.control_endpoint);
+        if (const auto* n = r.get("consoles")) {
+            if (!n->is_string()) r.fail(n->source(), "consoles", "expected a string endpoint (empty disables)");
+            c.console_endpoint = n->as_string()->get();
+            if (!c.console_endpoint.empty()) check_endpoint(r, n, "consoles", c.console_endpoint);
+        }
         r.reject_unknown();
     }
     if (const auto* t = root.subtable("limits")) {
@@ -177,6 +156,7 @@ GatewayConfig build(const toml::table& doc, const std::string& source) {
         r.duration("heartbeat_interval_ms", c.heartbeat_interval, 100, 3'600'000);
         r.duration("heartbeat_timeout_ms", c.heartbeat_timeout, 200, 86'400'000);
         r.integer("seq_window", c.seq_window, 1, std::int64_t{1} << 40);
+        r.integer("console_queue", c.console_queue, 10, 10'000'000);
         if (c.heartbeat_timeout <= c.heartbeat_interval) {
             r.fail(t->source(), "heartbeat_timeout_ms", "must be longer than heartbeat_interval_ms");
         }
@@ -212,6 +192,12 @@ GatewayConfig build(const toml::table& doc, const std::string& source) {
         }
         r.reject_unknown();
     }
+    if (const auto* t = root.subtable("alerts")) {
+        TableReader r(*t, source, "alerts");
+        r.boolean("denied", c.alert_on_denied);
+        r.boolean("tailgating", c.alert_on_tailgating);
+        r.reject_unknown();
+    }
     if (const auto* gates = root.array_of_tables("gates")) {
         std::set<std::string> ids;
         for (const auto& node : *gates) {
@@ -227,6 +213,7 @@ GatewayConfig build(const toml::table& doc, const std::string& source) {
             c.gates.push_back(std::move(g));
         }
     }
+    if (const auto* cameras = root.array_of_tables("cameras")) read_cameras(*cameras, source, c);
     const toml::array* terminal_nodes = root.array_of_tables("terminals");
     if (terminal_nodes) {
         for (const auto& node : *terminal_nodes) {
@@ -254,6 +241,13 @@ const TerminalConfig* GatewayConfig::find_terminal(const std::string& id) const 
     return nullptr;
 }
 
+const CameraConfig* GatewayConfig::find_camera(const std::string& id) const {
+    for (const auto& cam : cameras) {
+        if (cam.id == id) return &cam;
+    }
+    return nullptr;
+}
+
 const GateConfig* GatewayConfig::find_gate(const std::string& id) const {
     for (const auto& g : gates) {
         if (g.id == id) return &g;
@@ -266,7 +260,7 @@ GatewayConfig parse_config(std::string_view text, const std::string& source_name
     try {
         doc = toml::parse(text, source_name);
     } catch (const toml::parse_error& e) {
-        throw ConfigError(location(source_name, e.source()) + ": " + std::string(e.description()));
+        throw ConfigError(toml_location(source_name, e.source()) + ": " + std::string(e.description()));
     }
     return build(doc, source_name);
 }

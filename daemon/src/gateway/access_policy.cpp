@@ -12,7 +12,7 @@ struct DisplayText {
 };
 
 // The first deny reason found picks the text; the order is the order of checks below.
-constexpr std::array<DisplayText, 8> kTexts = {{
+constexpr std::array<DisplayText, 10> kTexts = {{
     {"on_deny_list", "禁止通行，请联系安保人员", "Entry denied, please contact security"},
     {"not_on_list", "未在白名单内，禁止通行", "Not on the approved list, entry denied"},
     {"list_expired", "通行授权已过期，禁止通行", "Approval has expired, entry denied"},
@@ -21,6 +21,8 @@ constexpr std::array<DisplayText, 8> kTexts = {{
     {"no_health_code", "请出示健康码", "Please show your health code"},
     {"fever", "体温异常，请稍候复测", "Elevated temperature, please wait for a re-check"},
     {"no_screening", "未完成体温检测，请重新测温", "No temperature reading, please step up to the camera"},
+    {"screening_uncertain", "测温未成功，请摘下眼镜或帽子后重新测温", "Temperature not measured, please remove glasses or hat and retry"},
+    {"camera_fault", "测温设备故障，请联系工作人员", "Temperature camera out of order, please contact staff"},
 }};
 
 }  // namespace
@@ -44,8 +46,9 @@ AccessOutcome decide_access(const GatePolicy& policy, const AccessFacts& facts) 
     if (r.health_code == "red") out.reasons.push_back("health_code_red");
     if (r.health_code == "yellow") out.reasons.push_back("health_code_yellow");
     if (policy.require_health_code && !r.health_code) unavailable.push_back("no_health_code");
-    if (facts.celsius && *facts.celsius >= policy.fever_threshold) out.reasons.push_back("fever");
-    if (policy.require_temperature && !facts.celsius) unavailable.push_back("no_screening");
+    const bool fever = facts.fever_flagged || (facts.celsius && *facts.celsius >= policy.fever_threshold);
+    if (fever) out.reasons.push_back("fever");
+    if (policy.require_temperature && !facts.celsius && !fever) unavailable.push_back(facts.temperature_unavailable);
 
     if (policy.allow_when_unavailable) {
         out.alert = !unavailable.empty();

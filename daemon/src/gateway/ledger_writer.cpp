@@ -68,9 +68,7 @@ void LedgerWriter::run() {
         LedgerWriteResult result;
         const auto start = std::chrono::steady_clock::now();
         try {
-            if (!batch.events.empty() || !batch.decisions.empty()) {
-                result.outcomes = ledger_.append(batch.events, batch.decisions);
-            }
+            if (!batch.records.empty()) result.outcomes = ledger_.append(batch.records);
         } catch (const storage::LedgerError& e) {
             result.error = e.what();
             result.fault = e.fault();

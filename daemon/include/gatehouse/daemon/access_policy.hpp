@@ -17,6 +17,10 @@ struct AccessFacts {
     std::optional<storage::PersonListEntry> allow_entry;
     std::optional<storage::PersonListEntry> deny_entry;
     std::optional<double> celsius;  ///< The temperature to judge by (screening or terminal reading).
+    bool fever_flagged = false;     ///< The camera's verdict was elevated (it may use an adaptive threshold).
+    /// The reason to give when a temperature is required and there is none: no_screening (nobody screened
+    /// within the fusion window), screening_uncertain (screened, but no reliable reading) or camera_fault.
+    std::string temperature_unavailable = "no_screening";
     std::int64_t now_ms = 0;
 };
 

@@ -44,6 +44,8 @@ public:
     /// The endpoints actually bound (a tcp port of 0 is resolved to the port the OS picked).
     std::string terminal_endpoint() const;
     std::string control_endpoint() const;
+    /// The console (XPUB) endpoint actually bound; empty when consoles are disabled.
+    std::string console_endpoint() const;
 
 private:
     struct Impl;

@@ -19,6 +19,9 @@ struct GatePolicy {
     /// What to do when a required check cannot be made (no reading, no health code): deny (fail secure)
     /// or allow and raise an alert.
     bool allow_when_unavailable = false;
+    /// How long a screening and a credential may lie apart and still belong to the same person: a request
+    /// uses the oldest unused screening of the last window, or waits this long for one.
+    std::chrono::milliseconds fusion_window{2000};
 };
 
 /// A passage (turnstile lane, door) with its terminals.
@@ -27,6 +30,32 @@ struct GateConfig {
     std::string name;
     std::string direction = "in";  ///< "in" or "out".
     GatePolicy policy;
+    std::optional<std::string> camera;  ///< Id of the camera screening this gate (from [[cameras]]).
+};
+
+/// A thermal camera screening the people at one gate.
+struct CameraConfig {
+    std::string id;
+    std::string gate;
+    std::string source;             ///< v4l2:/dev/videoN, dir:PATH, cptv:FILE, synthetic:NAME|FILE.
+    std::optional<double> fps;      ///< dir: frame rate; v4l2: requested rate.
+    bool loop = false;              ///< Replay a finite source (file, directory, synthetic) from the start when it ends.
+    bool realtime = true;           ///< Pace replayed frames at their own rate (a live camera paces itself).
+    std::string units = "centikelvin";  ///< Raw units: centikelvin or linear (gain/offset).
+    double gain = 0.01;
+    double offset = 0.0;
+    int rotate = 0;
+    bool mirror = false;
+    std::string reference;          ///< Blackbody: "X,Y,W,H@C", "circle:X,Y,W,H@C", "auto@C" or empty (none).
+    std::optional<double> threshold;///< °C; unset: the gate's fever_threshold.
+    double body_offset = 0.0;
+    bool adaptive = false;
+    std::optional<std::filesystem::path> snapshot_dir;  ///< Unset: "snapshots/<camera>" beside the ledger.
+    /// No frame for this long counts as a camera fault (the source is stuck).
+    std::chrono::milliseconds stall_timeout{3000};
+    std::chrono::milliseconds max_backoff{30000};  ///< Longest wait between restarts of a failing camera.
+
+    bool operator==(const CameraConfig&) const = default;
 };
 
 /// A terminal the gateway accepts messages from; anything not listed is refused as unknown_terminal.
@@ -45,12 +74,16 @@ struct GatewayConfig {
 
     std::string terminal_endpoint = "tcp://127.0.0.1:5560";
     std::string control_endpoint = "ipc:///run/gatehouse/control.sock";
+    /// PUB socket monitoring consoles subscribe to (alerts, decisions, screenings, events); empty disables it.
+    std::string console_endpoint = "tcp://127.0.0.1:5561";
 
     std::size_t max_message_bytes = 64 * 1024;
     std::chrono::milliseconds heartbeat_interval{5000};
     std::chrono::milliseconds heartbeat_timeout{15000};
     /// How far (in seq numbers) an event may lie behind or ahead of the terminal's highest known seq.
     std::int64_t seq_window = 100000;
+    /// Messages queued per console before a slow console starts losing them (ZMQ_SNDHWM).
+    int console_queue = 10000;
 
     std::filesystem::path ledger_path = "/var/lib/gatehouse/ledger.db";
     /// Group commit: how long the first event of a batch may wait for company before the commit.
@@ -64,11 +97,18 @@ struct GatewayConfig {
     /// Prometheus endpoint HOST:PORT (GET /metrics); port 0 picks a free one; empty disables it.
     std::string metrics_listen = "127.0.0.1:9464";
 
+    /// Raise a `denied` alert for denials that raise no more specific alert (not on list, deny list, ...).
+    bool alert_on_denied = true;
+    /// Raise a `tailgating` alert when more people were screened than credentials presented.
+    bool alert_on_tailgating = true;
+
     std::vector<GateConfig> gates;
+    std::vector<CameraConfig> cameras;
     std::vector<TerminalConfig> terminals;
 
     const TerminalConfig* find_terminal(const std::string& id) const;
     const GateConfig* find_gate(const std::string& id) const;
+    const CameraConfig* find_camera(const std::string& id) const;
 };
 
 /// Command-line overrides for the common keys; applied after the file, then validated with it.

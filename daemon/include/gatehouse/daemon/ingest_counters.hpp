@@ -23,6 +23,10 @@ struct IngestCounters {
     std::uint64_t decisions_granted = 0;
     std::uint64_t decisions_denied = 0;
     std::uint64_t decisions_unrecorded = 0;  ///< Decisions answered although the ledger could not record them.
+    std::map<std::string, std::uint64_t> screenings_by_verdict;  ///< Camera screenings received, by verdict.
+    std::map<std::string, std::uint64_t> alerts_by_kind;         ///< Alerts raised, by kind.
+    /// Time from an access_request's arrival to its decision being sent (includes waiting for a screening).
+    LatencyHistogram decision_seconds{{0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5}};
     /// Time from handing a batch to the ledger writer until its commit returned.
     LatencyHistogram commit_seconds{{0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5}};
 

@@ -14,18 +14,25 @@
 
 namespace gatehouse::daemon {
 
-/// Work for one transaction: events and decisions to append (with, in parallel, the connection each is to be acked on,
-/// which the writer only carries back) and terminal hellos to record.
+/// A reply to a control client that must wait for the commit (an alert acknowledged or closed).
+struct PendingControlReply {
+    std::string routing_id;
+    std::string body;
+};
+
+/// Work for one transaction: the rows to append, plus what the reactor sends once they are committed (acks per
+/// event, decision replies, control replies), which the writer only carries back, and terminal hellos to record.
 struct LedgerWriteBatch {
-    std::vector<storage::EventRecord> events;
-    std::vector<std::string> peers;
+    storage::LedgerBatch records;
+    std::vector<std::string> peers;  ///< Connection of each event, in order.
     std::vector<storage::TerminalRecord> hellos;
-    /// Access decisions to record, with (in parallel) the connection and the reply to send once recorded.
-    std::vector<storage::DecisionRecord> decisions;
+    /// Connection and reply of each decision, in order.
     std::vector<std::string> decision_peers;
     std::vector<std::string> decision_replies;
+    std::vector<std::chrono::steady_clock::time_point> decision_arrived;  ///< When each request came in.
+    std::vector<PendingControlReply> control_replies;
 
-    bool empty() const { return events.empty() && hellos.empty() && decisions.empty(); }
+    bool empty() const { return records.empty() && hellos.empty() && control_replies.empty(); }
 };
 
 /// Outcome of a batch: per-event outcomes on success, or the failure (nothing of the events was stored).

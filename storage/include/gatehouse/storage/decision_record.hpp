@@ -19,6 +19,8 @@ struct DecisionRecord {
     std::optional<std::string> health_code; ///< Colour presented, if any.
     bool alert = false;                     ///< The policy asked for an alert (e.g. allowed without a check).
     std::int64_t decided_ms = 0;            ///< Gateway wall clock, ms since the Unix epoch.
+    std::optional<std::int64_t> screening;  ///< Id of the camera screening the decision used, if any.
+    std::optional<std::string> snapshot;    ///< That screening's evidence JPEG.
 };
 
 }  // namespace gatehouse::storage

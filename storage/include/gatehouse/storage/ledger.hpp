@@ -13,6 +13,7 @@
 #include "gatehouse/storage/decision_record.hpp"
 #include "gatehouse/storage/event_filter.hpp"
 #include "gatehouse/storage/event_record.hpp"
+#include "gatehouse/storage/ledger_batch.hpp"
 #include "gatehouse/storage/ledger_error.hpp"
 #include "gatehouse/storage/person_list.hpp"
 #include "gatehouse/storage/terminal_record.hpp"
@@ -54,12 +55,24 @@ public:
     /// already stored, also earlier in the same batch, is a duplicate and leaves the stored row untouched.
     std::vector<AppendOutcome> append_events(std::span<const EventRecord> events);
 
-    /// Appends events and decisions in one transaction (group commit); the outcome of each event, in order.
+    /// Appends everything in `batch` in one transaction (group commit); the outcome of each event, in order.
     /// A (terminal, seq) already stored, also earlier in the same batch, is a duplicate and leaves the
-    /// stored row untouched. Decisions are always new rows.
-    std::vector<AppendOutcome> append(std::span<const EventRecord> events, std::span<const DecisionRecord> decisions);
+    /// stored row untouched. Screenings, decisions and alerts are new rows; alert actions also move their
+    /// alert to the action's state.
+    std::vector<AppendOutcome> append(const LedgerBatch& batch);
     /// Decisions about `person` (all persons when empty) since `since_ms`, oldest first.
     std::vector<DecisionRecord> decisions(const std::string& person, std::int64_t since_ms);
+
+    /// Screenings at `gate` (all gates when empty) since `since_ms`, oldest first.
+    std::vector<ScreeningRecord> screenings(const std::string& gate, std::int64_t since_ms);
+    /// Alerts raised since `since_ms`, oldest first; only those not closed when `open_only`.
+    std::vector<AlertRecord> alerts(std::int64_t since_ms, bool open_only);
+    std::optional<AlertRecord> alert(std::int64_t id);
+    /// Actions on one alert, oldest first.
+    std::vector<AlertAction> alert_actions(std::int64_t alert);
+    /// Highest ids in use, so the gateway continues numbering after a restart.
+    std::int64_t max_alert_id();
+    std::int64_t max_screening_id();
 
     /// Highest stored seq per terminal; the gateway's dedup window starts from these at start-up.
     std::map<std::string, std::int64_t> last_seq_by_terminal();

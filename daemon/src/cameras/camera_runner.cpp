@@ -1,0 +1,150 @@
+#include "gatehouse/daemon/camera_runner.hpp"
+
+#include <nlohmann/json.hpp>
+#include <opencv2/core/utility.hpp>
+#include <spdlog/spdlog.h>
+
+#include "gatehouse/vision/frame_source_factory.hpp"
+#include "gatehouse/vision/screening_pipeline.hpp"
+
+namespace gatehouse::daemon {
+namespace {
+
+using nlohmann::json;
+using Clock = std::chrono::steady_clock;
+
+constexpr auto kFirstBackoff = std::chrono::milliseconds(500);
+constexpr auto kHealthEvery = std::chrono::milliseconds(1000);
+// Many undecodable frames in a row mean the source is broken, not unlucky: reopen it.
+constexpr int kMaxBadFramesInRow = 25;
+
+}  // namespace
+
+vision::ScreeningConfig screening_config_for(const CameraConfig& camera, const GateConfig& gate,
+                                             const std::filesystem::path& default_snapshot_dir) {
+    vision::ScreeningConfig config;
+    const std::string where = "camera '" + camera.id + "': ";
+    if (camera.units == "linear") config.radiometry = vision::Radiometry::linear(camera.gain, camera.offset);
+    config.orientation = vision::Orientation(camera.rotate, camera.mirror);
+    if (!camera.reference.empty()) {
+        std::string error;
+        const auto reference = vision::ReferenceConfig::parse(camera.reference, error);
+        if (!reference) throw ConfigError(where + "reference: " + error);
+        config.reference = *reference;
+    }
+    config.threshold_celsius = camera.threshold.value_or(gate.policy.fever_threshold);
+    config.body_offset_celsius = camera.body_offset;
+    config.baseline.enabled = camera.adaptive;
+    config.snapshot_dir = camera.snapshot_dir.value_or(default_snapshot_dir / camera.id);
+    try {
+        config.validate();
+    } catch (const std::invalid_argument& e) {
+        throw ConfigError(where + e.what());
+    }
+    return config;
+}
+
+CameraRunner::CameraRunner(zmq::context_t& context, std::string report_endpoint, CameraConfig camera,
+                           vision::ScreeningConfig screening)
+    : context_(context),
+      report_endpoint_(std::move(report_endpoint)),
+      camera_(std::move(camera)),
+      screening_(std::move(screening)),
+      thread_([this] { run(); }) {}
+
+CameraRunner::~CameraRunner() {
+    {
+        std::lock_guard lock(mutex_);
+        stopping_ = true;
+    }
+    wake_.notify_all();
+    thread_.join();
+}
+
+bool CameraRunner::pause(std::chrono::milliseconds duration) {
+    std::unique_lock lock(mutex_);
+    return !wake_.wait_for(lock, duration, [this] { return stopping_.load(); });
+}
+
+void CameraRunner::run() {
+    // OpenCV's own worker threads would compete with the reactor and the other cameras for two cores.
+    cv::setNumThreads(1);
+    zmq::socket_t report(context_, zmq::socket_type::push);
+    report.set(zmq::sockopt::linger, 0);
+    report.connect(report_endpoint_);
+    auto send = [&](json message) {
+        message["camera"] = camera_.id;
+        // The reactor's queue is large; if it is ever full, a stale health report is not worth blocking a camera for.
+        (void)report.send(zmq::buffer(message.dump()), zmq::send_flags::dontwait);
+    };
+    auto fault = [&](const std::string& message, std::chrono::milliseconds retry_in) {
+        spdlog::warn("camera {}: {}; retrying in {} ms", camera_.id, message, retry_in.count());
+        send({{"type", "camera_fault"}, {"message", message}, {"retry_in_ms", retry_in.count()}});
+    };
+
+    vision::SourceOptions options;
+    options.fps = camera_.fps;
+    auto backoff = std::chrono::milliseconds(kFirstBackoff);
+    const bool live = camera_.source.rfind("v4l2:", 0) == 0;
+    while (!stopping_.load()) {
+        std::unique_ptr<vision::FrameSource> source;
+        try {
+            source = vision::open_frame_source(camera_.source, options);
+        } catch (const std::exception& e) {
+            fault(e.what(), backoff);
+            if (!pause(backoff)) return;
+            backoff = std::min(backoff * 2, camera_.max_backoff);
+            continue;
+        }
+        spdlog::info("camera {} (gate {}): screening from {}", camera_.id, camera_.gate, source->describe());
+        vision::ScreeningPipeline pipeline(screening_);
+        const auto started = Clock::now();
+        auto next_health = started;
+        int bad_in_row = 0;
+        std::string failure;
+        for (;;) {
+            if (stopping_.load()) return;
+            std::optional<vision::Frame> frame;
+            try {
+                frame = source->next();
+            } catch (const vision::FrameError& e) {
+                if (++bad_in_row < kMaxBadFramesInRow) continue;
+                failure = std::string("frames cannot be decoded: ") + e.what();
+                break;
+            } catch (const std::exception& e) {
+                failure = e.what();
+                break;
+            }
+            if (!frame) {
+                for (const auto& s : pipeline.finish()) send({{"type", "screening"}, {"screening", vision::to_json(s)}});
+                if (camera_.loop && !live) break;  // replay from the start at once
+                failure = "the source " + source->describe() + " ended";
+                break;
+            }
+            if (camera_.realtime && !live) {
+                const auto due = started + std::chrono::milliseconds(frame->time_ms);
+                if (due > Clock::now() && !pause(std::chrono::duration_cast<std::chrono::milliseconds>(due - Clock::now()))) return;
+            }
+            const auto& out = pipeline.process(*frame);
+            if (out.error) {
+                if (++bad_in_row < kMaxBadFramesInRow) continue;
+                failure = *out.error;
+                break;
+            }
+            bad_in_row = 0;
+            backoff = kFirstBackoff;
+            for (const auto& s : out.screenings) send({{"type", "screening"}, {"screening", vision::to_json(s)}});
+            const auto now = Clock::now();
+            if (out.health || now >= next_health) {
+                send({{"type", "camera_health"}, {"health", vision::to_json(pipeline.health())}});
+                next_health = now + kHealthEvery;
+            }
+        }
+        if (failure.empty()) continue;
+        fault(failure, backoff);
+        if (!pause(backoff)) return;
+        backoff = std::min(backoff * 2, camera_.max_backoff);
+    }
+}
+
+}  // namespace gatehouse::daemon

@@ -1,0 +1,132 @@
+#include "tail_command.hpp"
+
+#include <unistd.h>
+
+#include <chrono>
+#include <iostream>
+#include <memory>
+
+#include <CLI/CLI.hpp>
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+#include <zmq.hpp>
+
+#include "control_client.hpp"
+#include "interrupt_guard.hpp"
+#include "text_table.hpp"
+
+namespace gatehouse::daemon::cli {
+namespace {
+
+using nlohmann::json;
+using Clock = std::chrono::steady_clock;
+
+struct TailArgs {
+    ControlTarget target;
+    std::string consoles;
+    std::vector<std::string> topics;
+    bool json = false;
+    std::size_t count = 0;
+    double seconds = 0;
+};
+
+std::string celsius(const json& v) { return v.is_number() ? fmt::format("{:.1f} °C", v.get<double>()) : ""; }
+std::string text(const json& o, const char* key) {
+    const auto it = o.find(key);
+    return it != o.end() && it->is_string() ? it->get<std::string>() : "";
+}
+
+// One line per message for people: time, what, where, who, and colour by severity or result.
+std::string human_line(const std::string& topic, const json& m, const Style& style) {
+    const std::string time = text(m, "time").substr(11, 8);  // HH:MM:SS of the ISO UTC time
+    const std::string type = text(m, "type");
+    if (type == "alert") {
+        const std::string severity = text(m, "severity");
+        std::string head = fmt::format("ALERT {:<8} {:<18}", severity, text(m, "kind"));
+        head = severity == "critical" ? style.red(style.bold(head)) : severity == "warning" ? style.yellow(head) : style.dim(head);
+        return fmt::format("{} {} #{:<5} gate {:<10} {}  {}", time, head, m.value("id", 0), text(m, "gate"),
+                           text(m, "text"), celsius(m["celsius"]));
+    }
+    if (type == "alert_state") {
+        return fmt::format("{} {} #{} {} by {}{}", time, style.dim("alert"), m.value("id", 0), text(m, "state"),
+                           text(m, "actor"), text(m, "note").empty() ? "" : ": " + text(m, "note"));
+    }
+    if (type == "decision") {
+        const bool grant = text(m, "result") == "grant";
+        std::string reasons;
+        for (const auto& r : m["reasons"]) reasons += (reasons.empty() ? "" : ",") + r.get<std::string>();
+        return fmt::format("{} {} gate {:<10} {:<12} {:<8} {}", time,
+                           grant ? style.green("GRANT         ") : style.red("DENY          "), text(m, "gate"),
+                           text(m, "person"), celsius(m["celsius"]), reasons);
+    }
+    if (type == "screening") {
+        return fmt::format("{} {} gate {:<10} camera {:<8} {:<9} {}", time, style.cyan("screening     "), text(m, "gate"),
+                           text(m, "camera"), text(m, "verdict"), celsius(m["celsius"]));
+    }
+    return fmt::format("{} {} {}", time, style.dim(topic), m.dump());
+}
+
+std::string console_endpoint(const TailArgs& a) {
+    if (!a.consoles.empty()) return a.consoles;
+    const json reply = control_request(a.target.endpoint(), {{"v", 1}, {"cmd", "status"}});
+    const json& endpoint = reply["status"]["endpoints"]["consoles"];
+    if (!endpoint.is_string()) throw std::runtime_error("the daemon has no console socket (listen.consoles is empty)");
+    return endpoint.get<std::string>();
+}
+
+void run(const TailArgs& a) {
+    const std::string endpoint = console_endpoint(a);
+    zmq::context_t context(1);
+    zmq::socket_t sub(context, zmq::socket_type::sub);
+    sub.set(zmq::sockopt::linger, 0);
+    const std::vector<std::string> topics =
+        a.topics.empty() ? std::vector<std::string>{"alert.", "alert_state.", "decision."} : a.topics;
+    for (const auto& t : topics) sub.set(zmq::sockopt::subscribe, t);
+    sub.connect(endpoint);
+    const bool as_json = a.json || !::isatty(STDOUT_FILENO);
+    const Style style(stdout);
+    if (!as_json) {
+        std::string list;
+        for (const auto& t : topics) list += (list.empty() ? "" : " ") + (t.empty() ? std::string("(everything)") : t);
+        std::cerr << style.dim("tail " + endpoint + " topics " + list + "  (Ctrl-C to stop)") << '\n';
+    }
+    const InterruptGuard guard;
+    const auto deadline = a.seconds > 0 ? Clock::now() + std::chrono::duration_cast<Clock::duration>(
+                                                             std::chrono::duration<double>(a.seconds))
+                                        : Clock::time_point::max();
+    std::size_t seen = 0;
+    while (!guard.interrupted() && Clock::now() < deadline && (a.count == 0 || seen < a.count)) {
+        zmq::pollitem_t item{sub.handle(), 0, ZMQ_POLLIN, 0};
+        if (zmq::poll(&item, 1, std::chrono::milliseconds(200)) <= 0) continue;
+        zmq::message_t topic, body;
+        if (!sub.recv(topic, zmq::recv_flags::dontwait)) continue;
+        if (!topic.more() || !sub.recv(body, zmq::recv_flags::dontwait)) continue;
+        ++seen;
+        if (as_json) {
+            std::cout << body.to_string_view() << '\n' << std::flush;
+            continue;
+        }
+        const json message = json::parse(body.to_string_view(), nullptr, false);
+        if (message.is_discarded()) continue;
+        std::cout << human_line(topic.to_string(), message, style) << '\n' << std::flush;
+    }
+}
+
+}  // namespace
+
+void register_tail_command(CLI::App& app) {
+    auto args = std::make_shared<TailArgs>();
+    auto* cmd = app.add_subcommand(
+        "tail", "Live console: alerts and decisions as they happen (coloured on a terminal, JSON lines otherwise)");
+    args->target.add_options(*cmd);
+    cmd->add_option("--consoles", args->consoles, "Console socket endpoint (default: asked from the running daemon)");
+    cmd->add_option("--topic,-t", args->topics,
+                    "Topic prefix to follow, repeatable: alert., alert.fever., decision.g1., screening., event., \"\" "
+                    "for everything (default: alert. alert_state. decision.)");
+    cmd->add_flag("--json", args->json, "One JSON object per line, also on a terminal");
+    cmd->add_option("--count,-n", args->count, "Stop after this many messages");
+    cmd->add_option("--for", args->seconds, "Stop after this many seconds")->check(CLI::PositiveNumber);
+    cmd->callback([args] { run(*args); });
+}
+
+}  // namespace gatehouse::daemon::cli

@@ -1,0 +1,90 @@
+#include "gatehouse/daemon/forwarding/chat_robot_sink.hpp"
+
+#include <stdexcept>
+
+#include "forwarding/chat_robot_api.hpp"
+#include "forwarding/http_client.hpp"
+#include "forwarding/http_status.hpp"
+#include "gatehouse/daemon/forwarding/alert_message.hpp"
+
+namespace gatehouse::daemon::forwarding {
+namespace {
+
+using namespace std::chrono_literals;
+
+std::string ms_text(std::chrono::milliseconds ms) { return std::to_string(ms.count()) + " ms"; }
+
+}  // namespace
+
+ChatRobotSink::ChatRobotSink(const SinkConfig& config, SinkIdentity identity)
+    : name_(config.name), type_name_(to_string(config.type)), max_batch_(config.max_batch), options_(config.chat),
+      identity_(std::move(identity)),
+      limiter_(options_.rate_limit_messages, options_.rate_limit_window, options_.effective_min_interval()) {
+    if (!is_chat_robot(config.type)) throw std::invalid_argument("ChatRobotSink needs a chat robot sink configuration");
+    api_ = make_chat_robot_api(config.type, options_);
+    http_ = std::make_unique<HttpClient>(options_.timeouts);
+}
+
+ChatRobotSink::~ChatRobotSink() = default;
+
+DeliveryReport ChatRobotSink::deliver(std::span<const storage::OutboxRecord> records) {
+    DeliveryReport report;
+    report.statuses.assign(records.size(), DeliveryStatus::retry_later);
+    if (records.empty()) return report;
+    for (const auto& record : records) {
+        if (!accepts(record.lane)) throw std::logic_error("chat robot sink " + name_ + " was given a non-alert record");
+    }
+    const auto now = Clock::now();
+    if (now < quiet_until_) {
+        report.retry_after = std::chrono::ceil<std::chrono::milliseconds>(quiet_until_ - now);
+        report.detail = type_name_ + " asked to keep quiet (" + quiet_reason_ + ")";
+        return report;
+    }
+    if (const auto wait = limiter_.wait_time(now); wait > 0ms) {
+        // Not an error: the records stay pending and go, with whatever else arrives meanwhile, in one digest.
+        report.retry_after = wait;
+        report.detail = type_name_ + " rate limit (" + std::to_string(options_.rate_limit_messages) + " per " +
+                        ms_text(options_.rate_limit_window) + ", one per " +
+                        ms_text(options_.effective_min_interval()) + "): next message in " + ms_text(wait);
+        return report;
+    }
+
+    const ChatMessage message = format_alert_message(records, identity_, options_.digest_lines);
+    const ChatRequest request = api_->request(message, std::chrono::system_clock::now());
+    const HttpResponse response = http_->post_json(request.url, request.body);
+    // Whatever reached the robot counts against its limit, answered ok or not.
+    if (response.received) limiter_.record(now);
+
+    if (!response.received || response.status != 200) {
+        const DeliveryStatus status = classify_http(response);
+        // A robot's 2xx other than 200 is unexpected: not confirmed, so it is tried again.
+        report.statuses.assign(records.size(),
+                               status == DeliveryStatus::rejected ? status : DeliveryStatus::retry_later);
+        report.detail = type_name_ + " " + describe_http(response);
+        if (response.retry_after) {
+            report.retry_after = *response.retry_after;
+        } else if (response.status == 429) {
+            report.retry_after = 1min;
+        }
+        return report;
+    }
+    const ChatReply reply = api_->read_reply(response.body);
+    switch (reply.kind) {
+        case ChatReply::Kind::ok:
+            report.statuses.assign(records.size(), DeliveryStatus::delivered);
+            break;
+        case ChatReply::Kind::rate_limited:
+            quiet_until_ = now + reply.retry_after;
+            quiet_reason_ = reply.detail;
+            report.retry_after = reply.retry_after;
+            report.detail = type_name_ + " rate limited: " + reply.detail;
+            break;
+        case ChatReply::Kind::failed:
+            // Mostly configuration (signature, keyword, IP allow list, token): kept and retried until fixed.
+            report.detail = type_name_ + " refused the message: " + reply.detail;
+            break;
+    }
+    return report;
+}
+
+}  // namespace gatehouse::daemon::forwarding

@@ -1,0 +1,255 @@
+// Gateway: the control socket's commands (status, metrics, reload, alerts), status and metrics.
+#include "gateway/gateway_impl.hpp"
+
+#include "gatehouse/daemon/console_messages.hpp"
+#include "gatehouse/daemon/prometheus_text.hpp"
+#include "gatehouse/ipc/terminal_codec.hpp"
+#include "gatehouse/version.hpp"
+
+namespace gatehouse::daemon {
+namespace {
+
+using nlohmann::json;
+
+constexpr const char* kCommands = "status, metrics, reload, alerts, alert_ack, alert_close";
+
+}  // namespace
+
+// Runs on the metrics server's thread: asks the reactor (the owner of every counter) for the text over the
+// control socket's in-process endpoint, so no state is shared between threads.
+std::optional<std::string> Gateway::Impl::fetch_metrics() {
+    zmq::socket_t client(context, zmq::socket_type::dealer);
+    client.set(zmq::sockopt::linger, 0);
+    client.connect(control_inproc);
+    client.send(zmq::message_t(), zmq::send_flags::sndmore);
+    client.send(zmq::str_buffer(R"({"v":1,"cmd":"metrics"})"), zmq::send_flags::none);
+    zmq::pollitem_t item{client.handle(), 0, ZMQ_POLLIN, 0};
+    if (zmq::poll(&item, 1, std::chrono::seconds(2)) <= 0) return std::nullopt;
+    zmq::message_t delimiter, body;
+    (void)client.recv(delimiter);
+    (void)client.recv(body);
+    const json reply = json::parse(body.to_string_view(), nullptr, false);
+    if (reply.is_discarded() || !reply.contains("text")) return std::nullopt;
+    return reply["text"].get<std::string>();
+}
+
+void Gateway::Impl::send_control_reply(const std::string& routing_id, const std::string& body) {
+    control.send(zmq::buffer(routing_id), zmq::send_flags::sndmore);
+    control.send(zmq::message_t(), zmq::send_flags::sndmore);
+    control.send(zmq::buffer(body), zmq::send_flags::dontwait);
+}
+
+// Control requests arrive as [routing id][empty delimiter][JSON] (REQ framing; a DEALER client sends the
+// empty frame itself) and get the same envelope back.
+void Gateway::Impl::serve_control() {
+    for (;;) {
+        std::vector<zmq::message_t> parts;
+        zmq::message_t part;
+        if (!control.recv(part, zmq::recv_flags::dontwait)) return;
+        parts.push_back(std::move(part));
+        while (parts.back().more()) {
+            zmq::message_t next;
+            (void)control.recv(next, zmq::recv_flags::none);
+            parts.push_back(std::move(next));
+        }
+        if (parts.size() != 3 || parts[1].size() != 0) continue;  // not a control client; nothing to answer
+        const std::string routing_id = parts[0].to_string();
+        const json request = json::parse(parts[2].to_string_view(), nullptr, false);
+        bool deferred = false;
+        json reply;
+        if (!request.is_object()) {
+            reply = {{"ok", false}, {"error", "request must be a JSON object with \"cmd\""}};
+        } else {
+            reply = control_command(routing_id, request, deferred);
+        }
+        if (!deferred) send_control_reply(routing_id, reply.dump());
+    }
+}
+
+json Gateway::Impl::control_command(const std::string& routing_id, const json& request, bool& deferred) {
+    const std::string cmd = request.value("cmd", "");
+    if (cmd == "status") return {{"ok", true}, {"status", status()}};
+    if (cmd == "metrics") return {{"ok", true}, {"text", metrics_text()}};
+    if (cmd == "reload") {
+        reload_requested.store(true);
+        return {{"ok", true}, {"message", "reload requested; the daemon's log says whether it was applied"}};
+    }
+    if (cmd == "alerts") {
+        json list = json::array();
+        for (const auto& [id, a] : alerts.unclosed()) list.push_back(to_json(a));
+        return {{"ok", true}, {"alerts", std::move(list)}};
+    }
+    if (cmd == "alert_ack" || cmd == "alert_close") {
+        const auto id = request.find("id");
+        if (id == request.end() || !id->is_number_integer()) return {{"ok", false}, {"error", "\"id\" must be an alert id"}};
+        const std::string actor = request.value("actor", std::string());
+        if (actor.empty() || actor.size() > 128) return {{"ok", false}, {"error", "\"actor\" (who acts) is required"}};
+        const auto note = request.find("note");
+        if (note != request.end() && !note->is_string()) return {{"ok", false}, {"error", "\"note\" must be a string"}};
+        const std::string note_text = note != request.end() ? note->get<std::string>() : "";
+        if (note_text.size() > 4096) return {{"ok", false}, {"error", "\"note\" is longer than 4096 bytes"}};
+        const auto to = cmd == "alert_ack" ? storage::AlertState::acknowledged : storage::AlertState::closed;
+        auto outcome = alerts.act(id->get<std::int64_t>(), to, actor, note_text, ipc::utc_now_ms());
+        if (auto* refused = std::get_if<std::string>(&outcome)) return {{"ok", false}, {"error", *refused}};
+        auto& action = std::get<storage::AlertAction>(outcome);
+        // Answered once the action is on disk, like every other record.
+        open_batch();
+        pending.control_replies.push_back(
+            {routing_id, json{{"ok", true}, {"id", action.alert}, {"state", storage::to_string(action.to)}}.dump()});
+        pending.records.alert_actions.push_back(std::move(action));
+        deferred = true;
+        return {};
+    }
+    return {{"ok", false}, {"error", "unknown command '" + cmd + "' (" + kCommands + ")"}};
+}
+
+json Gateway::Impl::status() const {
+    json terminals_json = json::array();
+    const auto now = Clock::now();
+    auto ms_ago = [now](Clock::time_point t) {
+        return t == Clock::time_point{} ? json(nullptr)
+                                        : json(std::chrono::duration_cast<std::chrono::milliseconds>(now - t).count());
+    };
+    for (const auto& [id, t] : registry.all()) {
+        json j = {{"id", id},           {"gate", t.config.gate},  {"kind", t.config.kind},
+                  {"online", t.online}, {"firmware", t.firmware}, {"events", t.events}};
+        j["last_seq"] = t.highest_seq ? json(*t.highest_seq) : json(nullptr);
+        j["last_seen_ms_ago"] = ms_ago(t.last_seen);
+        terminals_json.push_back(std::move(j));
+    }
+    json cameras_json = json::array();
+    for (const auto& [id, c] : camera_monitor.all()) {
+        const CameraConfig* cfg = config.find_camera(id);
+        cameras_json.push_back({{"id", id},
+                                {"gate", c.gate},
+                                {"source", cfg ? cfg->source : ""},
+                                {"state", c.state},
+                                {"fps", c.fps},
+                                {"frames", c.frames},
+                                {"reference", c.reference},
+                                {"reference_offset", c.reference_offset_celsius ? json(*c.reference_offset_celsius) : json(nullptr)},
+                                {"screenings", c.screenings},
+                                {"faults", c.faults},
+                                {"last_error", c.last_error},
+                                {"last_report_ms_ago", ms_ago(c.last_report)}});
+    }
+    json gates_json = json::array();
+    for (const auto& g : config.gates) {
+        const auto f = fusion.find(g.id);
+        gates_json.push_back({{"id", g.id},
+                              {"name", g.name},
+                              {"direction", g.direction},
+                              {"camera", g.camera ? json(*g.camera) : json(nullptr)},
+                              {"fever_threshold", g.policy.fever_threshold},
+                              {"waiting_for_screening", f == fusion.end() ? 0 : f->second.waiting()},
+                              {"unused_screenings", f == fusion.end() ? 0 : f->second.unused_screenings()}});
+    }
+    json errors = json::object();
+    for (int i = 0; i < ipc::kErrorCodeCount; ++i) {
+        if (counters.errors[static_cast<std::size_t>(i)]) {
+            errors[ipc::to_string(static_cast<ipc::ErrorCode>(i))] = counters.errors[static_cast<std::size_t>(i)];
+        }
+    }
+    json open_by_kind = json::object();
+    for (const auto& [id, a] : alerts.unclosed()) open_by_kind[a.kind] = open_by_kind.value(a.kind, 0) + 1;
+    return {{"version", kVersion},
+            {"gateway", config.gateway_id},
+            {"site", config.site},
+            {"uptime_s", std::chrono::duration_cast<std::chrono::seconds>(now - started).count()},
+            {"ledger", {{"path", config.ledger_path.string()}, {"size_bytes", ledger_size_bytes()}}},
+            {"endpoints",
+             {{"terminals", terminals.bound_endpoint()},
+              {"consoles", consoles ? json(consoles->bound_endpoint()) : json(nullptr)},
+              {"control", config.control_endpoint},
+              {"metrics", metrics ? json(metrics->address()) : json(nullptr)}}},
+            {"gates", std::move(gates_json)},
+            {"cameras", std::move(cameras_json)},
+            {"terminals_online", registry.online_count()},
+            {"terminals", std::move(terminals_json)},
+            {"alerts", {{"open", alerts.unclosed().size()}, {"open_by_kind", std::move(open_by_kind)}}},
+            {"consoles",
+             {{"published", consoles ? consoles->counters().published : 0},
+              {"dropped", consoles ? consoles->counters().dropped : 0},
+              {"subscribed_topics", consoles ? consoles->counters().subscribed_topics : 0}}},
+            {"counters",
+             {{"frames", counters.frames},
+              {"events_stored", counters.events_stored},
+              {"events_duplicate", counters.events_duplicate},
+              {"commits", counters.commits},
+              {"commit_failures", counters.commit_failures},
+              {"largest_batch", counters.largest_batch},
+              {"decisions_granted", counters.decisions_granted},
+              {"decisions_denied", counters.decisions_denied},
+              {"screenings", counters.screenings_by_verdict},
+              {"alerts", counters.alerts_by_kind},
+              {"replies_undeliverable", terminals.counters().replies_undeliverable},
+              {"errors", std::move(errors)}}}};
+}
+
+std::string Gateway::Impl::metrics_text() const {
+    PrometheusText m;
+    m.gauge("gatehouse_build_info", "Version of the running gatehouse", 1, {{"version", kVersion}});
+    m.gauge("gatehouse_uptime_seconds", "Seconds since the gateway started",
+            std::chrono::duration<double>(Clock::now() - started).count());
+    m.counter("gatehouse_frames_received_total", "Frames received on the terminal socket", static_cast<double>(counters.frames));
+    for (const auto& [kind, n] : counters.stored_by_kind) {
+        m.counter("gatehouse_events_total", "Events newly stored, by kind", static_cast<double>(n), {{"kind", kind}});
+    }
+    m.counter("gatehouse_acks_total", "Acks sent, by whether the event was a resend", static_cast<double>(counters.events_stored),
+              {{"duplicate", "false"}});
+    m.counter("gatehouse_acks_total", "Acks sent, by whether the event was a resend",
+              static_cast<double>(counters.events_duplicate), {{"duplicate", "true"}});
+    for (int i = 0; i < ipc::kErrorCodeCount; ++i) {
+        m.counter("gatehouse_protocol_errors_total", "Error replies to terminals, by code",
+                  static_cast<double>(counters.errors[static_cast<std::size_t>(i)]),
+                  {{"code", ipc::to_string(static_cast<ipc::ErrorCode>(i))}});
+    }
+    m.counter("gatehouse_decisions_total", "Access decisions, by result", static_cast<double>(counters.decisions_granted),
+              {{"result", "grant"}});
+    m.counter("gatehouse_decisions_total", "Access decisions, by result", static_cast<double>(counters.decisions_denied),
+              {{"result", "deny"}});
+    m.counter("gatehouse_decisions_unrecorded_total", "Decisions answered although the ledger could not record them",
+              static_cast<double>(counters.decisions_unrecorded));
+    m.histogram("gatehouse_decision_seconds", "From access_request to decision sent, including the wait for a screening",
+                counters.decision_seconds);
+    for (const char* verdict : {"normal", "elevated", "uncertain"}) {
+        const auto it = counters.screenings_by_verdict.find(verdict);
+        m.counter("gatehouse_screenings_total", "Camera screenings, by verdict",
+                  static_cast<double>(it == counters.screenings_by_verdict.end() ? 0 : it->second), {{"verdict", verdict}});
+    }
+    for (const auto& [kind, n] : counters.alerts_by_kind) {
+        m.counter("gatehouse_alerts_total", "Alerts raised, by kind", static_cast<double>(n), {{"kind", kind}});
+    }
+    m.gauge("gatehouse_alerts_open", "Alerts not closed yet", static_cast<double>(alerts.unclosed().size()));
+    for (const auto& [id, c] : camera_monitor.all()) {
+        m.gauge("gatehouse_camera_up", "1 while the camera delivers frames", c.state == "running" ? 1 : 0,
+                {{"camera", id}, {"gate", c.gate}});
+        m.gauge("gatehouse_camera_fps", "Measured camera frame rate", c.fps, {{"camera", id}, {"gate", c.gate}});
+        if (c.reference_offset_celsius) {
+            m.gauge("gatehouse_blackbody_offset_celsius", "Correction applied from the blackbody reference",
+                    *c.reference_offset_celsius, {{"camera", id}, {"gate", c.gate}});
+        }
+        m.counter("gatehouse_camera_faults_total", "Camera faults (source failed, stalled or ended)",
+                  static_cast<double>(c.faults), {{"camera", id}, {"gate", c.gate}});
+    }
+    if (consoles) {
+        m.counter("gatehouse_console_messages_total", "Messages published to consoles",
+                  static_cast<double>(consoles->counters().published));
+        m.counter("gatehouse_console_messages_dropped_total", "Messages at least one slow console did not get",
+                  static_cast<double>(consoles->counters().dropped));
+    }
+    m.counter("gatehouse_ledger_commits_total", "Group-commit transactions", static_cast<double>(counters.commits));
+    m.counter("gatehouse_ledger_commit_failures_total", "Transactions that failed (events refused as storage_unavailable)",
+              static_cast<double>(counters.commit_failures));
+    m.histogram("gatehouse_ledger_commit_seconds", "Duration of ledger group commits", counters.commit_seconds);
+    m.gauge("gatehouse_ledger_size_bytes", "Size of the ledger database and its write-ahead log",
+            static_cast<double>(ledger_size_bytes()));
+    m.gauge("gatehouse_terminals_configured", "Terminals in the configuration", static_cast<double>(registry.all().size()));
+    m.gauge("gatehouse_terminals_online", "Terminals heard from within the heartbeat timeout",
+            static_cast<double>(registry.online_count()));
+    m.counter("gatehouse_replies_undeliverable_total", "Replies that could not be delivered (terminal gone)",
+              static_cast<double>(terminals.counters().replies_undeliverable));
+    return m.text();
+}
+
+}  // namespace gatehouse::daemon

@@ -1,0 +1,128 @@
+#pragma once
+// The gateway's state and reactor, shared by the files that implement it:
+//   gateway.cpp           start-up, the reactor loop, terminal ingest, commits and acks, reload, stop;
+//   gateway_access.cpp    access requests, camera screenings and their fusion, alerts;
+//   gateway_control.cpp   the control socket's commands, status and metrics.
+#include <atomic>
+#include <chrono>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+#include <zmq.hpp>
+
+#include "gatehouse/daemon/access_policy.hpp"
+#include "gatehouse/daemon/alert_book.hpp"
+#include "gatehouse/daemon/camera_monitor.hpp"
+#include "gatehouse/daemon/camera_runner.hpp"
+#include "gatehouse/daemon/console_publisher.hpp"
+#include "gatehouse/daemon/gate_fusion.hpp"
+#include "gatehouse/daemon/gateway.hpp"
+#include "gatehouse/daemon/ingest_counters.hpp"
+#include "gatehouse/daemon/ledger_writer.hpp"
+#include "gatehouse/daemon/metrics_server.hpp"
+#include "gatehouse/daemon/rate_limited_log.hpp"
+#include "gatehouse/daemon/systemd_notifier.hpp"
+#include "gatehouse/daemon/terminal_registry.hpp"
+#include "gatehouse/ipc/terminal_endpoint.hpp"
+#include "gatehouse/storage/ledger.hpp"
+
+namespace gatehouse::daemon {
+
+using Clock = std::chrono::steady_clock;
+
+/// What start-up reads from the ledger before the reactor runs.
+struct LedgerStartState {
+    std::map<std::string, std::int64_t> last_seq;
+    std::int64_t last_alert_id = 0;
+    std::int64_t last_screening_id = 0;
+    std::vector<storage::AlertRecord> unclosed_alerts;
+};
+
+// Declaration order matters: the context outlives every socket and camera thread, and the writer (which owns
+// the ledger) is destroyed before the sockets that carry its acks.
+struct Gateway::Impl {
+    GatewayConfig config;
+    GatewayHooks hooks;
+    zmq::context_t context{1};
+    ipc::TerminalEndpoint terminals;
+    zmq::socket_t control{context, zmq::socket_type::router};
+    zmq::socket_t camera_reports{context, zmq::socket_type::pull};
+    std::string camera_reports_endpoint;
+    std::optional<ConsolePublisher> consoles;
+    TerminalRegistry registry;
+    LedgerWriter writer;
+    IngestCounters counters;
+    RateLimitedLog peer_log;
+    AlertBook alerts;
+    std::int64_t last_screening_id = 0;
+    std::map<std::string, GateFusion> fusion;  ///< per gate that has a camera
+    CameraMonitor camera_monitor;
+    std::atomic<bool> stop_requested{false};
+    std::atomic<bool> reload_requested{false};
+    Clock::time_point started = Clock::now();
+    SystemdNotifier notifier;
+    Clock::time_point submitted_at{};  // when the batch in flight went to the writer
+    std::uint64_t stored_at_last_status = 0;
+    Clock::time_point last_status{};
+    std::optional<storage::Ledger> lists_reader;  // read-only connection for list look-ups per decision
+    std::string control_inproc;                 // second endpoint of the control socket, for in-process clients
+    std::unique_ptr<MetricsServer> metrics;
+    std::vector<std::unique_ptr<CameraRunner>> cameras;  // stopped before anything they report to
+
+    // The open group-commit batch, filled while the writer commits the previous one.
+    LedgerWriteBatch pending;
+    Clock::time_point pending_deadline{};
+
+    Impl(GatewayConfig c, GatewayHooks h, storage::Ledger ledger, LedgerStartState start);
+
+    // gateway.cpp: ingest, commits, loop.
+    void run();
+    void reload();
+    void handle_frame(ipc::InboundFrame& frame);
+    void handle(const std::string& peer, const ipc::ProtocolError& error);
+    void handle(const std::string& peer, const ipc::Hello& hello);
+    void handle(const std::string& peer, const ipc::Heartbeat& heartbeat);
+    void handle(const std::string& peer, ipc::Event& event);
+    void handle(const std::string& peer, const ipc::AccessRequest& request);
+    void reply_error(const std::string& peer, ipc::ProtocolError error, const std::string& terminal_hint);
+    TerminalState* known_terminal(const std::string& peer, const std::string& id, std::optional<std::int64_t> seq);
+    void open_batch();
+    void maybe_submit(Clock::time_point now, bool force);
+    void finish(const LedgerWriteResult& result);
+    void send_decisions(const LedgerWriteResult& result);
+    void publish_committed(const storage::LedgerBatch& records, const std::vector<storage::AppendOutcome>& outcomes);
+    void drain_terminal_socket();
+    void check_terminals(Clock::time_point now);
+    std::string status_line(Clock::time_point now);
+    void feed_watchdog(Clock::time_point now);
+    std::uintmax_t ledger_size_bytes() const;
+
+    // gateway_access.cpp: decisions, screenings, fusion, alerts.
+    void start_cameras();
+    void decide(const ipc::AccessRequest& request, const std::string& peer, Clock::time_point arrived,
+                const storage::ScreeningRecord* screening, const std::string& temperature_unavailable);
+    std::optional<storage::PersonListEntry> find_listed(storage::PersonListKind list, const std::string& person);
+    void raise_alert(AlertSpec spec);
+    void raise_condition(AlertSpec spec);
+    void clear_condition(const std::string& kind, const std::string& source, const std::string& note);
+    void alert_on_event(const storage::EventRecord& event);
+    void drain_camera_reports();
+    void on_screening(const std::string& camera, const nlohmann::json& screening);
+    void apply(const std::vector<CameraTransition>& transitions);
+    void expire_fusion(Clock::time_point now);
+    std::optional<Clock::time_point> next_fusion_deadline() const;
+
+    // gateway_control.cpp: control socket, status, metrics.
+    void serve_control();
+    nlohmann::json control_command(const std::string& routing_id, const nlohmann::json& request, bool& deferred);
+    nlohmann::json status() const;
+    std::string metrics_text() const;
+    std::optional<std::string> fetch_metrics();
+    void send_control_reply(const std::string& routing_id, const std::string& body);
+};
+
+}  // namespace gatehouse::daemon

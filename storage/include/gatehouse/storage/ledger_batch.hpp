@@ -1,0 +1,25 @@
+#pragma once
+// Everything one group commit writes: the rows of one transaction.
+#include <vector>
+
+#include "gatehouse/storage/alert_record.hpp"
+#include "gatehouse/storage/decision_record.hpp"
+#include "gatehouse/storage/event_record.hpp"
+#include "gatehouse/storage/screening_record.hpp"
+
+namespace gatehouse::storage {
+
+/// Rows to append in one transaction: all of them are stored, or none.
+struct LedgerBatch {
+    std::vector<EventRecord> events;
+    std::vector<ScreeningRecord> screenings;
+    std::vector<DecisionRecord> decisions;
+    std::vector<AlertRecord> alerts;
+    std::vector<AlertAction> alert_actions;
+
+    bool empty() const {
+        return events.empty() && screenings.empty() && decisions.empty() && alerts.empty() && alert_actions.empty();
+    }
+};
+
+}  // namespace gatehouse::storage
