@@ -5,6 +5,7 @@
 #include "gatehouse/storage/alert_record.hpp"
 #include "gatehouse/storage/decision_record.hpp"
 #include "gatehouse/storage/event_record.hpp"
+#include "gatehouse/storage/outbox_record.hpp"
 #include "gatehouse/storage/screening_record.hpp"
 
 namespace gatehouse::storage {
@@ -16,9 +17,13 @@ struct LedgerBatch {
     std::vector<DecisionRecord> decisions;
     std::vector<AlertRecord> alerts;
     std::vector<AlertAction> alert_actions;
+    /// What of the above goes upstream: written to the outbox in the same transaction, so a crash can never
+    /// record without forwarding or forward without recording.
+    std::vector<OutboxEntry> outbox;
 
     bool empty() const {
-        return events.empty() && screenings.empty() && decisions.empty() && alerts.empty() && alert_actions.empty();
+        return events.empty() && screenings.empty() && decisions.empty() && alerts.empty() && alert_actions.empty() &&
+               outbox.empty();
     }
 };
 

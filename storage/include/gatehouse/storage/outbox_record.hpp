@@ -22,6 +22,15 @@ constexpr std::string_view to_string(OutboxLane lane) {
 }
 std::optional<OutboxLane> outbox_lane_from_string(std::string_view name);
 
+/// What a transaction puts into the outbox; the ledger assigns its lane_seq and idempotency key.
+struct OutboxEntry {
+    OutboxLane lane = OutboxLane::routine;
+    std::string kind;
+    std::string gate;
+    std::int64_t created_ms = 0;
+    std::string body_json;  ///< A JSON object.
+};
+
 /// One record waiting to go upstream. `key` ("<gateway>:<lane>:<lane_seq>") is its idempotency key: the
 /// delivery promise is at-least-once, so a receiver drops a record whose key it has seen.
 struct OutboxRecord {
