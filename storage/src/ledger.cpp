@@ -1,6 +1,7 @@
 #include "gatehouse/storage/ledger.hpp"
 
 #include <algorithm>
+#include <chrono>
 
 #include <sqlite3.h>
 
@@ -55,6 +56,7 @@ Ledger::Ledger(const LedgerOptions& options) {
         migrate_schema(db, latest_schema_version());
         if (options.max_pages) db.exec("PRAGMA max_page_count = " + std::to_string(*options.max_pages));
         impl_->insert_event = std::make_unique<SQLite::Statement>(db, kInsertEvent);
+        impl_->outbox = std::make_unique<OutboxWriter>(db, impl_->gateway_id, impl_->outbox_limits);
     } catch (const SQLite::Exception& e) {
         throw translate(options.path, e, "open");
     }
@@ -174,8 +176,14 @@ void insert_alert_actions(SQLite::Database& db, const std::vector<AlertAction>& 
 std::vector<AppendOutcome> Ledger::append(const LedgerBatch& batch) {
     std::vector<AppendOutcome> outcomes;
     outcomes.reserve(batch.events.size());
+    if (!impl_->outbox && !batch.outbox.empty()) {
+        throw LedgerError(LedgerFault::io, "ledger " + impl_->path.string() + ": append: opened read-only");
+    }
     try {
-        SQLite::Transaction tx(impl_->db);
+        // IMMEDIATE takes the write lock (waiting busy_timeout for it) before anything is read: the outbox
+        // part reads lane totals and then writes, and the forwarder's connection writes to the same file;
+        // a deferred transaction upgraded from read to write could fail with SQLITE_BUSY without waiting.
+        SQLite::Transaction tx(impl_->db, SQLite::TransactionBehavior::IMMEDIATE);
         auto& insert = *impl_->insert_event;
         for (const EventRecord& e : batch.events) {
             insert.reset();
@@ -195,12 +203,28 @@ std::vector<AppendOutcome> Ledger::append(const LedgerBatch& batch) {
         insert_decisions(impl_->db, batch.decisions);
         insert_alerts(impl_->db, batch.alerts);
         insert_alert_actions(impl_->db, batch.alert_actions);
+        OutboxAppendReport outbox_report;
+        if (!batch.outbox.empty()) {
+            const auto now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                                    std::chrono::system_clock::now().time_since_epoch())
+                                    .count();
+            outbox_report = impl_->outbox->append(batch.outbox, now_ms);
+        }
         tx.commit();
+        impl_->last_outbox_append = outbox_report;
     } catch (const SQLite::Exception& e) {
         impl_->insert_event->tryReset();  // reset() would rethrow the failed step's error
+        if (impl_->outbox) impl_->outbox->abandon();
         throw translate(impl_->path, e, "append");
     }
     return outcomes;
+}
+
+const OutboxAppendReport& Ledger::last_outbox_append() const { return impl_->last_outbox_append; }
+
+void Ledger::set_outbox_limits(const OutboxLimits& limits) {
+    impl_->outbox_limits = limits;
+    if (impl_->outbox) impl_->outbox->set_limits(limits);
 }
 
 std::vector<DecisionRecord> Ledger::decisions(const std::string& person, std::int64_t since_ms) {

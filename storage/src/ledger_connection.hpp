@@ -10,6 +10,7 @@
 #include <SQLiteCpp/Statement.h>
 
 #include "gatehouse/storage/ledger.hpp"
+#include "outbox_writer.hpp"
 
 namespace gatehouse::storage {
 
@@ -39,8 +40,14 @@ struct Ledger::Impl {
     SQLite::Database db;
     // Prepared once: the insert is the ingest hot path.
     std::unique_ptr<SQLite::Statement> insert_event;
+    std::string gateway_id;
+    OutboxLimits outbox_limits;
+    std::unique_ptr<OutboxWriter> outbox;  ///< Writable ledgers only; prepared after the migrations.
+    OutboxAppendReport last_outbox_append;
 
-    Impl(const LedgerOptions& o, int flags) : path(o.path), db(o.path.string(), flags, o.busy_timeout_ms) {}
+    Impl(const LedgerOptions& o, int flags)
+        : path(o.path), db(o.path.string(), flags, o.busy_timeout_ms), gateway_id(o.gateway_id),
+          outbox_limits(o.outbox_limits) {}
 };
 
 }  // namespace gatehouse::storage

@@ -11,7 +11,7 @@ namespace {
 
 // Migration i upgrades a file from user_version i to i+1. Never edit a released step: append a new one,
 // because deployed gateways carry files at every version.
-constexpr std::array<std::string_view, 5> kMigrations = {
+constexpr std::array<std::string_view, 6> kMigrations = {
     // 0 -> 1: terminal events. occurred_ms is the terminal's clock (what admins ask about); received_ms
     // is the gateway's. Indexes serve the admin queries: by gate, person, kind and time range.
     R"sql(
@@ -113,6 +113,63 @@ constexpr std::array<std::string_view, 5> kMigrations = {
         at_ms  INTEGER NOT NULL
     );
     CREATE INDEX alert_actions_by_alert ON alert_actions (alert, at_ms);
+    )sql",
+    // 5 -> 6: the outbox (what goes upstream, written in the transaction that records it), its per-lane
+    // totals and counters (kept as rows so that caps are checked without scanning), each sink's progress
+    // per lane (a cursor below which everything is done, plus the few records confirmed out of order above
+    // it), and the records a sink refused for good.
+    R"sql(
+    CREATE TABLE outbox (
+        id         INTEGER PRIMARY KEY,
+        lane       INTEGER NOT NULL CHECK (lane IN (0, 1, 2)),
+        lane_seq   INTEGER NOT NULL,
+        key        TEXT    NOT NULL,
+        kind       TEXT    NOT NULL,
+        gate       TEXT    NOT NULL,
+        created_ms INTEGER NOT NULL,
+        body       TEXT    NOT NULL,
+        bytes      INTEGER NOT NULL
+    );
+    CREATE UNIQUE INDEX outbox_by_lane ON outbox (lane, lane_seq);
+    CREATE TABLE outbox_lanes (
+        lane          INTEGER PRIMARY KEY,
+        last_seq      INTEGER NOT NULL DEFAULT 0,
+        records       INTEGER NOT NULL DEFAULT 0,
+        bytes         INTEGER NOT NULL DEFAULT 0,
+        dropped       INTEGER NOT NULL DEFAULT 0,
+        dropped_bytes INTEGER NOT NULL DEFAULT 0,
+        rejected      INTEGER NOT NULL DEFAULT 0,
+        expired       INTEGER NOT NULL DEFAULT 0
+    );
+    INSERT INTO outbox_lanes (lane) VALUES (0), (1), (2);
+    CREATE TABLE outbox_cursors (
+        sink         TEXT    NOT NULL,
+        lane         INTEGER NOT NULL,
+        done_seq     INTEGER NOT NULL DEFAULT 0,
+        delivered    INTEGER NOT NULL DEFAULT 0,
+        dead_letters INTEGER NOT NULL DEFAULT 0,
+        PRIMARY KEY (sink, lane)
+    ) WITHOUT ROWID;
+    CREATE TABLE outbox_acks (
+        sink     TEXT    NOT NULL,
+        lane     INTEGER NOT NULL,
+        lane_seq INTEGER NOT NULL,
+        PRIMARY KEY (sink, lane, lane_seq)
+    ) WITHOUT ROWID;
+    CREATE TABLE outbox_dead_letters (
+        id         INTEGER PRIMARY KEY,
+        sink       TEXT    NOT NULL,
+        lane       INTEGER NOT NULL,
+        lane_seq   INTEGER NOT NULL,
+        key        TEXT    NOT NULL,
+        kind       TEXT    NOT NULL,
+        gate       TEXT    NOT NULL,
+        created_ms INTEGER NOT NULL,
+        body       TEXT    NOT NULL,
+        detail     TEXT    NOT NULL,
+        at_ms      INTEGER NOT NULL
+    );
+    CREATE INDEX outbox_dead_letters_by_sink ON outbox_dead_letters (sink, id);
     )sql",
 };
 

@@ -214,6 +214,7 @@ GatewayConfig build(const toml::table& doc, const std::string& source) {
         }
     }
     if (const auto* cameras = root.array_of_tables("cameras")) read_cameras(*cameras, source, c);
+    if (const auto* t = root.subtable("forwarding")) c.forwarding = forwarding::read_forwarding_config(*t, source);
     const toml::array* terminal_nodes = root.array_of_tables("terminals");
     if (terminal_nodes) {
         for (const auto& node : *terminal_nodes) {

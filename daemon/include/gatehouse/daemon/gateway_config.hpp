@@ -8,6 +8,8 @@
 #include <string>
 #include <vector>
 
+#include "gatehouse/daemon/forwarding/forwarding_config.hpp"
+
 namespace gatehouse::daemon {
 
 /// What a gate checks before it lets someone through, and what it does when a check cannot be made.
@@ -105,6 +107,9 @@ struct GatewayConfig {
     std::vector<GateConfig> gates;
     std::vector<CameraConfig> cameras;
     std::vector<TerminalConfig> terminals;
+
+    /// `[forwarding]`: upstream sinks and the outbox's limits; inactive unless sinks are configured.
+    forwarding::ForwardingConfig forwarding;
 
     const TerminalConfig* find_terminal(const std::string& id) const;
     const GateConfig* find_gate(const std::string& id) const;

@@ -15,6 +15,7 @@
 #include "gatehouse/storage/event_record.hpp"
 #include "gatehouse/storage/ledger_batch.hpp"
 #include "gatehouse/storage/ledger_error.hpp"
+#include "gatehouse/storage/outbox_limits.hpp"
 #include "gatehouse/storage/person_list.hpp"
 #include "gatehouse/storage/terminal_record.hpp"
 
@@ -30,6 +31,10 @@ struct LedgerOptions {
     /// Caps the database at this many pages (PRAGMA max_page_count); writes beyond fail as disk_full.
     /// Used to test full-disk behaviour without filling a filesystem.
     std::optional<std::int64_t> max_pages;
+    /// This gateway's id: the first part of every outbox idempotency key ("<gateway>:<lane>:<lane_seq>").
+    std::string gateway_id = "gatehouse";
+    /// Per-lane caps and time-to-live of the outbox, enforced by append().
+    OutboxLimits outbox_limits;
 };
 
 /// The SQLite ledger. Opening creates the file if needed and migrates an older schema in place (PRAGMA
@@ -59,7 +64,14 @@ public:
     /// A (terminal, seq) already stored, also earlier in the same batch, is a duplicate and leaves the
     /// stored row untouched. Screenings, decisions and alerts are new rows; alert actions also move their
     /// alert to the action's state.
+    /// The batch's outbox entries are written in the same transaction, subject to the outbox limits: a full
+    /// record/routine lane drops its oldest rows, a full alert lane refuses the new alert (the rest of the
+    /// batch still commits); last_outbox_append() says what happened.
     std::vector<AppendOutcome> append(const LedgerBatch& batch);
+    /// What the outbox part of the last successful append() did (stored, rejected, dropped, expired, high).
+    const OutboxAppendReport& last_outbox_append() const;
+    /// Replaces the outbox limits (configuration reload); applies from the next append.
+    void set_outbox_limits(const OutboxLimits& limits);
     /// Decisions about `person` (all persons when empty) since `since_ms`, oldest first.
     std::vector<DecisionRecord> decisions(const std::string& person, std::int64_t since_ms);
 
