@@ -7,6 +7,9 @@
 
 #include "gatehouse/storage/ledger.hpp"
 #include "gateway_fixture.hpp"
+#include "test_terminal.hpp"
+
+#include <thread>
 
 using namespace gatehouse::test;
 
@@ -17,17 +20,21 @@ std::string replace_all(std::string text, const std::string& from, const std::st
     return text;
 }
 
+// The first ```python block after `heading`.
+std::string python_block(const std::string& heading) {
+    std::ifstream doc(std::string(GATEHOUSE_SOURCE_DIR) + "/docs/protocol.md");
+    const std::string text{std::istreambuf_iterator<char>(doc), {}};
+    const auto section = text.find(heading);
+    if (section == std::string::npos) throw std::runtime_error("docs/protocol.md has no '" + heading + "'");
+    const auto begin = text.find("```python\n", section);
+    const auto end = text.find("```", begin + 10);
+    return text.substr(begin + 10, end - begin - 10);
+}
+
 }  // namespace
 
 TEST_CASE("the Python terminal in docs/protocol.md works against the real gateway", "[integration][docs]") {
-    std::ifstream doc(std::string(GATEHOUSE_SOURCE_DIR) + "/docs/protocol.md");
-    const std::string text{std::istreambuf_iterator<char>(doc), {}};
-    const auto section = text.find("## A terminal in 20 lines");
-    REQUIRE(section != std::string::npos);
-    const auto begin = text.find("```python\n", section);
-    REQUIRE(begin != std::string::npos);
-    const auto end = text.find("```", begin + 10);
-    std::string script = text.substr(begin + 10, end - begin - 10);
+    std::string script = python_block("## A terminal in 20 lines");
     CHECK(std::count(script.begin(), script.end(), '\n') <= 20);
 
     GatewayFixture gw;
@@ -43,4 +50,29 @@ TEST_CASE("the Python terminal in docs/protocol.md works against the real gatewa
     REQUIRE(rows.size() == 1);
     CHECK(rows[0].event.terminal == "t1");
     CHECK(rows[0].event.person == "E1001");
+}
+
+TEST_CASE("the Python console in docs/protocol.md shows open alerts, then live alerts and decisions",
+          "[integration][docs][alerts]") {
+    const std::string script = python_block("### A console in 20 lines");
+    CHECK(std::count(script.begin(), script.end(), '\n') <= 22);
+    GatewayFixture gw(2, "", "[gates.policy]\nrequire_health_code = false\n");
+    TestTerminal t2(gw.context(), gw.endpoint(), "t2");
+    t2.send(t2.event(1, "tamper", {{"detail", "case opened"}}));  // open before the console starts
+    REQUIRE(t2.expect_reply()["type"] == "ack");
+    std::ofstream(gw.dir() / "console.py") << script;
+    // The console stops after 2 live messages: the fever alert and the decision below.
+    ChildProcess console("/usr/bin/python3", {(gw.dir() / "console.py").string(), gw.console_endpoint(), gw.control_endpoint(), "2"},
+                         gw.dir().path());
+    std::this_thread::sleep_for(std::chrono::milliseconds(1500));  // python start-up, then the subscription
+    TestTerminal t1(gw.context(), gw.endpoint(), "t1");
+    t1.send({{"v", 1}, {"type", "access_request"}, {"terminal", "t1"}, {"request", "r1"}, {"person", "E9"},
+             {"method", "card"}, {"celsius", 38.6}});
+    REQUIRE(t1.expect_reply()["result"] == "deny");
+    REQUIRE(console.wait(std::chrono::seconds(15)) == 0);
+    const std::string out = console.stdout_text();
+    INFO(out << console.stderr_text());
+    CHECK_THAT(out, Catch::Contains("open: tamper g2"));
+    CHECK_THAT(out, Catch::Contains("ALERT critical fever gate g1"));
+    CHECK_THAT(out, Catch::Contains("DENY gate g1 E9 38.6 ['fever']"));
 }

@@ -1,17 +1,22 @@
 #include "demo_command.hpp"
 
+#include <atomic>
 #include <fstream>
 #include <iostream>
+#include <map>
 #include <memory>
 #include <thread>
 
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
+#include <zmq.hpp>
 
+#include "console_line.hpp"
 #include "demo_config.hpp"
 #include "exit_codes.hpp"
 #include "gatehouse/daemon/gateway.hpp"
 #include "gatehouse/daemon/logging.hpp"
+#include "gatehouse/daemon/person_list_csv.hpp"
 #include "gatehouse/daemon/terminal_simulator.hpp"
 #include "gatehouse/ipc/terminal_codec.hpp"
 #include "gatehouse/storage/ledger.hpp"
@@ -22,10 +27,12 @@
 namespace gatehouse::daemon::cli {
 namespace {
 
+using nlohmann::json;
+
 struct DemoArgs {
     std::string dir = "/tmp/gatehouse-demo";
-    double duration_s = 6;
-    double rate = 12;
+    double duration_s = 22;
+    double rate = 10;
     int bad_every = 20;
 };
 
@@ -36,67 +43,162 @@ std::string replace_all(std::string text, const std::string& from, const std::st
     return text;
 }
 
+// The lists are written before the gateway opens the ledger, as `gatehouse lists import --replace` would.
+void import_demo_lists(const std::filesystem::path& ledger_path) {
+    const PersonListCsv lists = parse_person_list_csv(kDemoLists);
+    if (!lists.errors.empty()) throw std::logic_error("demo person list: line " + std::to_string(lists.errors[0].line));
+    storage::Ledger ledger({ledger_path});
+    ledger.import_person_list(lists.entries, /*replace=*/true);
+}
+
+/// The entrance at work: prints what a guard's console shows (alerts, decisions, screenings), and plays the people
+/// the camera sees, each presenting their card and health code at the entrance reader when screened. Halfway
+/// through, someone forces the side door.
+class DemoGate {
+public:
+    DemoGate(const std::string& consoles, const std::string& terminals, const Style& style)
+        : style_(style), sub_(context_, zmq::socket_type::sub), reader_(context_, zmq::socket_type::dealer),
+          door_(context_, zmq::socket_type::dealer) {
+        for (auto* s : {&sub_, &reader_, &door_}) s->set(zmq::sockopt::linger, 0);
+        for (const char* topic : {"alert.", "alert_state.", "decision.", "screening.north-1."}) {
+            sub_.set(zmq::sockopt::subscribe, topic);
+        }
+        sub_.connect(consoles);
+        reader_.connect(terminals);
+        door_.connect(terminals);
+    }
+
+    /// Runs until `stop` is set; returns counts of what the console showed, by message type and outcome.
+    std::map<std::string, int> run(const std::atomic<bool>& stop, std::chrono::milliseconds door_forced_after) {
+        const auto door_due = std::chrono::steady_clock::now() + door_forced_after;
+        bool door_forced = false;
+        std::size_t next_visitor = 0;
+        int request = 0;
+        while (!stop.load()) {
+            zmq::pollitem_t items[] = {{sub_.handle(), 0, ZMQ_POLLIN, 0},
+                                       {reader_.handle(), 0, ZMQ_POLLIN, 0},
+                                       {door_.handle(), 0, ZMQ_POLLIN, 0}};
+            zmq::poll(items, 3, std::chrono::milliseconds(100));
+            zmq::message_t discard;
+            while (reader_.recv(discard, zmq::recv_flags::dontwait)) {}  // decisions also arrive on the console
+            if (items[2].revents & ZMQ_POLLIN) answer_door();
+            if (!door_forced && std::chrono::steady_clock::now() >= door_due) {
+                door_.send(zmq::str_buffer(R"({"v":1,"type":"hello","terminal":"north-1-door","kind":"door_contact","firmware":"demo"})"));
+                door_forced = true;
+            }
+            zmq::message_t topic, body;
+            while (sub_.recv(topic, zmq::recv_flags::dontwait)) {
+                if (!topic.more() || !sub_.recv(body, zmq::recv_flags::dontwait)) continue;
+                const json m = json::parse(body.to_string_view(), nullptr, false);
+                if (m.is_discarded()) continue;
+                const std::string type = m.value("type", "");
+                ++shown_[type == "decision" ? "decision_" + m.value("result", std::string()) : type];
+                std::cout << console_line(topic.to_string(), m, style_) << '\n' << std::flush;
+                if (type != "screening") continue;
+                const DemoVisitor& v = kDemoVisitors[next_visitor++ % std::size(kDemoVisitors)];
+                if (*v.person == '\0') continue;  // slips through behind the one before: presents nothing
+                json r = {{"v", 1},          {"type", "access_request"}, {"terminal", "north-1-card"},
+                          {"request", "demo-" + std::to_string(++request)},        {"person", v.person},
+                          {"method", "card"}, {"health_code", v.health_code}};
+                reader_.send(zmq::buffer(r.dump()));
+            }
+        }
+        return shown_;
+    }
+
+private:
+    // The door contact's welcome tells it where its seq stands; its one event is a forced door.
+    void answer_door() {
+        zmq::message_t reply;
+        while (door_.recv(reply, zmq::recv_flags::dontwait)) {
+            const json m = json::parse(reply.to_string_view(), nullptr, false);
+            if (m.is_discarded() || m.value("type", "") != "welcome") continue;
+            const std::int64_t seq = m["last_seq"].is_number() ? m["last_seq"].get<std::int64_t>() + 1 : 1;
+            json event = {{"v", 1},          {"type", "event"},   {"terminal", "north-1-door"},
+                          {"seq", seq},      {"ts", ipc::format_utc_timestamp(ipc::utc_now_ms())},
+                          {"kind", "door"},  {"data", {{"state", "forced"}}}};
+            door_.send(zmq::buffer(event.dump()));
+        }
+    }
+
+    const Style& style_;
+    zmq::context_t context_{1};
+    zmq::socket_t sub_;
+    zmq::socket_t reader_;
+    zmq::socket_t door_;
+    std::map<std::string, int> shown_;
+};
+
 int run(const DemoArgs& a) {
     std::filesystem::create_directories(a.dir);
-    const std::filesystem::path config_path = std::filesystem::path(a.dir) / "gatehouse.toml";
+    const std::filesystem::path dir(a.dir);
+    const std::filesystem::path config_path = dir / "gatehouse.toml";
     const std::string config_text = replace_all(kDemoConfig, "@DIR@", a.dir);
     std::ofstream(config_path) << config_text;
+    std::ofstream(dir / "people.json") << kDemoScene;
     GatewayConfig config = parse_config(config_text, config_path.string());
-    configure_logging("info");
+    import_demo_lists(config.ledger_path);
+    // The console below is the show; the log keeps to warnings (the alerts are in both).
+    configure_logging("error");
 
     const Style style(stdout);
-    std::cout << style.bold("gatehouse demo") << ": gateway '" << config.gateway_id << "' with "
-              << config.gates.size() << " gates and " << config.terminals.size()
-              << " simulated terminals; configuration " << config_path.string() << "\n\n";
+    std::cout << style.bold("gatehouse demo") << ": gateway '" << config.gateway_id << "', entrance north-1 with a "
+              << "synthetic thermal camera (people step up every 2 s), exit south-1, " << config.terminals.size()
+              << " simulated terminals; configuration " << config_path.string() << "\n"
+              << style.dim("north-1 requires a normal temperature, a green health code and the allow list (白名单); "
+                           "what a guard's console shows:")
+              << "\n\n";
 
-    GatewayHooks hooks;
-    hooks.on_recorded = [&style](const storage::EventRecord& e, storage::AppendOutcome outcome) {
-        const nlohmann::json data = nlohmann::json::parse(e.data_json, nullptr, false);
-        std::string detail;
-        for (auto it = data.begin(); it != data.end(); ++it) {
-            if (it.key() != "person") detail += " " + it.key() + "=" + (it->is_string() ? it->get<std::string>() : it->dump());
-        }
-        std::string kind = e.kind;
-        if (e.data_json.find("\"red\"") != std::string::npos) kind = style.red(kind);
-        else if (e.data_json.find("\"yellow\"") != std::string::npos) kind = style.yellow(kind);
-        std::cout << style.green("recorded") << ' ' << ipc::format_utc_timestamp(e.occurred_ms) << "  "
-                  << e.gate << "  " << e.terminal << " #" << e.seq << "  " << kind
-                  << (e.person ? "  person=" + *e.person : "") << detail
-                  << (outcome == storage::AppendOutcome::duplicate ? style.dim("  (duplicate)") : "") << '\n';
-    };
-    Gateway gateway(config, hooks);
+    Gateway gateway(config, {});
     std::thread reactor([&gateway] { gateway.run(); });
+    std::atomic<bool> stop{false};
+    DemoGate gate(gateway.console_endpoint(), gateway.terminal_endpoint(), style);
+    std::map<std::string, int> shown;
+    std::thread console([&] {
+        shown = gate.run(stop, std::chrono::milliseconds(static_cast<std::int64_t>(a.duration_s * 500)));
+    });
 
+    // Background traffic from the other terminals, malformed messages included: each must get an error reply.
     SimulatorOptions sim;
     sim.endpoint = gateway.terminal_endpoint();
-    for (const auto& t : config.terminals) sim.terminal_ids.push_back(t.id);
+    for (const auto& t : config.terminals) {
+        if (t.id != "north-1-door") sim.terminal_ids.push_back(t.id);
+    }
     sim.rate = a.rate;
     sim.duration = std::chrono::milliseconds(static_cast<std::int64_t>(a.duration_s * 1000));
     sim.bad_every = a.bad_every;
     sim.oversize_bytes = config.max_message_bytes + 1024;
     SimulatorReport report;
+    std::exception_ptr failure;
     try {
         report = run_simulation(sim);
     } catch (...) {
-        gateway.request_stop();
-        reactor.join();
-        throw;
+        failure = std::current_exception();
     }
+    std::this_thread::sleep_for(std::chrono::milliseconds(500));  // the last decisions reach the console
+    stop.store(true);
+    console.join();
     gateway.request_stop();
     reactor.join();
+    if (failure) std::rethrow_exception(failure);
 
-    std::cout << '\n' << style.bold("simulated terminals") << " (bad messages are sent on purpose: each must get an error reply)\n";
+    std::cout << '\n' << style.bold("console") << ": " << shown["screening"] << " people screened, "
+              << shown["decision_grant"] << " let in, " << shown["decision_deny"] << " stopped, " << shown["alert"]
+              << " alerts\n";
+    std::cout << '\n' << style.bold("background terminals") << " (bad messages are sent on purpose: each must get an error reply)\n";
     print_simulation_report(report);
 
     storage::Ledger ledger({config.ledger_path, /*read_only=*/true});
+    const auto alerts = ledger.alerts(0, /*open_only=*/true);
     std::cout << '\n' << style.bold("ledger") << ' ' << config.ledger_path.string() << ": " << ledger.event_count()
-              << " events in total; the latest 8:\n";
-    storage::EventFilter latest;
-    latest.last = 8;
-    print_events_table(ledger, latest);
-    std::cout << "\nquery it yourself:\n  gatehouse query --ledger " << config.ledger_path.string()
-              << " --kind health_code --last 20\n  gatehouse export --csv --ledger " << config.ledger_path.string()
-              << " --out events.csv\n";
+              << " events, " << ledger.decisions("", 0).size() << " decisions, " << ledger.screenings("", 0).size()
+              << " screenings, " << alerts.size() << " alerts open\n";
+    std::error_code no_proc;  // then the bare name, as found on PATH after installation
+    const auto self = std::filesystem::read_symlink("/proc/self/exe", no_proc);
+    const std::string gatehouse = no_proc ? "gatehouse" : self.string();
+    std::cout << "\nlook around:\n  " << gatehouse << " alerts list --all --ledger " << config.ledger_path.string()
+              << "\n  " << gatehouse << " history E1004 --ledger " << config.ledger_path.string() << "\n  " << gatehouse
+              << " query --ledger " << config.ledger_path.string() << " --kind health_code --last 20\n";
     return report.ok() ? kExitOk : kExitFailure;
 }
 
@@ -104,11 +206,12 @@ int run(const DemoArgs& a) {
 
 void register_demo_command(CLI::App& app) {
     auto a = std::make_shared<DemoArgs>();
-    auto* cmd = app.add_subcommand("demo", "Run the gateway with simulated terminals on an embedded configuration");
+    auto* cmd = app.add_subcommand(
+        "demo", "Run a gate at work on an embedded configuration: a synthetic camera, simulated people and terminals");
     cmd->add_option("--dir", a->dir, "Working directory for the demo's configuration and ledger")->capture_default_str();
-    cmd->add_option("--duration,-d", a->duration_s, "Seconds of simulated traffic")->capture_default_str()->check(CLI::PositiveNumber);
-    cmd->add_option("--rate,-r", a->rate, "Events per second")->capture_default_str()->check(CLI::PositiveNumber);
-    cmd->add_option("--bad-every", a->bad_every, "Every Nth message is malformed on purpose (0: none)")->capture_default_str();
+    cmd->add_option("--duration,-d", a->duration_s, "Seconds to run")->capture_default_str()->check(CLI::PositiveNumber);
+    cmd->add_option("--rate,-r", a->rate, "Background terminal events per second")->capture_default_str()->check(CLI::PositiveNumber);
+    cmd->add_option("--bad-every", a->bad_every, "Every Nth background message is malformed on purpose (0: none)")->capture_default_str();
     cmd->callback([a] { finish(run(*a)); });
 }
 

@@ -62,8 +62,8 @@ void print_status(const json& s) {
         std::cout << ' ' << it.key() << '=' << *it;
     }
     const json& consoles = s["consoles"];
-    std::cout << "   consoles: " << consoles["published"] << " published, " << consoles["dropped"]
-              << " dropped by slow consoles, " << consoles["subscribed_topics"] << " topics subscribed\n";
+    std::cout << "   consoles: " << consoles["published"] << " published, " << consoles["overflows"]
+              << " overflows of slow consoles, " << consoles["subscribed_topics"] << " topics subscribed\n";
     const json& c = s["counters"];
     std::cout << "decisions granted " << c["decisions_granted"] << ", denied " << c["decisions_denied"] << "   screenings";
     for (auto it = c["screenings"].begin(); it != c["screenings"].end(); ++it) std::cout << ' ' << it.key() << '=' << *it;

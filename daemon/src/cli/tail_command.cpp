@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 #include <zmq.hpp>
 
+#include "console_line.hpp"
 #include "control_client.hpp"
 #include "interrupt_guard.hpp"
 #include "text_table.hpp"
@@ -29,42 +30,6 @@ struct TailArgs {
     std::size_t count = 0;
     double seconds = 0;
 };
-
-std::string celsius(const json& v) { return v.is_number() ? fmt::format("{:.1f} °C", v.get<double>()) : ""; }
-std::string text(const json& o, const char* key) {
-    const auto it = o.find(key);
-    return it != o.end() && it->is_string() ? it->get<std::string>() : "";
-}
-
-// One line per message for people: time, what, where, who, and colour by severity or result.
-std::string human_line(const std::string& topic, const json& m, const Style& style) {
-    const std::string time = text(m, "time").substr(11, 8);  // HH:MM:SS of the ISO UTC time
-    const std::string type = text(m, "type");
-    if (type == "alert") {
-        const std::string severity = text(m, "severity");
-        std::string head = fmt::format("ALERT {:<8} {:<18}", severity, text(m, "kind"));
-        head = severity == "critical" ? style.red(style.bold(head)) : severity == "warning" ? style.yellow(head) : style.dim(head);
-        return fmt::format("{} {} #{:<5} gate {:<10} {}  {}", time, head, m.value("id", 0), text(m, "gate"),
-                           text(m, "text"), celsius(m["celsius"]));
-    }
-    if (type == "alert_state") {
-        return fmt::format("{} {} #{} {} by {}{}", time, style.dim("alert"), m.value("id", 0), text(m, "state"),
-                           text(m, "actor"), text(m, "note").empty() ? "" : ": " + text(m, "note"));
-    }
-    if (type == "decision") {
-        const bool grant = text(m, "result") == "grant";
-        std::string reasons;
-        for (const auto& r : m["reasons"]) reasons += (reasons.empty() ? "" : ",") + r.get<std::string>();
-        return fmt::format("{} {} gate {:<10} {:<12} {:<8} {}", time,
-                           grant ? style.green("GRANT         ") : style.red("DENY          "), text(m, "gate"),
-                           text(m, "person"), celsius(m["celsius"]), reasons);
-    }
-    if (type == "screening") {
-        return fmt::format("{} {} gate {:<10} camera {:<8} {:<9} {}", time, style.cyan("screening     "), text(m, "gate"),
-                           text(m, "camera"), text(m, "verdict"), celsius(m["celsius"]));
-    }
-    return fmt::format("{} {} {}", time, style.dim(topic), m.dump());
-}
 
 std::string console_endpoint(const TailArgs& a) {
     if (!a.consoles.empty()) return a.consoles;
@@ -108,7 +73,7 @@ void run(const TailArgs& a) {
         }
         const json message = json::parse(body.to_string_view(), nullptr, false);
         if (message.is_discarded()) continue;
-        std::cout << human_line(topic.to_string(), message, style) << '\n' << std::flush;
+        std::cout << console_line(topic.to_string(), message, style) << '\n' << std::flush;
     }
 }
 

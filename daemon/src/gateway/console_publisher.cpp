@@ -28,7 +28,7 @@ bool ConsolePublisher::send(std::string_view topic, const std::string& json) {
 void ConsolePublisher::publish(std::string_view topic, const std::string& json) {
     ++counters_.published;
     if (send(topic, json)) return;
-    ++counters_.dropped;
+    ++counters_.overflows;
     socket_.set(zmq::sockopt::xpub_nodrop, 0);
     (void)send(topic, json);
     socket_.set(zmq::sockopt::xpub_nodrop, 1);

@@ -169,7 +169,7 @@ json Gateway::Impl::status() const {
             {"alerts", {{"open", alerts.unclosed().size()}, {"open_by_kind", std::move(open_by_kind)}}},
             {"consoles",
              {{"published", consoles ? consoles->counters().published : 0},
-              {"dropped", consoles ? consoles->counters().dropped : 0},
+              {"overflows", consoles ? consoles->counters().overflows : 0},
               {"subscribed_topics", consoles ? consoles->counters().subscribed_topics : 0}}},
             {"counters",
              {{"frames", counters.frames},
@@ -235,8 +235,9 @@ std::string Gateway::Impl::metrics_text() const {
     if (consoles) {
         m.counter("gatehouse_console_messages_total", "Messages published to consoles",
                   static_cast<double>(consoles->counters().published));
-        m.counter("gatehouse_console_messages_dropped_total", "Messages at least one slow console did not get",
-                  static_cast<double>(consoles->counters().dropped));
+        m.counter("gatehouse_console_overflows_total",
+                  "Times a slow console's queue was full (it loses messages until it catches up)",
+                  static_cast<double>(consoles->counters().overflows));
     }
     m.counter("gatehouse_ledger_commits_total", "Group-commit transactions", static_cast<double>(counters.commits));
     m.counter("gatehouse_ledger_commit_failures_total", "Transactions that failed (events refused as storage_unavailable)",

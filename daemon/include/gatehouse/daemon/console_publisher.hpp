@@ -12,12 +12,15 @@ namespace gatehouse::daemon {
 /// Counters of the console socket.
 struct ConsoleCounters {
     std::uint64_t published = 0;    ///< Messages handed to the socket.
-    std::uint64_t dropped = 0;      ///< Messages at least one subscribed console did not get (its queue was full).
+    /// Times a console's queue was found full. ZeroMQ drops for that console from then until it has read half its
+    /// queue, and reports no per-console count, so this counts overflows: each one lost that console at least one
+    /// message (usually a run of them).
+    std::uint64_t overflows = 0;
     std::uint64_t subscribed_topics = 0;  ///< Distinct topic prefixes consoles are subscribed to now.
 };
 
 /// An XPUB socket: each message is two frames, [topic][JSON]. A console that does not read fills its own
-/// queue (ZMQ_SNDHWM) and then loses messages; the gate never waits for it. Losses are counted: a send is
+/// queue (ZMQ_SNDHWM) and then loses messages; the gate never waits for it. Overflows are counted: a send is
 /// first tried in no-drop mode, and when some subscriber's queue is full it is counted and sent again in the
 /// normal (lossy) mode, which still reaches every console with room.
 /// Thread-safety: none; owned by the reactor.

@@ -1,0 +1,65 @@
+#include <catch2/catch.hpp>
+
+#include <thread>
+
+#include "gatehouse/daemon/console_publisher.hpp"
+
+using gatehouse::daemon::ConsolePublisher;
+
+namespace {
+
+zmq::socket_t subscriber(zmq::context_t& context, const std::string& endpoint, const std::string& topic, int hwm) {
+    zmq::socket_t s(context, zmq::socket_type::sub);
+    s.set(zmq::sockopt::linger, 0);
+    s.set(zmq::sockopt::rcvhwm, hwm);
+    s.set(zmq::sockopt::subscribe, topic);
+    s.connect(endpoint);
+    return s;
+}
+
+int drain(zmq::socket_t& s) {
+    int n = 0;
+    zmq::message_t topic, body;
+    while (s.recv(topic, zmq::recv_flags::dontwait)) {
+        (void)s.recv(body);
+        ++n;
+    }
+    return n;
+}
+
+}  // namespace
+
+TEST_CASE("a console that does not read overflows, counted, while another console gets every message",
+          "[consoles]") {
+    zmq::context_t context(1);
+    ConsolePublisher publisher(context, "inproc://consoles-test", 10);
+    auto stuck = subscriber(context, "inproc://consoles-test", "alert.", 10);
+    auto reader = subscriber(context, "inproc://consoles-test", "alert.", 1000);
+    for (int i = 0; i < 50 && publisher.counters().subscribed_topics == 0; ++i) {
+        publisher.drain_subscriptions();
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    REQUIRE(publisher.counters().subscribed_topics == 1);  // both consoles share the one prefix
+    CHECK(publisher.has_subscriber("alert.fever."));
+    CHECK_FALSE(publisher.has_subscriber("event."));
+
+    int received = 0;
+    for (int i = 0; i < 200; ++i) {
+        publisher.publish("alert.fever.g1", R"({"type":"alert"})");
+        received += drain(reader);
+    }
+    CHECK(received == 200);
+    CHECK(publisher.counters().published == 200);
+    CHECK(publisher.counters().overflows >= 1);
+    const int kept = drain(stuck);
+    CHECK(kept <= 20);  // the stuck console holds at most its two queues' worth; the rest was dropped for it
+    // Once it has read, it gets messages again; when it stops reading again, that is a new overflow.
+    const auto overflows = publisher.counters().overflows;
+    for (int i = 0; i < 100; ++i) {
+        publisher.publish("alert.fever.g1", R"({"type":"alert"})");
+        received += drain(reader);
+    }
+    CHECK(received == 300);
+    CHECK(publisher.counters().overflows > overflows);
+    CHECK(drain(stuck) > 0);
+}
