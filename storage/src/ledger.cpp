@@ -208,7 +208,16 @@ std::vector<AppendOutcome> Ledger::append(const LedgerBatch& batch) {
             const auto now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
                                     std::chrono::system_clock::now().time_since_epoch())
                                     .count();
-            outbox_report = impl_->outbox->append(batch.outbox, now_ms);
+            const bool any_resend = std::find(outcomes.begin(), outcomes.end(), AppendOutcome::duplicate) != outcomes.end();
+            if (!any_resend) {
+                outbox_report = impl_->outbox->append(batch.outbox, now_ms);
+            } else {
+                std::vector<OutboxEntry> fresh;
+                for (const auto& entry : batch.outbox) {
+                    if (!entry.for_event || outcomes.at(*entry.for_event) == AppendOutcome::stored) fresh.push_back(entry);
+                }
+                if (!fresh.empty()) outbox_report = impl_->outbox->append(fresh, now_ms);
+            }
         }
         tx.commit();
         impl_->last_outbox_append = outbox_report;

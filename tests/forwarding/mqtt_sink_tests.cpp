@@ -93,7 +93,7 @@ TEST_CASE("mqtt: every record arrives on its topic with its key; the status is r
             CHECK(payload["seq"] == r.lane_seq);
             CHECK(payload["gate"] == r.gate);
             CHECK(payload["created_ms"] == r.created_ms);
-            CHECK(payload.contains("n") == (r.lane != OutboxLane::alert));  // the body's fields are kept
+            CHECK(payload["record"].contains("n") == (r.lane != OutboxLane::alert));  // the body, unchanged
         }
         // Order within each lane as given.
         std::map<std::string, std::int64_t> last_seq;

@@ -73,7 +73,10 @@ public:
                << "persistence true\n"
                << "persistence_location " << (dir_ / "persistence").string() << "/\n"
                << "log_dest file " << (dir_ / "mosquitto.log").string() << "\n"
-               << "log_type all\n";
+               << "log_type all\n"
+               // mosquitto queues at most 1,000 messages per subscriber by default and drops the rest: a platform
+               // subscriber that must see every record needs this raised (docs/forwarding.md says so too).
+               << "max_queued_messages 0\n";
         // As root, mosquitto drops to the "mosquitto" user, which cannot write the test's directory.
         if (::geteuid() == 0) config << "user root\n";
         config.close();

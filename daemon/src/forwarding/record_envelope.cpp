@@ -3,15 +3,16 @@
 namespace gatehouse::daemon::forwarding {
 
 std::optional<nlohmann::json> record_envelope(const storage::OutboxRecord& record) {
-    nlohmann::json envelope = nlohmann::json::parse(record.body_json, nullptr, /*allow_exceptions=*/false);
-    if (!envelope.is_object()) return std::nullopt;
-    envelope["key"] = record.key;
-    envelope["lane"] = std::string(storage::to_string(record.lane));
-    envelope["seq"] = record.lane_seq;
-    envelope["kind"] = record.kind;
-    envelope["gate"] = record.gate;
-    envelope["created_ms"] = record.created_ms;
-    return envelope;
+    nlohmann::json body = nlohmann::json::parse(record.body_json, nullptr, /*allow_exceptions=*/false);
+    if (!body.is_object()) return std::nullopt;
+    // The body is nested, not merged: an event's own "seq" and "kind" must reach the platform unchanged.
+    return nlohmann::json{{"key", record.key},
+                          {"lane", std::string(storage::to_string(record.lane))},
+                          {"seq", record.lane_seq},
+                          {"kind", record.kind},
+                          {"gate", record.gate},
+                          {"created_ms", record.created_ms},
+                          {"record", std::move(body)}};
 }
 
 }  // namespace gatehouse::daemon::forwarding

@@ -37,6 +37,16 @@ json to_json(const storage::AlertRecord& a) {
             {"state", storage::to_string(a.state)}};
 }
 
+json to_json(const storage::AlertAction& a) {
+    return {{"type", "alert_state"},
+            {"id", a.alert},
+            {"state", storage::to_string(a.to)},
+            {"actor", a.actor},
+            {"note", a.note},
+            {"time", ipc::format_utc_timestamp(a.at_ms)},
+            {"time_ms", a.at_ms}};
+}
+
 json to_json(const storage::DecisionRecord& d) {
     json reasons = json::parse(d.reasons_json, nullptr, false);
     if (reasons.is_discarded()) reasons = json::array();

@@ -68,6 +68,15 @@ Gateway::Impl::Impl(GatewayConfig c, GatewayHooks h, storage::Ledger ledger, Led
     if (!config.metrics_listen.empty()) {
         metrics = std::make_unique<MetricsServer>(config.metrics_listen, [this] { return fetch_metrics(); });
     }
+    spdlog::debug("start-up: ledger open, sockets bound; starting {} cameras", config.cameras.size());
+    start_cameras();
+    if (config.forwarding.active()) {
+        forwarder = std::make_unique<forwarding::Forwarder>(config.forwarding, config.ledger_path,
+                                                            forwarding::SinkIdentity{config.gateway_id, config.site});
+        for (const auto& sink : config.forwarding.sinks) spdlog::info("forwarding to sink '{}'", sink.name);
+    } else {
+        spdlog::info("forwarding off (no [forwarding] sinks enabled): records stay in the ledger only");
+    }
 }
 
 std::uintmax_t Gateway::Impl::ledger_size_bytes() const {
@@ -160,6 +169,10 @@ void Gateway::Impl::handle(const std::string& peer, ipc::Event& event) {
                                       std::move(event.person), event.occurred_ms, ipc::utc_now_ms(), event.offline,
                                       std::move(event.data_json)});
     pending.peers.push_back(peer);
+    if (forwarder) {
+        const auto& e = pending.records.events.back();
+        forward(storage::OutboxLane::routine, e.kind, e.gate, e.received_ms, to_json(e), pending.records.events.size() - 1);
+    }
 }
 
 // Group commit: the pending batch goes to the writer as one transaction once the writer is free and the
@@ -202,6 +215,13 @@ void Gateway::Impl::finish(const LedgerWriteResult& result) {
         return;
     }
     ++counters.commits;
+    if (forwarder && !records.outbox.empty()) forwarder->wake();
+    if (result.outbox.rejected > 0) {
+        raise_condition({"outbox_rejected", "", "alert", std::nullopt, std::nullopt, std::nullopt,
+                         fmt::format("{} alerts could not be queued for upstream: the outbox's alert lane is at its "
+                                     "hard cap (the upstream has been unreachable for long)",
+                                     result.outbox.rejected)});
+    }
     counters.commit_seconds.observe(std::chrono::duration<double>(result.commit_time).count());
     counters.largest_batch = std::max<std::uint64_t>(counters.largest_batch, events.size());
     for (std::size_t i = 0; i < events.size(); ++i) {
@@ -239,13 +259,7 @@ void Gateway::Impl::publish_committed(const storage::LedgerBatch& records,
     for (const auto& a : records.alerts) consoles->publish(alert_topic(a), to_json(a).dump());
     for (const auto& action : records.alert_actions) {
         const auto it = alerts.unclosed().find(action.alert);
-        json body = {{"type", "alert_state"},
-                     {"id", action.alert},
-                     {"state", storage::to_string(action.to)},
-                     {"actor", action.actor},
-                     {"note", action.note},
-                     {"time", ipc::format_utc_timestamp(action.at_ms)},
-                     {"time_ms", action.at_ms}};
+        const json body = to_json(action);
         consoles->publish("alert_state." + (it != alerts.unclosed().end() ? it->second.kind : std::string("closed")),
                           body.dump());
     }
@@ -380,7 +394,6 @@ void Gateway::Impl::run() {
                      g.policy.require_health_code ? " health-code" : "", g.policy.require_list ? " allow-list" : "",
                      g.policy.allow_when_unavailable ? "allow and alert" : "deny");
     }
-    start_cameras();
     zmq::pollitem_t items[] = {{terminals.socket().handle(), 0, ZMQ_POLLIN, 0},
                                {control.handle(), 0, ZMQ_POLLIN, 0},
                                {writer.done_signal().handle(), 0, ZMQ_POLLIN, 0},
@@ -413,6 +426,7 @@ void Gateway::Impl::run() {
         expire_fusion(now);
         if (now >= next_check) {
             check_terminals(now);
+            check_forwarding();
             apply(camera_monitor.check_stalls(now));
             next_check = now + std::chrono::milliseconds(200);
         }
@@ -428,6 +442,7 @@ void Gateway::Impl::run() {
     // committed and answered before returning.
     cameras.clear();
     drain_camera_reports();
+    // The forwarder goes last: whatever the final commits put in the outbox is sent by the next run.
     drain_terminal_socket();
     for (auto& [gate, f] : fusion) {
         for (auto& w : f.release_waiting()) decide(w.request, w.peer, w.arrived, nullptr, "no_screening");
@@ -446,6 +461,8 @@ void Gateway::Impl::run() {
 Gateway::Gateway(GatewayConfig config, GatewayHooks hooks) {
     // The ledger opens first: a corrupt or newer file must stop start-up before any socket is bound.
     storage::LedgerOptions options{config.ledger_path};
+    options.gateway_id = config.gateway_id;
+    options.outbox_limits = config.forwarding.limits;
     if (config.ledger_max_size_mb) options.max_pages = *config.ledger_max_size_mb * 1024 * 1024 / kSqlitePageSize;
     storage::Ledger ledger(options);
     LedgerStartState start;

@@ -5,6 +5,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "gatehouse/daemon/console_messages.hpp"
 #include "gatehouse/ipc/terminal_codec.hpp"
 
 namespace gatehouse::daemon {
@@ -122,6 +123,7 @@ void Gateway::Impl::decide(const ipc::AccessRequest& request, const std::string&
     }
     spdlog::debug("gate {}: {} {} ({})", gate_id, request.person, outcome.grant ? "granted" : "denied", join(outcome.reasons));
     open_batch();
+    forward(storage::OutboxLane::record, "decision", gate_id, d.decided_ms, to_json(d));
     pending.records.decisions.push_back(d);
     pending.decision_peers.push_back(peer);
     pending.decision_arrived.push_back(arrived);
@@ -163,6 +165,7 @@ void Gateway::Impl::raise_alert(AlertSpec spec) {
     auto a = alerts.raise(std::move(spec), ipc::utc_now_ms());
     ++counters.alerts_by_kind[a.kind];
     spdlog::warn("alert {} {} [{}] gate {}: {}", a.id, a.kind, a.severity, a.gate.empty() ? "-" : a.gate, a.text);
+    forward(storage::OutboxLane::alert, a.kind, a.gate, a.raised_ms, to_json(a));
     pending.records.alerts.push_back(std::move(a));
 }
 
@@ -172,6 +175,7 @@ void Gateway::Impl::raise_condition(AlertSpec spec) {
     open_batch();
     ++counters.alerts_by_kind[a->kind];
     spdlog::warn("alert {} {} [{}] gate {}: {}", a->id, a->kind, a->severity, a->gate.empty() ? "-" : a->gate, a->text);
+    forward(storage::OutboxLane::alert, a->kind, a->gate, a->raised_ms, to_json(*a));
     pending.records.alerts.push_back(std::move(*a));
 }
 
@@ -180,6 +184,7 @@ void Gateway::Impl::clear_condition(const std::string& kind, const std::string& 
     if (!action) return;
     open_batch();
     spdlog::info("alert {} ({} {}) closed: {}", action->alert, kind, source, note);
+    forward(storage::OutboxLane::alert, "alert_state", "", action->at_ms, to_json(*action));
     pending.records.alert_actions.push_back(std::move(*action));
 }
 
@@ -240,6 +245,7 @@ void Gateway::Impl::on_screening(const std::string& camera, const json& s) {
     ++counters.screenings_by_verdict[record.verdict];
     spdlog::debug("camera {}: screening {} {} {}", camera, record.id, record.verdict, record.celsius.value_or(0.0));
     open_batch();
+    forward(storage::OutboxLane::record, "screening", record.gate, record.screened_ms, to_json(record));
     pending.records.screenings.push_back(record);
     if (record.verdict == "elevated") {
         raise_alert({"fever", record.gate, camera, std::nullopt, record.celsius, record.snapshot,

@@ -13,6 +13,45 @@ using nlohmann::json;
 
 constexpr const char* kCommands = "status, metrics, reload, alerts, alert_ack, alert_close";
 
+json age_ms(const std::optional<std::chrono::milliseconds>& age) { return age ? json(age->count()) : json(nullptr); }
+
+json forwarding_json(const forwarding::ForwarderSnapshot& f) {
+    json lanes = json::array();
+    for (const auto& l : f.lanes) {
+        lanes.push_back({{"lane", storage::to_string(l.lane)},
+                         {"records", l.records},
+                         {"bytes", l.bytes},
+                         {"max_bytes", l.max_bytes},
+                         {"oldest_age_ms", age_ms(l.oldest_age)},
+                         {"high", l.high},
+                         {"full", l.full},
+                         {"dropped", l.dropped},
+                         {"rejected", l.rejected},
+                         {"expired", l.expired}});
+    }
+    json sinks = json::array();
+    for (const auto& s : f.sinks) {
+        static constexpr const char* kActivity[] = {"idle", "delivering", "backing_off"};
+        sinks.push_back({{"name", s.name},
+                         {"unconfirmed", s.unconfirmed},
+                         {"unconfirmed_bytes", s.unconfirmed_bytes},
+                         {"oldest_age_ms", age_ms(s.oldest_age)},
+                         {"delivered", s.delivered},
+                         {"delivered_total", s.delivered_total},
+                         {"retries", s.retries},
+                         {"dead_letters", s.dead_letters},
+                         {"connected", s.connected},
+                         {"activity", kActivity[static_cast<int>(s.activity)]},
+                         {"draining", s.draining},
+                         {"retry_in_ms", age_ms(s.retry_in)},
+                         {"last_error", s.last_error}});
+    }
+    return {{"lanes", std::move(lanes)},
+            {"sinks", std::move(sinks)},
+            {"buffer_high", f.buffer_high},
+            {"storage_error", f.storage_error}};
+}
+
 }  // namespace
 
 // Runs on the metrics server's thread: asks the reactor (the owner of every counter) for the text over the
@@ -94,6 +133,7 @@ json Gateway::Impl::control_command(const std::string& routing_id, const json& r
         auto& action = std::get<storage::AlertAction>(outcome);
         // Answered once the action is on disk, like every other record.
         open_batch();
+        forward(storage::OutboxLane::alert, "alert_state", "", action.at_ms, to_json(action));
         pending.control_replies.push_back(
             {routing_id, json{{"ok", true}, {"id", action.alert}, {"state", storage::to_string(action.to)}}.dump()});
         pending.records.alert_actions.push_back(std::move(action));
@@ -163,6 +203,7 @@ json Gateway::Impl::status() const {
               {"control", config.control_endpoint},
               {"metrics", metrics ? json(metrics->address()) : json(nullptr)}}},
             {"gates", std::move(gates_json)},
+            {"forwarding", forwarder ? forwarding_json(forwarding) : json(nullptr)},
             {"cameras", std::move(cameras_json)},
             {"terminals_online", registry.online_count()},
             {"terminals", std::move(terminals_json)},
@@ -238,6 +279,28 @@ std::string Gateway::Impl::metrics_text() const {
         m.counter("gatehouse_console_overflows_total",
                   "Times a slow console's queue was full (it loses messages until it catches up)",
                   static_cast<double>(consoles->counters().overflows));
+    }
+    if (forwarder) {
+        for (const auto& l : forwarding.lanes) {
+            const PrometheusText::Labels lane = {{"lane", std::string(storage::to_string(l.lane))}};
+            m.gauge("gatehouse_outbox_records", "Records waiting in the outbox, by lane", static_cast<double>(l.records), lane);
+            m.gauge("gatehouse_outbox_bytes", "Bytes waiting in the outbox, by lane", static_cast<double>(l.bytes), lane);
+            m.gauge("gatehouse_outbox_oldest_age_seconds", "Age of the oldest unsent record, by lane",
+                    l.oldest_age ? std::chrono::duration<double>(*l.oldest_age).count() : 0.0, lane);
+            m.counter("gatehouse_outbox_dropped_total", "Records dropped because their lane was full",
+                      static_cast<double>(l.dropped), lane);
+            m.counter("gatehouse_outbox_rejected_total", "Alerts refused because the alert lane was at its hard cap",
+                      static_cast<double>(l.rejected), lane);
+            m.counter("gatehouse_outbox_expired_total", "Records removed after their time-to-live",
+                      static_cast<double>(l.expired), lane);
+        }
+        for (const auto& s : forwarding.sinks) {
+            const PrometheusText::Labels sink = {{"sink", s.name}};
+            m.gauge("gatehouse_sink_backlog_records", "Records a sink has not confirmed yet", static_cast<double>(s.unconfirmed), sink);
+            m.counter("gatehouse_sink_delivered_total", "Records a sink confirmed", static_cast<double>(s.delivered_total), sink);
+            m.counter("gatehouse_sink_dead_letters_total", "Records a sink refused for good", static_cast<double>(s.dead_letters), sink);
+            m.gauge("gatehouse_sink_connected", "1 while the sink's upstream confirms deliveries", s.connected ? 1 : 0, sink);
+        }
     }
     m.counter("gatehouse_ledger_commits_total", "Group-commit transactions", static_cast<double>(counters.commits));
     m.counter("gatehouse_ledger_commit_failures_total", "Transactions that failed (events refused as storage_unavailable)",

@@ -19,6 +19,7 @@
 #include "gatehouse/daemon/camera_monitor.hpp"
 #include "gatehouse/daemon/camera_runner.hpp"
 #include "gatehouse/daemon/console_publisher.hpp"
+#include "gatehouse/daemon/forwarding/forwarder.hpp"
 #include "gatehouse/daemon/gate_fusion.hpp"
 #include "gatehouse/daemon/gateway.hpp"
 #include "gatehouse/daemon/ingest_counters.hpp"
@@ -72,6 +73,8 @@ struct Gateway::Impl {
     std::string control_inproc;                 // second endpoint of the control socket, for in-process clients
     std::unique_ptr<MetricsServer> metrics;
     std::vector<std::unique_ptr<CameraRunner>> cameras;  // stopped before anything they report to
+    std::unique_ptr<forwarding::Forwarder> forwarder;     // null when forwarding is off
+    forwarding::ForwarderSnapshot forwarding;             // as of the last poll (about once a second)
 
     // The open group-commit batch, filled while the writer commits the previous one.
     LedgerWriteBatch pending;
@@ -114,6 +117,11 @@ struct Gateway::Impl {
     void on_screening(const std::string& camera, const nlohmann::json& screening);
     void apply(const std::vector<CameraTransition>& transitions);
     void expire_fusion(Clock::time_point now);
+    /// Adds what goes upstream to the pending batch's outbox (nothing when forwarding is off).
+    void forward(storage::OutboxLane lane, const std::string& kind, const std::string& gate, std::int64_t at_ms,
+                 const nlohmann::json& body, std::optional<std::size_t> for_event = std::nullopt);
+    /// Polls the forwarder's figures; raises or clears buffer_high.
+    void check_forwarding();
     std::optional<Clock::time_point> next_fusion_deadline() const;
 
     // gateway_control.cpp: control socket, status, metrics.

@@ -68,7 +68,10 @@ void LedgerWriter::run() {
         LedgerWriteResult result;
         const auto start = std::chrono::steady_clock::now();
         try {
-            if (!batch.records.empty()) result.outcomes = ledger_.append(batch.records);
+            if (!batch.records.empty()) {
+                result.outcomes = ledger_.append(batch.records);
+                result.outbox = ledger_.last_outbox_append();
+            }
         } catch (const storage::LedgerError& e) {
             result.error = e.what();
             result.fault = e.fault();

@@ -23,6 +23,8 @@ std::string event_topic(const storage::EventRecord& event);
 
 /// {"type":"alert", id, kind, severity, gate, source, time (ISO 8601 UTC), time_ms, person, celsius, snapshot, text, state}
 nlohmann::json to_json(const storage::AlertRecord& alert);
+/// {"type":"alert_state", id, state, actor, note, time, time_ms}
+nlohmann::json to_json(const storage::AlertAction& action);
 /// {"type":"decision", request, terminal, gate, person, method, result, reasons, celsius, health_code, screening, snapshot, time, time_ms}
 nlohmann::json to_json(const storage::DecisionRecord& decision);
 /// {"type":"screening", id, camera, gate, verdict, reason, celsius, threshold, snapshot, time, time_ms}

@@ -42,6 +42,7 @@ struct LedgerWriteResult {
     std::optional<std::string> error;
     std::optional<storage::LedgerFault> fault;
     std::chrono::microseconds commit_time{0};
+    storage::OutboxAppendReport outbox;  ///< What the outbox part of the commit did (caps, rejections).
 };
 
 /// Owns the writable Ledger and a thread that commits one batch at a time, in submission order.

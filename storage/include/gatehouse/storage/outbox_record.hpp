@@ -1,5 +1,6 @@
 #pragma once
 // What waits in the outbox to go upstream. Plain values: storage knows nothing of MQTT or HTTP.
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -29,6 +30,9 @@ struct OutboxEntry {
     std::string gate;
     std::int64_t created_ms = 0;
     std::string body_json;  ///< A JSON object.
+    /// Index of the event in the same batch this entry forwards: it is written only if that event was newly
+    /// stored, so a terminal's resend is not forwarded a second time under a new key.
+    std::optional<std::size_t> for_event;
 };
 
 /// One record waiting to go upstream. `key` ("<gateway>:<lane>:<lane_seq>") is its idempotency key: the

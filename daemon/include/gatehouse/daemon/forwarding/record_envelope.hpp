@@ -9,8 +9,8 @@
 
 namespace gatehouse::daemon::forwarding {
 
-/// The record's body object with "key", "lane", "seq", "kind", "gate" and "created_ms" added (these win over
-/// body fields of the same name), so a receiver can drop duplicates by "key". nullopt when body_json is not
+/// {"key", "lane", "seq", "kind", "gate", "created_ms", "record": the record's body object}, so a receiver can drop
+/// duplicates by "key". nullopt when body_json is not
 /// a JSON object (a poisoned record: no upstream can take it).
 std::optional<nlohmann::json> record_envelope(const storage::OutboxRecord& record);
 
