@@ -3,6 +3,7 @@
 #include <catch2/catch.hpp>
 
 #include <algorithm>
+#include <sstream>
 
 #include "gatehouse/storage/ledger.hpp"
 #include "gateway_fixture.hpp"
@@ -158,6 +159,16 @@ TEST_CASE("a screening is used for one request only", "[integration][camera]") {
     REQUIRE(recorded.size() == 2);
     CHECK(recorded[0].screening == screening.body["id"].get<std::int64_t>());
     CHECK_FALSE(recorded[1].screening.has_value());
+    const auto query = run_command(bin("gatehouse"), {"query", "--decisions", "--ledger", gw.ledger_path().string(), "--json"},
+                                   gw.dir().path());
+    REQUIRE(query.exit_code == 0);
+    std::istringstream lines(query.out);
+    std::vector<json> rows;
+    for (std::string line; std::getline(lines, line);) rows.push_back(json::parse(line));
+    REQUIRE(rows.size() == 2);
+    CHECK(rows[0]["result"] == "grant");
+    CHECK(rows[0]["screening"] == screening.body["id"]);
+    CHECK(rows[1]["reasons"] == json::array({"no_screening"}));
 }
 
 TEST_CASE("a gate without a camera decides at once on the terminal's own reading", "[integration][camera]") {

@@ -25,7 +25,7 @@ void register_check_config_command(CLI::App& app) {
         }
         const Style style(stdout);
         std::cout << style.green("ok") << ": " << *path << ": gateway '" << c.gateway_id << "', " << c.gates.size()
-                  << " gate(s), " << c.terminals.size() << " terminal(s); terminals on " << c.terminal_endpoint
+                  << " gate(s), " << c.cameras.size() << " camera(s), " << c.terminals.size() << " terminal(s); terminals on " << c.terminal_endpoint
                   << ", ledger " << c.ledger_path.string() << '\n';
     });
 }

@@ -1,6 +1,7 @@
 #include "query_command.hpp"
 
 #include <chrono>
+#include <cmath>
 #include <fstream>
 #include <iostream>
 #include <memory>
@@ -10,6 +11,7 @@
 #include <unistd.h>
 
 #include "exit_codes.hpp"
+#include "gatehouse/daemon/console_messages.hpp"
 #include "gatehouse/daemon/gateway_config.hpp"
 #include "gatehouse/ipc/terminal_codec.hpp"
 #include "gatehouse/storage/ledger.hpp"
@@ -104,6 +106,42 @@ int run_query(const FilterOptions& options, std::int64_t last, bool all, bool as
     return kExitOk;
 }
 
+// Access decisions instead of events: the same filters (kind does not apply), the same --last / --all / --json.
+int run_decisions(const FilterOptions& options, std::int64_t last, bool all, bool as_json) {
+    if (!options.kind.empty()) throw CLI::ValidationError("--kind", "applies to events, not to --decisions");
+    storage::Ledger ledger({options.ledger.resolve(), /*read_only=*/true});
+    const storage::EventFilter f = options.filter();
+    std::vector<storage::DecisionRecord> rows;
+    for (auto& d : ledger.decisions(f.person.value_or(""), f.since_ms.value_or(0))) {
+        if ((f.gate && d.gate != *f.gate) || (f.terminal && d.terminal != *f.terminal) ||
+            (f.until_ms && d.decided_ms > *f.until_ms)) {
+            continue;
+        }
+        rows.push_back(std::move(d));
+    }
+    const std::size_t skip = !all && rows.size() > static_cast<std::size_t>(last) ? rows.size() - static_cast<std::size_t>(last) : 0;
+    if (as_json) {
+        for (std::size_t i = skip; i < rows.size(); ++i) std::cout << to_json(rows[i]).dump() << '\n';
+        return kExitOk;
+    }
+    const Style style(stdout);
+    TextTable table({"TIME (UTC)", "GATE", "TERMINAL", "PERSON", "RESULT", "REASONS", "°C", "SCREENING"});
+    for (std::size_t i = skip; i < rows.size(); ++i) {
+        const auto& d = rows[i];
+        std::string reasons;
+        for (const auto& r : json::parse(d.reasons_json, nullptr, false)) reasons += (reasons.empty() ? "" : ",") + r.get<std::string>();
+        table.add_row({ipc::format_utc_timestamp(d.decided_ms), d.gate, d.terminal, d.person,
+                       d.grant ? style.green("grant") : style.red("deny"), reasons.empty() ? "-" : reasons,
+                       d.celsius ? json(std::round(*d.celsius * 10) / 10).dump() : "-",
+                       d.screening ? std::to_string(*d.screening) : "-"});
+    }
+    table.print(std::cout, style);
+    std::cout << style.dim(std::to_string(table.size()) + " decision(s)" +
+                           (skip ? "; the most recent " + std::to_string(last) + " shown, --last N or --all for more" : ""))
+              << '\n';
+    return kExitOk;
+}
+
 }  // namespace
 
 void print_events_table(storage::Ledger& ledger, const storage::EventFilter& filter) {
@@ -164,14 +202,18 @@ void register_query_commands(CLI::App& app) {
         std::int64_t last = 100;
         bool all = false;
         bool json = false;
+        bool decisions = false;
     };
     auto q = std::make_shared<QueryArgs>();
-    auto* query = app.add_subcommand("query", "Show recorded events from the ledger, oldest first");
+    auto* query = app.add_subcommand("query", "Show recorded events (or, with --decisions, access decisions) from the ledger, oldest first");
     q->filters.add(*query);
     query->add_option("--last", q->last, "Show the most recent N matches (default 100)")->check(CLI::PositiveNumber);
     query->add_flag("--all", q->all, "Show every match");
     query->add_flag("--json", q->json, "One JSON object per line, for scripts");
-    query->callback([q] { finish(run_query(q->filters, q->last, q->all, q->json)); });
+    query->add_flag("--decisions", q->decisions, "Access decisions (grant/deny, reasons, temperature, screening) instead of events");
+    query->callback([q] {
+        finish(q->decisions ? run_decisions(q->filters, q->last, q->all, q->json) : run_query(q->filters, q->last, q->all, q->json));
+    });
 
     struct ExportArgs {
         FilterOptions filters;
