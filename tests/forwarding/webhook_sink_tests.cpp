@@ -90,7 +90,7 @@ TEST_CASE("webhook: a refused batch is split so that only the poisoned record is
     test::HttpReceiver receiver([](const test::ReceivedRequest& r, std::size_t) {
         const auto batch = nlohmann::json::parse(r.body);
         for (const auto& record : batch["records"]) {
-            if (record["n"] == 2) return test::Answer{422, R"({"error":"n=2 is not acceptable"})"};
+            if (record["record"]["n"] == 2) return test::Answer{422, R"({"error":"n=2 is not acceptable"})"};
         }
         return test::Answer{200, "{}"};
     });

@@ -142,12 +142,19 @@ TEST_CASE("gatehouse sim reports every event acked and every bad message answere
 
 TEST_CASE("gatehouse demo runs the whole chain and its ledger is queryable", "[integration][cli][demo]") {
     TempDir dir;
-    const auto r = run_command(bin("gatehouse"), {"demo", "--dir", (dir / "demo").string(), "--duration", "1.5"}, dir.path());
+    // Long enough for the first people to step up (one every 2 s), be screened and present their cards.
+    const auto r = run_command(bin("gatehouse"), {"demo", "--dir", (dir / "demo").string(), "--duration", "5"}, dir.path(),
+                               std::chrono::seconds(60));
     REQUIRE(r.exit_code == 0);
-    CHECK_THAT(r.out, Catch::Contains("recorded") && Catch::Contains("every event acked"));
-    const auto q = run_command(bin("gatehouse"), {"query", "--ledger", (dir / "demo" / "ledger.db").string(), "--json", "--all"},
-                               dir.path());
+    CHECK_THAT(r.out, Catch::Contains("screening") && Catch::Contains("GRANT") && Catch::Contains("every event acked"));
+    const std::string ledger = (dir / "demo" / "ledger.db").string();
+    const auto q = run_command(bin("gatehouse"), {"query", "--ledger", ledger, "--json", "--all"}, dir.path());
     CHECK(json_lines(q.out).size() >= 10);
+    const auto decisions = json_lines(run_command(bin("gatehouse"), {"query", "--decisions", "--ledger", ledger, "--json"}, dir.path()).out);
+    REQUIRE(decisions.size() >= 2);
+    CHECK(decisions[0]["person"] == "E1001");
+    CHECK(decisions[0]["result"] == "grant");
+    CHECK(decisions[0]["screening"].is_number());
 }
 
 TEST_CASE("gatehouse lists import is all-or-nothing with line numbers; show and export read it back",

@@ -309,15 +309,27 @@ std::string Gateway::Impl::status_line(Clock::time_point now) {
                        config.cameras.size(), rate, alerts.unclosed().size(), pending.records.events.size());
 }
 
-// The watchdog is fed only while every part makes progress: the loop (we are in it) and the ledger writer
-// (a commit stuck for longer than the watchdog interval means a hung disk or lock: let systemd restart us).
-// A stuck camera does not withhold it: it raises camera_fault and is restarted on its own.
+// The watchdog is fed only while every part makes progress: the loop (we are in it), the ledger writer (a commit
+// stuck for longer than the watchdog interval means a hung disk or lock), each camera thread and the forwarder:
+// let systemd restart us when one of them hangs. A camera that merely has no frames is not hung: its thread keeps
+// reporting faults at least every max_backoff while it retries, so only a thread silent for longer than that (stuck
+// in a driver call) withholds the ping.
 void Gateway::Impl::feed_watchdog(Clock::time_point now) {
     const auto interval = notifier.watchdog_interval();
-    if (interval && writer.busy() && now - submitted_at > *interval) {
-        peer_log.warn("watchdog", fmt::format("ledger commit running for {} ms; withholding the watchdog ping",
-                                              std::chrono::duration_cast<std::chrono::milliseconds>(now - submitted_at).count()));
-        return;
+    if (!interval) return;
+    auto withhold = [&](const std::string& part, Clock::duration stuck) {
+        peer_log.warn("watchdog", fmt::format("{} making no progress for {} ms; withholding the watchdog ping", part,
+                                              std::chrono::duration_cast<std::chrono::milliseconds>(stuck).count()));
+    };
+    if (writer.busy() && now - submitted_at > *interval) return withhold("ledger commit", now - submitted_at);
+    for (const auto& [id, cam] : camera_monitor.all()) {
+        const CameraConfig* c = config.find_camera(id);
+        const auto allowed = (c ? c->max_backoff + c->stall_timeout : std::chrono::milliseconds(60000)) + *interval;
+        if (now - cam.last_report > allowed) return withhold("camera " + id + " thread", now - cam.last_report);
+    }
+    constexpr auto kForwarderRefresh = std::chrono::seconds(30);  // its housekeeper refreshes twice a second
+    if (forwarder && forwarding.outbox_read && forwarding.outbox_read_age > kForwarderRefresh + *interval) {
+        return withhold("forwarder", forwarding.outbox_read_age);
     }
     notifier.watchdog_ping(now);
 }
