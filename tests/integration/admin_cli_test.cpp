@@ -4,19 +4,13 @@
 #include <sstream>
 
 #include "gateway_fixture.hpp"
+#include "json_lines.hpp"
 #include "test_terminal.hpp"
 
 using namespace gatehouse::test;
 using nlohmann::json;
 
 namespace {
-
-std::vector<json> json_lines(const std::string& text) {
-    std::vector<json> out;
-    std::istringstream in(text);
-    for (std::string line; std::getline(in, line);) out.push_back(json::parse(line));
-    return out;
-}
 
 void record_sample_events(GatewayFixture& gw) {
     TestTerminal t1(gw.context(), gw.endpoint(), "t1");

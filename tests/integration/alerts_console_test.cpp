@@ -7,24 +7,12 @@
 
 #include "gatehouse/storage/ledger.hpp"
 #include "gateway_fixture.hpp"
+#include "json_lines.hpp"
 #include "test_console.hpp"
 #include "test_terminal.hpp"
 
 using namespace gatehouse::test;
 using nlohmann::json;
-
-namespace {
-
-std::vector<json> json_lines(const std::string& text) {
-    std::vector<json> out;
-    std::istringstream in(text);
-    for (std::string line; std::getline(in, line);) {
-        if (!line.empty()) out.push_back(json::parse(line));
-    }
-    return out;
-}
-
-}  // namespace
 
 TEST_CASE("a terminal going silent raises terminal_offline; the gateway closes it when the terminal returns",
           "[integration][alerts]") {

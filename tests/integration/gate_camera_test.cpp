@@ -3,10 +3,10 @@
 #include <catch2/catch.hpp>
 
 #include <algorithm>
-#include <sstream>
 
 #include "gatehouse/storage/ledger.hpp"
 #include "gateway_fixture.hpp"
+#include "json_lines.hpp"
 #include "test_console.hpp"
 #include "test_terminal.hpp"
 
@@ -162,9 +162,7 @@ TEST_CASE("a screening is used for one request only", "[integration][camera]") {
     const auto query = run_command(bin("gatehouse"), {"query", "--decisions", "--ledger", gw.ledger_path().string(), "--json"},
                                    gw.dir().path());
     REQUIRE(query.exit_code == 0);
-    std::istringstream lines(query.out);
-    std::vector<json> rows;
-    for (std::string line; std::getline(lines, line);) rows.push_back(json::parse(line));
+    const auto rows = json_lines(query.out);
     REQUIRE(rows.size() == 2);
     CHECK(rows[0]["result"] == "grant");
     CHECK(rows[0]["screening"] == screening.body["id"]);
