@@ -1,12 +1,14 @@
 // Forwarding benchmark (issue 4), against references measured in the same run:
 //  (a) drain rate of a backlog of N queued records (routine lane, ~200-byte bodies) from the outbox to a local
-//      mosquitto at QoS 1, against a bare libmosquitto QoS 1 publisher of the same payloads with the same
-//      in-flight window;
+//      mosquitto at QoS 1, timed until the last record is confirmed in the outbox, against a bare libmosquitto
+//      QoS 1 publisher of the same payloads with the same in-flight window and the same number of messages
+//      handed to the library;
 //  (b) ledger ingest rate (Ledger::append of event batches, each event with a routine outbox entry) while a
 //      forwarder drains to the broker at the same time, against the same ingest with no forwarder.
 //
-// Usage: forwarding_bench [--records N] [--ingest-events N] [--inflight W] [--batch B] [--dir DIR]
-#include <atomic>
+// Usage: forwarding_bench [--records N] [--ingest-events N] [--inflight W] [--batch B] [--dir DIR] [--batch-by-batch 1]
+// --batch-by-batch 1 drives the MQTT sink through deliver() only, one batch at a time (the forwarder's path
+// before pipelining), for a comparison under the same conditions.
 #include <chrono>
 #include <condition_variable>
 #include <cstdio>
@@ -32,8 +34,6 @@
 using namespace gatehouse;
 using namespace std::chrono_literals;
 using Clock = std::chrono::steady_clock;
-using daemon::forwarding::DeliveryReport;
-using daemon::forwarding::DeliveryStatus;
 using daemon::forwarding::UpstreamSink;
 using storage::OutboxLane;
 
@@ -45,6 +45,7 @@ struct Args {
     int inflight = 100;
     std::size_t batch = 1000;
     std::filesystem::path dir = std::filesystem::temp_directory_path() / "gatehouse-forwarding-bench";
+    bool batch_by_batch = false;
 };
 
 Args parse(int argc, char** argv) {
@@ -56,13 +57,14 @@ Args parse(int argc, char** argv) {
         else if (k == "--inflight") a.inflight = std::atoi(argv[i + 1]);
         else if (k == "--batch") a.batch = static_cast<std::size_t>(std::atoll(argv[i + 1]));
         else if (k == "--dir") a.dir = argv[i + 1];
+        else if (k == "--batch-by-batch") a.batch_by_batch = std::string(argv[i + 1]) != "0";
         else {
-            std::fprintf(stderr, "usage: forwarding_bench [--records N] [--ingest-events N] [--inflight W] [--batch B] [--dir DIR]\n");
+            std::fprintf(stderr, "usage: forwarding_bench [--records N] [--ingest-events N] [--inflight W] [--batch B] [--dir DIR] [--batch-by-batch 1]\n");
             std::exit(64);
         }
     }
     if (argc % 2 == 0) {
-        std::fprintf(stderr, "usage: forwarding_bench [--records N] [--ingest-events N] [--inflight W] [--batch B] [--dir DIR]\n");
+        std::fprintf(stderr, "usage: forwarding_bench [--records N] [--ingest-events N] [--inflight W] [--batch B] [--dir DIR] [--batch-by-batch 1]\n");
         std::exit(64);
     }
     return a;
@@ -154,29 +156,37 @@ daemon::forwarding::SinkConfig mqtt_config(int port, const Args& a) {
     return c;
 }
 
-/// Counts what the real MQTT sink delivered, so the drain can be timed to the last PUBACK.
-class CountingSink final : public UpstreamSink {
+/// Hides a sink's pipelined side, so that the forwarder calls deliver() batch by batch.
+class BatchByBatchSink final : public UpstreamSink {
 public:
-    CountingSink(std::unique_ptr<UpstreamSink> inner, std::atomic<std::int64_t>& delivered)
-        : inner_(std::move(inner)), delivered_(delivered) {}
+    explicit BatchByBatchSink(std::unique_ptr<UpstreamSink> inner) : inner_(std::move(inner)) {}
     const std::string& name() const override { return inner_->name(); }
     bool accepts(OutboxLane lane) const override { return inner_->accepts(lane); }
     std::size_t max_batch() const override { return inner_->max_batch(); }
-    DeliveryReport deliver(std::span<const storage::OutboxRecord> records) override {
-        DeliveryReport report = inner_->deliver(records);
-        std::int64_t n = 0;
-        for (const auto s : report.statuses) n += s == DeliveryStatus::delivered ? 1 : 0;
-        delivered_ += n;
-        return report;
+    daemon::forwarding::DeliveryReport deliver(std::span<const storage::OutboxRecord> records) override {
+        return inner_->deliver(records);
     }
 
 private:
     std::unique_ptr<UpstreamSink> inner_;
-    std::atomic<std::int64_t>& delivered_;
 };
 
-/// Reference: libmosquitto alone, QoS 1, the same in-flight window, at most `queue` messages handed to the
-/// library and not yet acknowledged (the forwarder has a batch of that size outstanding).
+/// The MQTT sink as the bench drives it: pipelined (the forwarder's way), or batch by batch for comparison.
+std::unique_ptr<UpstreamSink> bench_sink(const daemon::forwarding::SinkConfig& config,
+                                         const daemon::forwarding::SinkIdentity& identity, const Args& a) {
+    auto sink = std::make_unique<daemon::forwarding::MqttSink>(config, identity);
+    if (!a.batch_by_batch) return sink;
+    return std::make_unique<BatchByBatchSink>(std::move(sink));
+}
+
+/// Records the forwarder's one sink confirmed in the outbox so far (this run).
+std::int64_t confirmed(const daemon::forwarding::Forwarder& forwarder) {
+    const auto s = forwarder.snapshot();
+    return s.sinks.empty() ? 0 : static_cast<std::int64_t>(s.sinks.front().delivered);
+}
+
+/// Reference: libmosquitto alone, QoS 1, the same in-flight window, at most two batches of messages handed
+/// to the library and not yet acknowledged (as many as the forwarder keeps in its MQTT sink's hands).
 double bare_publisher_rate(int port, const Args& a, const std::vector<std::string>& payloads, const std::string& topic) {
     struct State {
         std::mutex mutex;
@@ -209,7 +219,7 @@ double bare_publisher_rate(int port, const Args& a, const std::vector<std::strin
         std::unique_lock lock(state.mutex);
         if (!state.changed.wait_for(lock, 5s, [&] { return state.connected; })) throw std::runtime_error("bare: no CONNACK");
     }
-    const auto queue = static_cast<std::int64_t>(a.batch);
+    const auto queue = 2 * static_cast<std::int64_t>(a.batch);
     const auto start = Clock::now();
     for (std::int64_t sent = 0; sent < a.records; ++sent) {
         {
@@ -247,10 +257,10 @@ int run(const Args& a) {
     std::setvbuf(stdout, nullptr, _IOLBF, 0);  // progress lines appear as they happen, also through a pipe
     spdlog::set_level(spdlog::level::warn);
     std::filesystem::create_directories(a.dir);
-    std::printf("gatehouse forwarding benchmark: %lld queued records, %lld ingest events, in-flight window %d, batch %zu\n"
+    std::printf("gatehouse forwarding benchmark: %lld queued records, %lld ingest events, in-flight window %d, batch %zu%s\n"
                 "files in %s\n\n",
                 static_cast<long long>(a.records), static_cast<long long>(a.ingest_events), a.inflight, a.batch,
-                a.dir.c_str());
+                a.batch_by_batch ? ", MQTT sink driven batch by batch (no pipelining)" : "", a.dir.c_str());
 
     // (a) The outage: records pile up while no broker (and no forwarder) is there.
     const auto backlog_db = a.dir / "backlog.db";
@@ -263,17 +273,16 @@ int run(const Args& a) {
     }
     BenchBroker broker(a.dir);
 
-    // The broker is back: a forwarder starts and drains.
-    std::atomic<std::int64_t> delivered{0};
+    // The broker is back: a forwarder starts and drains; timed until the last record is confirmed in the
+    // outbox (the sink's PUBACK and the forwarder's confirmation both counted).
     double drain_rate = 0;
     {
         const daemon::forwarding::SinkIdentity identity{"bench-gw", "bench-site"};
         std::vector<std::unique_ptr<UpstreamSink>> sinks;
-        sinks.push_back(std::make_unique<CountingSink>(
-            std::make_unique<daemon::forwarding::MqttSink>(mqtt_config(broker.port(), a), identity), delivered));
+        sinks.push_back(bench_sink(mqtt_config(broker.port(), a), identity, a));
         const auto start = Clock::now();
         daemon::forwarding::Forwarder forwarder(unlimited_forwarding(), backlog_db, std::move(sinks));
-        while (delivered.load() < a.records) std::this_thread::sleep_for(5ms);
+        while (confirmed(forwarder) < a.records) std::this_thread::sleep_for(5ms);
         drain_rate = static_cast<double>(a.records) / seconds_since(start);
         const auto s = forwarder.snapshot();
         if (!s.sinks.empty() && !s.sinks[0].last_error.empty()) std::printf("   (last error: %s)\n", s.sinks[0].last_error.c_str());
@@ -312,14 +321,11 @@ int run(const Args& a) {
         fresh(db);
         storage::Ledger ledger(ledger_options(db));
         std::unique_ptr<daemon::forwarding::Forwarder> forwarder;
-        std::atomic<std::int64_t> forwarded{0};
         if (with_forwarder) {
             std::vector<std::unique_ptr<UpstreamSink>> sinks;
             auto config = mqtt_config(broker.port(), a);
             config.mqtt.client_id = "bench-gw-ingest";
-            sinks.push_back(std::make_unique<CountingSink>(
-                std::make_unique<daemon::forwarding::MqttSink>(config, daemon::forwarding::SinkIdentity{"bench-gw", "ingest"}),
-                forwarded));
+            sinks.push_back(bench_sink(config, daemon::forwarding::SinkIdentity{"bench-gw", "ingest"}, a));
             forwarder = std::make_unique<daemon::forwarding::Forwarder>(unlimited_forwarding(), db, std::move(sinks));
         }
         const auto start = Clock::now();
@@ -330,7 +336,7 @@ int run(const Args& a) {
         }
         const double rate = static_cast<double>(a.ingest_events) / seconds_since(start);
         if (forwarder) {
-            std::printf("   (forwarded %lld of %lld during the ingest)\n", static_cast<long long>(forwarded.load()),
+            std::printf("   (forwarded %lld of %lld during the ingest)\n", static_cast<long long>(confirmed(*forwarder)),
                         static_cast<long long>(a.ingest_events));
         }
         return rate;

@@ -180,6 +180,11 @@ void Outbox::register_sinks(std::span<const OutboxSink> sinks) {
 }
 
 std::vector<OutboxRecord> Outbox::next(const std::string& sink, std::span<const OutboxLane> lanes, std::size_t max) {
+    return next(sink, lanes, max, LaneSeqs{});
+}
+
+std::vector<OutboxRecord> Outbox::next(const std::string& sink, std::span<const OutboxLane> lanes, std::size_t max,
+                                       const LaneSeqs& handed_over) {
     std::vector<OutboxRecord> out;
     std::vector<OutboxLane> ordered(lanes.begin(), lanes.end());
     std::sort(ordered.begin(), ordered.end());
@@ -190,12 +195,14 @@ std::vector<OutboxRecord> Outbox::next(const std::string& sink, std::span<const 
         for (const OutboxLane lane : ordered) {
             if (out.size() >= max) break;
             const std::int64_t done_seq = impl_->cursor(sink, lane).value_or(0);
-            const std::set<std::int64_t> acks = impl_->acks_above_cursor(sink, lane);
+            const std::int64_t from_seq = std::max(done_seq, handed_over[static_cast<std::size_t>(lane_index(lane))]);
+            std::set<std::int64_t> acks = impl_->acks_above_cursor(sink, lane);
+            std::erase_if(acks, [&](std::int64_t seq) { return seq <= from_seq; });
             SQLite::Statement q(impl_->db,
                                 "SELECT id, lane_seq, key, kind, gate, created_ms, body FROM outbox "
                                 "WHERE lane = ? AND lane_seq > ? ORDER BY lane_seq LIMIT ?");
             q.bind(1, lane_index(lane));
-            q.bind(2, done_seq);
+            q.bind(2, from_seq);
             q.bind(3, static_cast<std::int64_t>(max - out.size() + acks.size()));
             while (q.executeStep() && out.size() < max) {
                 const std::int64_t seq = q.getColumn(1).getInt64();

@@ -9,12 +9,12 @@
 #include <stdexcept>
 #include <system_error>
 #include <thread>
-#include <unordered_set>
 
 #include <mosquitto.h>
 
 #include "gatehouse/daemon/forwarding/record_envelope.hpp"
 #include "gatehouse/ipc/terminal_codec.hpp"
+#include "puback_tracker.hpp"
 
 namespace gatehouse::daemon::forwarding {
 namespace {
@@ -61,24 +61,28 @@ std::string status_payload(const SinkIdentity& identity, std::string_view state,
 
 }  // namespace
 
-/// One libmosquitto client and the thread that runs its network loop. deliver() (the forwarder's thread)
-/// publishes and waits; callbacks arrive on the network thread; the state between them is under `mutex_`.
+/// One libmosquitto client and the thread that runs its network loop. The forwarder's thread publishes
+/// (submit) and takes outcomes (collect); PUBACKs and connection changes arrive on the network thread; the
+/// state between them, including which messages still wait for their PUBACK, is under `mutex_`.
 class MqttSink::Connection {
 public:
-    /// One message of a batch: where it goes and what it says.
+    /// One message: where it goes and what it says.
     struct Message {
         std::string topic;
         std::string payload;
     };
-    /// Which messages of a batch the broker acknowledged, and why the others were not.
-    struct PublishOutcome {
-        std::vector<bool> acknowledged;
-        std::string detail;
+    /// One record handed over: its message, or none when its body is not a JSON object (refused).
+    struct Outgoing {
+        std::optional<Message> message;
+        std::string key;  ///< For the detail when refused.
     };
 
     Connection(const MqttSinkOptions& options, const std::string& client_id, const SinkIdentity& identity,
                std::string status_topic)
-        : options_(options), identity_(identity), status_topic_(std::move(status_topic)) {
+        : options_(options),
+          identity_(identity),
+          status_topic_(std::move(status_topic)),
+          where_(options_.host + ":" + std::to_string(options_.port)) {
         ensure_mosquitto_initialised();
         // clean_session = false: the broker keeps our session (and libmosquitto resends unacknowledged
         // QoS 1 messages) across reconnects.
@@ -111,9 +115,12 @@ public:
 
     ~Connection() {
         if (is_connected()) {
-            // A clean DISCONNECT discards the last will, so say "offline" ourselves before leaving.
+            // A clean DISCONNECT discards the last will, so say "offline" ourselves before leaving. Records
+            // still waiting for their PUBACK stay unconfirmed in the outbox; the goodbye queues behind them.
+            abandon();
             const std::string goodbye = status_payload(identity_, "offline", "shutdown");
-            (void)publish_all({Message{status_topic_, goodbye}}, 1s, /*retain=*/true);
+            submit({Outgoing{Message{status_topic_, goodbye}, {}}}, /*retain=*/true);
+            (void)collect(1, Clock::now() + 1s);
             {
                 std::lock_guard lock(mutex_);
                 closing_ = true;
@@ -140,6 +147,12 @@ public:
         return connected_;
     }
 
+    /// Records handed over and not collected yet.
+    std::size_t outstanding() {
+        std::lock_guard lock(mutex_);
+        return tracker_.size();
+    }
+
     /// Nothing when connected (within connect_timeout); otherwise why not. Asks the network thread to try
     /// at once instead of waiting out its backoff, and returns as soon as that attempt fails.
     std::optional<std::string> wait_connected() {
@@ -152,55 +165,99 @@ public:
                           [&] { return connected_ || failed_attempts_ > failures_before; });
         if (connected_) return std::nullopt;
         if (failed_attempts_ > failures_before || !last_error_.empty()) return last_error_;
-        return "no CONNACK within " + std::to_string(options_.connect_timeout.count()) + " ms";
+        return "no CONNACK from " + where_ + " within " + std::to_string(options_.connect_timeout.count()) + " ms";
     }
 
-    /// Publishes with QoS 1 and waits until every message is acknowledged, the connection drops, or `timeout`.
-    PublishOutcome publish_all(const std::vector<Message>& messages, std::chrono::milliseconds timeout,
-                               bool retain = false) {
-        PublishOutcome outcome;
-        outcome.acknowledged.assign(messages.size(), false);
+    /// Publishes with QoS 1, after everything submitted before, without waiting for PUBACKs: libmosquitto
+    /// queues what does not fit into the in-flight window and sends it as PUBACKs free slots, so the window
+    /// stays full for as long as something is queued. Every item gets an outcome (see collect).
+    void submit(const std::vector<Outgoing>& items, bool retain = false) {
+        if (items.empty()) return;
+        if (const auto why = wait_connected()) {
+            std::lock_guard lock(mutex_);
+            for (std::size_t i = 0; i < items.size(); ++i) tracker_.add_unsent("MQTT broker not connected: " + *why);
+            return;
+        }
+        std::uint64_t failures_before = 0;
         {
             std::lock_guard lock(mutex_);
-            awaiting_.clear();
-            early_acks_.clear();  // acks of a previous batch that gave up waiting: nobody needs them now
+            failures_before = failed_attempts_;
         }
-        std::vector<int> mids(messages.size(), -1);
-        for (std::size_t i = 0; i < messages.size(); ++i) {
-            int mid = 0;
-            const auto& m = messages[i];
-            const int rc = mosquitto_publish(client_.get(), &mid, m.topic.c_str(), static_cast<int>(m.payload.size()),
+        // Publish without holding our mutex (the network thread needs it for every PUBACK meanwhile); the
+        // mids are added in one go afterwards, and PUBACKs that overtook that wait in the tracker.
+        constexpr int kNotPublished = -1;
+        std::vector<int> mids(items.size(), kNotPublished);
+        std::string publish_error;
+        for (std::size_t i = 0; i < items.size() && publish_error.empty(); ++i) {
+            if (!items[i].message) continue;
+            const Message& m = *items[i].message;
+            const int rc = mosquitto_publish(client_.get(), &mids[i], m.topic.c_str(), static_cast<int>(m.payload.size()),
                                              m.payload.data(), 1, retain);
             if (rc != MOSQ_ERR_SUCCESS) {
-                outcome.detail = "publish to " + m.topic + " failed: " + describe(rc);
-                break;
+                mids[i] = kNotPublished;
+                publish_error = "publish to " + m.topic + " failed: " + describe(rc);
             }
-            mids[i] = mid;
+        }
+        const auto deadline = Clock::now() + options_.publish_timeout;
+        {
             std::lock_guard lock(mutex_);
-            // The PUBACK may already have arrived on the network thread before we learnt the mid.
-            if (!early_acks_.erase(mid)) awaiting_.insert(mid);
+            for (std::size_t i = 0; i < items.size(); ++i) {
+                if (!items[i].message) {
+                    tracker_.add_rejected(items[i].key);
+                } else if (mids[i] == kNotPublished) {
+                    tracker_.add_unsent(publish_error.empty() ? "not published" : publish_error);
+                } else {
+                    tracker_.add_published(mids[i], deadline);
+                }
+            }
+            tracker_.forget_unmatched_acks();
+            // The connection failed while we published: what it lost would wait for nothing.
+            if (!connected_ || failed_attempts_ != failures_before) tracker_.give_up_waiting(connection_lost());
         }
+        changed_.notify_all();
+    }
+
+    /// Outcomes of the settled records at the front, once `count` of them are settled or at `deadline`.
+    /// A message waiting longer than publish_timeout is given up (retry_later), as is everything waiting
+    /// when the connection is lost.
+    DeliveryReport collect(std::size_t count, Clock::time_point deadline) {
         std::unique_lock lock(mutex_);
-        const bool all = changed_.wait_for(lock, timeout, [&] { return awaiting_.empty() || !connected_; }) &&
-                         awaiting_.empty();
-        std::size_t missing = 0;
-        for (std::size_t i = 0; i < messages.size(); ++i) {
-            outcome.acknowledged[i] = mids[i] != -1 && !awaiting_.count(mids[i]);
-            if (!outcome.acknowledged[i]) ++missing;
+        want_ = std::min(count, tracker_.size());
+        while (tracker_.settled_front() < want_) {
+            const auto now = Clock::now();
+            if (!connected_ && tracker_.waiting() > 0) {
+                tracker_.give_up_waiting(connection_lost());
+                continue;
+            }
+            const auto overdue = tracker_.first_deadline();
+            if (overdue && *overdue <= now) {
+                tracker_.give_up_waiting("no PUBACK within " + std::to_string(options_.publish_timeout.count()) +
+                                         " ms (" + std::to_string(tracker_.waiting()) + " messages unconfirmed)");
+                continue;
+            }
+            if (now >= deadline) break;
+            changed_.wait_until(lock, overdue ? std::min(deadline, *overdue) : deadline);
         }
-        awaiting_.clear();
-        if (!all && outcome.detail.empty()) {
-            outcome.detail = connected_ ? "no PUBACK within " + std::to_string(timeout.count()) + " ms for " +
-                                              std::to_string(missing) + " of " + std::to_string(messages.size()) +
-                                              " messages"
-                                        : "connection lost while waiting for PUBACK: " + last_error_;
-        }
-        return outcome;
+        want_ = 0;
+        return tracker_.take_settled_front();
+    }
+
+    /// Forgets everything handed over: later PUBACKs of those messages are ignored.
+    void abandon() {
+        std::lock_guard lock(mutex_);
+        tracker_.give_up_waiting("abandoned");
+        (void)tracker_.take_settled_front();
     }
 
 private:
     void check(int rc, const std::string& what) const {
         if (rc != MOSQ_ERR_SUCCESS) throw std::runtime_error("MQTT: cannot set " + what + ": " + describe(rc));
+    }
+
+    /// Why messages waiting for their PUBACK are given up; under `mutex_`.
+    std::string connection_lost() const {
+        return "connection lost while waiting for PUBACK: " +
+               (last_error_.empty() ? "connection to " + where_ + " closed" : last_error_);
     }
 
     void note_failure(std::string why) {
@@ -209,6 +266,7 @@ private:
             connected_ = false;
             last_error_ = std::move(why);
             ++failed_attempts_;
+            if (tracker_.waiting() > 0) tracker_.give_up_waiting(connection_lost());
         }
         changed_.notify_all();
     }
@@ -219,7 +277,7 @@ private:
         mosquitto* c = client_.get();
         bool attempted = false;
         auto next_attempt = Clock::now();
-        const std::string where = options_.host + ":" + std::to_string(options_.port);
+        const std::string& where = where_;
         while (true) {
             if (mosquitto_socket(c) < 0) {
                 std::unique_lock lock(mutex_);
@@ -290,23 +348,30 @@ private:
         {
             std::lock_guard lock(self.mutex_);
             self.connected_ = false;
-            if (rc != 0) self.last_error_ = "disconnected: " + describe(rc);
+            // Same wording as the network loop's report of the same failure, which follows.
+            if (rc != 0) self.last_error_ = "connection to " + self.where_ + ": " + describe(rc);
+            if (self.tracker_.waiting() > 0) self.tracker_.give_up_waiting(self.connection_lost());
         }
         self.changed_.notify_all();
     }
 
     static void on_publish(mosquitto*, void* self_ptr, int mid) {
         auto& self = *static_cast<Connection*>(self_ptr);
+        bool enough = false;
         {
             std::lock_guard lock(self.mutex_);
-            if (!self.awaiting_.erase(mid)) self.early_acks_.insert(mid);
+            self.tracker_.acknowledge(mid);
+            enough = self.want_ > 0 && self.tracker_.settled_front() >= self.want_;
         }
-        self.changed_.notify_all();
+        // Only when the collector's wish is met: waking it for each of tens of thousands of PUBACKs a
+        // second would cost more than the publishing itself.
+        if (enough) self.changed_.notify_all();
     }
 
     const MqttSinkOptions options_;
     const SinkIdentity identity_;
     const std::string status_topic_;
+    const std::string where_;  ///< "host:port", for details.
     MosquittoHandle client_;
     std::chrono::milliseconds backoff_{1000};  ///< Network thread only.
 
@@ -319,8 +384,8 @@ private:
     std::uint64_t failed_attempts_ = 0;
     std::string last_error_;
     std::string refusal_;  ///< Why the broker refused the last CONNECT, until the loop reports the failure.
-    std::unordered_set<int> awaiting_;    ///< mids of the current batch not yet acknowledged.
-    std::unordered_set<int> early_acks_;  ///< acks for mids not (yet) in awaiting_.
+    PubackTracker tracker_;   ///< What was handed over and not collected, in order.
+    std::size_t want_ = 0;    ///< Settled messages collect() waits for; 0 when nobody waits.
     std::thread network_;  // last: started after everything it uses exists, joined before it goes
 };
 
@@ -345,37 +410,36 @@ std::string MqttSink::topic_for(const storage::OutboxRecord& record) const {
     return topic_base_ + "/" + std::string(storage::to_string(record.lane)) + "/" + topic_level(record.kind);
 }
 
-DeliveryReport MqttSink::deliver(std::span<const storage::OutboxRecord> records) {
-    DeliveryReport report;
-    report.statuses.assign(records.size(), DeliveryStatus::retry_later);
-    if (records.empty()) return report;
+void MqttSink::submit(std::span<const storage::OutboxRecord> records) {
+    std::vector<Connection::Outgoing> items;
+    items.reserve(records.size());
     for (const auto& record : records) {
         if (!accepts(record.lane)) throw std::logic_error("sink " + name_ + " was given a record of a lane it does not take");
-    }
-    if (auto why = connection_->wait_connected()) {
-        report.detail = "MQTT broker not connected: " + *why;
-        return report;
-    }
-    std::vector<Connection::Message> messages;
-    std::vector<std::size_t> positions;  // index in `records` of each message
-    std::string poisoned;
-    for (std::size_t i = 0; i < records.size(); ++i) {
-        auto envelope = record_envelope(records[i]);
+        auto envelope = record_envelope(record);
         if (!envelope) {
-            report.statuses[i] = DeliveryStatus::rejected;
-            poisoned += (poisoned.empty() ? "" : ", ") + records[i].key;
+            items.push_back({std::nullopt, record.key});
             continue;
         }
-        messages.push_back({topic_for(records[i]), envelope->dump()});
-        positions.push_back(i);
+        items.push_back({Connection::Message{topic_for(record), envelope->dump()}, {}});
     }
-    const auto outcome = connection_->publish_all(messages, connection_->publish_timeout());
-    for (std::size_t m = 0; m < messages.size(); ++m) {
-        if (outcome.acknowledged[m]) report.statuses[positions[m]] = DeliveryStatus::delivered;
-    }
-    report.detail = outcome.detail;
-    if (!poisoned.empty()) {
-        report.detail += (report.detail.empty() ? "" : "; ") + std::string("body is not a JSON object: ") + poisoned;
+    connection_->submit(items);
+}
+
+DeliveryReport MqttSink::collect(std::size_t count, Clock::time_point deadline) {
+    return connection_->collect(count, deadline);
+}
+
+void MqttSink::abandon() { connection_->abandon(); }
+
+DeliveryReport MqttSink::deliver(std::span<const storage::OutboxRecord> records) {
+    if (connection_->outstanding() > 0) throw std::logic_error("sink " + name_ + ": deliver() while records are in flight");
+    if (records.empty()) return {};
+    submit(records);
+    // Every message is settled by its publish_timeout, counted from the end of submit().
+    DeliveryReport report = collect(records.size(), Clock::now() + connection_->publish_timeout() + 1s);
+    if (report.statuses.size() < records.size()) {
+        connection_->abandon();  // cannot happen by the timeouts above; never leave outcomes for a later call
+        report.statuses.resize(records.size(), DeliveryStatus::retry_later);
     }
     return report;
 }

@@ -124,7 +124,175 @@ std::size_t SinkWorker::settle(const std::vector<storage::OutboxRecord>& records
     return retry;
 }
 
+bool SinkWorker::stop_requested() const {
+    std::lock_guard lock(mutex_);
+    return stop_;
+}
+
+bool SinkWorker::draining() const {
+    std::lock_guard lock(mutex_);
+    return stats_.draining;
+}
+
+void SinkWorker::set_activity(SinkActivity activity) {
+    std::lock_guard lock(mutex_);
+    stats_.activity = activity;
+}
+
+void SinkWorker::note_storage_error() {
+    std::lock_guard lock(mutex_);
+    ++stats_.storage_errors;
+}
+
+void SinkWorker::note_success() {
+    if (backoff_.failures() > 0) {
+        spdlog::info("forwarding to {}: delivering again; draining the backlog", name_);
+        pacer_.reset();
+    }
+    backoff_.reset();
+    std::lock_guard lock(mutex_);
+    stats_.connected = true;
+    stats_.last_error.clear();
+}
+
 void SinkWorker::run() {
+    if (PipelinedSink* pipelined = sink_->pipelined()) {
+        run_pipelined(*pipelined);
+    } else {
+        run_batches();
+    }
+    std::lock_guard lock(mutex_);
+    stats_.activity = SinkActivity::idle;
+    finished_ = true;
+    changed_.notify_all();
+}
+
+SinkWorker::Failure SinkWorker::sink_failed(PipelinedSink& sink, InFlightRecords& in_flight, const std::exception& e) {
+    // Sinks report upstream failures as outcomes; an exception is a bug, but one sink's bug must not end
+    // forwarding for good: log it, and send what it held again after a backoff (same keys).
+    spdlog::error("forwarding to {}: sink failed: {}", name_, e.what());
+    try {
+        sink.abandon();
+    } catch (const std::exception& again) {
+        spdlog::error("forwarding to {}: sink failed to let go of its records: {}", name_, again.what());
+    }
+    const std::size_t lost = in_flight.take_front(in_flight.size()).size();
+    {
+        std::lock_guard lock(mutex_);
+        stats_.retries += lost;
+    }
+    return {std::string("sink failed: ") + e.what(), std::nullopt};
+}
+
+SinkWorker::Outcomes SinkWorker::take_outcomes(PipelinedSink& sink, InFlightRecords& in_flight, std::size_t count,
+                                               Clock::time_point deadline) {
+    Outcomes out;
+    DeliveryReport report;
+    try {
+        report = sink.collect(count, deadline);
+    } catch (const std::exception& e) {
+        out.failure = sink_failed(sink, in_flight, e);
+        return out;
+    }
+    if (report.statuses.empty()) return out;
+    const auto records = in_flight.take_front(report.statuses.size());
+    out.settled = records.size();
+    std::size_t retry = 0;
+    try {
+        retry = settle(records, report);
+    } catch (const std::exception& e) {
+        // Not confirmed: the records are sent again (same keys) once the ledger answers.
+        note_storage_error();
+        out.failure = Failure{std::string("recording the delivery: ") + e.what(), std::nullopt};
+        return out;
+    }
+    if (retry > 0) {
+        {
+            std::lock_guard lock(mutex_);
+            stats_.connected = retry < records.size();
+        }
+        out.failure = Failure{report.detail.empty() ? "not confirmed" : report.detail, report.retry_after};
+    }
+    return out;
+}
+
+void SinkWorker::run_pipelined(PipelinedSink& sink) {
+    const std::size_t batch = std::max<std::size_t>(1, sink_->max_batch());
+    // Two batches in the sink's hands: while the upstream confirms one, the next is already queued behind
+    // it, so the upstream's in-flight window never runs dry at a batch boundary.
+    const std::size_t depth = 2 * batch;
+    InFlightRecords in_flight;
+    std::optional<Failure> failure;  // set: hand over nothing more, back off once nothing is in flight
+    bool caught_up = false;          // the last read came back short: records now go as they come
+    while (!stop_requested()) {
+        const bool drain = draining();
+        const bool paced = drain && pacer_.limited();
+        const std::size_t limit = drain ? pacer_.batch_limit(batch) : batch;
+        const auto now = Clock::now();
+        const bool pacer_ready = !paced || now >= pacer_.ready_at();
+        if (!failure && pacer_ready && in_flight.size() + limit <= depth) {
+            std::vector<storage::OutboxRecord> records;
+            try {
+                records = outbox_.next(name_, lanes_, limit, in_flight.handed_over());
+                caught_up = records.size() < limit;
+            } catch (const std::exception& e) {
+                note_storage_error();
+                failure = Failure{std::string("reading the outbox: ") + e.what(), std::nullopt};
+            }
+            if (caught_up) {
+                std::lock_guard lock(mutex_);
+                stats_.draining = false;  // the backlog is worked off: from now on records go as they come
+            }
+            if (!records.empty()) {
+                set_activity(SinkActivity::delivering);
+                try {
+                    sink.submit(records);
+                    if (drain) pacer_.sent(records.size(), Clock::now());
+                    in_flight.add(std::move(records));
+                } catch (const std::exception& e) {
+                    failure = sink_failed(sink, in_flight, e);
+                }
+            }
+            // Room for one more whole batch (at start): hand it over before waiting for anything.
+            if (!failure && !caught_up && in_flight.size() + limit <= depth && !paced) continue;
+        }
+        if (in_flight.empty()) {
+            if (failure) {
+                back_off(failure->why, failure->retry_after);
+                failure.reset();
+                in_flight.reread();
+                continue;
+            }
+            if (!pacer_ready) {
+                if (!pause_until(pacer_.ready_at(), /*wakeable=*/false)) break;
+                continue;
+            }
+            set_activity(SinkActivity::idle);
+            if (!pause_until(Clock::now() + settings_.idle_poll, /*wakeable=*/true)) break;
+            continue;
+        }
+        // Wait for outcomes: after a failure or once caught up, for everything in flight; while draining, for
+        // enough to make room for the next batch (or until the pacer allows it). Never longer than idle_poll
+        // at a time, so that a stop is noticed.
+        std::size_t want = in_flight.size();
+        auto deadline = Clock::now() + settings_.idle_poll;
+        if (!failure && !caught_up) {
+            if (in_flight.size() + limit > depth) want = in_flight.size() + limit - depth;
+            if (paced) deadline = std::min(deadline, std::max(Clock::now(), pacer_.ready_at()));
+        }
+        auto outcomes = take_outcomes(sink, in_flight, want, deadline);
+        if (failure) continue;  // already on the way to a backoff: the first failure's reason stands
+        if (outcomes.failure) {
+            failure = std::move(outcomes.failure);
+        } else if (outcomes.settled > 0) {
+            note_success();
+        }
+    }
+    // Stopping: confirm what is already settled; the rest stays in the outbox and goes again (same keys).
+    if (!in_flight.empty()) (void)take_outcomes(sink, in_flight, 0, Clock::now());
+}
+
+void SinkWorker::run_batches() {
     while (true) {
         {
             std::lock_guard lock(mutex_);
@@ -195,21 +363,13 @@ void SinkWorker::run() {
             back_off(report.detail.empty() ? "not confirmed" : report.detail, report.retry_after);
             continue;
         }
-        if (backoff_.failures() > 0) {
-            spdlog::info("forwarding to {}: delivering again; draining the backlog", name_);
-            pacer_.reset();
-        }
-        backoff_.reset();
-        std::lock_guard lock(mutex_);
-        stats_.connected = true;
-        stats_.last_error.clear();
+        note_success();
         // A short batch means the backlog is worked off: from now on records go as they come.
-        if (records.size() < limit) stats_.draining = false;
+        if (records.size() < limit) {
+            std::lock_guard lock(mutex_);
+            stats_.draining = false;
+        }
     }
-    std::lock_guard lock(mutex_);
-    stats_.activity = SinkActivity::idle;
-    finished_ = true;
-    changed_.notify_all();
 }
 
 }  // namespace gatehouse::daemon::forwarding

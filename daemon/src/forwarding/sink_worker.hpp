@@ -10,6 +10,7 @@
 #include "gatehouse/daemon/forwarding/forwarder.hpp"
 #include "gatehouse/daemon/forwarding/upstream_sink.hpp"
 #include "gatehouse/storage/outbox.hpp"
+#include "in_flight_records.hpp"
 #include "retry_backoff.hpp"
 
 namespace gatehouse::daemon::forwarding {
@@ -26,6 +27,11 @@ struct SinkWorkerSettings {
 /// first), delivers it, confirms what was delivered, dead-letters what was refused, and backs off when
 /// anything has to be retried. It is "draining" after a failure (and at start, when a backlog may be
 /// waiting) until a fetch comes back short of a full batch; meanwhile it is paced at max_drain_rate.
+///
+/// A sink with a pipelined side (MQTT) is kept busy instead of being called batch by batch: up to two
+/// batches are in its hands, the next one handed over as soon as there is room for it, and records are
+/// confirmed in order as their outcomes come back. After a failure nothing more is handed over until every
+/// record in flight is settled; then it backs off and reads again from what is confirmed.
 class SinkWorker {
 public:
     SinkWorker(std::unique_ptr<UpstreamSink> sink, storage::Outbox outbox, SinkWorkerSettings settings);
@@ -33,7 +39,8 @@ public:
     const std::string& name() const { return name_; }
     const std::vector<storage::OutboxLane>& lanes() const { return lanes_; }
 
-    /// The loop; returns soon after request_stop() (at once unless blocked inside the sink's deliver()).
+    /// The loop; returns soon after request_stop(): at once, or within idle_poll while a pipelined sink's
+    /// outcomes are awaited, unless blocked inside a sink call (deliver(), or submit() waiting to connect).
     void run();
     void request_stop();
     void wake();
@@ -44,6 +51,33 @@ public:
 
 private:
     using Clock = std::chrono::steady_clock;
+
+    /// Why a pipelined sink stopped taking records, and the upstream's wish for the wait after.
+    struct Failure {
+        std::string why;
+        std::optional<std::chrono::milliseconds> retry_after;
+    };
+
+    /// One deliver() per batch: webhooks, chat robots.
+    void run_batches();
+    /// submit / collect with records in flight across batches: MQTT.
+    void run_pipelined(PipelinedSink& sink);
+    /// What take_outcomes() settled.
+    struct Outcomes {
+        std::size_t settled = 0;          ///< Records whose outcome came back.
+        std::optional<Failure> failure;   ///< Set when any of them is to be retried (or could not be recorded).
+    };
+    /// Takes back what `sink` settled (at least `count`, or until `deadline`) and settles it in the outbox.
+    Outcomes take_outcomes(PipelinedSink& sink, InFlightRecords& in_flight, std::size_t count,
+                           Clock::time_point deadline);
+    /// A sink's bug (an exception): forget what it holds so no outcome lands on the wrong record.
+    Failure sink_failed(PipelinedSink& sink, InFlightRecords& in_flight, const std::exception& e);
+    bool stop_requested() const;
+    bool draining() const;
+    void set_activity(SinkActivity activity);
+    void note_storage_error();
+    /// Everything of a delivery was confirmed: the upstream is fine again.
+    void note_success();
 
     /// Sleeps until `until`, a wake() (when `wakeable`) or a stop; false when stopping.
     bool pause_until(Clock::time_point until, bool wakeable);

@@ -1,5 +1,6 @@
 #pragma once
 // The forwarder's side of the outbox: what each sink has to send, what it confirmed, what it refused.
+#include <array>
 #include <cstdint>
 #include <filesystem>
 #include <memory>
@@ -22,6 +23,9 @@ struct OutboxOptions {
     /// group commits are too, so this is only reached when something is badly wrong.
     int busy_timeout_ms = 5000;
 };
+
+/// Per lane (indexed by the lane's value), the highest sequence number a sink was already handed; 0: none.
+using LaneSeqs = std::array<std::int64_t, kOutboxLaneCount>;
 
 /// A sink and the lanes it takes (chat robots: alerts only).
 struct OutboxSink {
@@ -91,6 +95,10 @@ public:
     /// Up to `max` records `sink` has not confirmed, from `lanes` in priority order (alert first), oldest
     /// first within a lane.
     std::vector<OutboxRecord> next(const std::string& sink, std::span<const OutboxLane> lanes, std::size_t max);
+    /// The same, but skipping each lane's records up to `handed_over[lane]`: a sink that keeps records in
+    /// flight (MQTT) reads on past those it holds while their confirmations are still on the way.
+    std::vector<OutboxRecord> next(const std::string& sink, std::span<const OutboxLane> lanes, std::size_t max,
+                                   const LaneSeqs& handed_over);
     /// Marks the records with these ids as delivered by `sink`. Ids no longer in the outbox are ignored.
     void confirm(const std::string& sink, std::span<const std::int64_t> ids);
     /// Records a permanent refusal: the record goes to the dead letters with `detail`, and counts as done

@@ -13,7 +13,11 @@ namespace gatehouse::daemon::forwarding {
 /// when its PUBACK arrives. A network thread of its own keeps the connection (keepalive, reconnect with
 /// backoff) so that the gateway's retained status stays "online" while the outbox is idle; the broker
 /// publishes the retained "offline" last will when the connection dies without a goodbye.
-class MqttSink final : public UpstreamSink {
+///
+/// The forwarder drives it through PipelinedSink: it hands over the next batch while PUBACKs of the
+/// previous one are still on the way, so the in-flight window stays full across batches; outcomes come
+/// back in the order the records were handed over. deliver() is submit + collect of one batch.
+class MqttSink final : public UpstreamSink, public PipelinedSink {
 public:
     /// `config.type` must be mqtt. Throws std::runtime_error when the client cannot be set up (TLS files
     /// unusable, out of memory); a broker that is down is not an error here, deliver() reports it.
@@ -26,6 +30,11 @@ public:
     bool accepts(storage::OutboxLane lane) const override;
     std::size_t max_batch() const override { return max_batch_; }
     DeliveryReport deliver(std::span<const storage::OutboxRecord> records) override;
+    PipelinedSink* pipelined() override { return this; }
+
+    void submit(std::span<const storage::OutboxRecord> records) override;
+    DeliveryReport collect(std::size_t count, Clock::time_point deadline) override;
+    void abandon() override;
 
     /// `<prefix>/<site>/<gateway>/<lane>/<kind>` for a record.
     std::string topic_for(const storage::OutboxRecord& record) const;

@@ -25,6 +25,29 @@ struct DeliveryReport {
     std::optional<std::chrono::milliseconds> retry_after;  ///< The upstream asked to wait (Retry-After, chat ban).
 };
 
+/// The asynchronous side of a sink whose upstream confirms records one by one some time after they were
+/// sent (MQTT QoS 1: PUBACKs). The forwarder hands it the next records while earlier ones still wait for
+/// their confirmation, so the upstream's in-flight window does not run dry between batches, and takes the
+/// outcomes back in the order the records were handed over (so it confirms them in order within a lane).
+/// Used from the forwarder's thread only; never mixed with deliver() calls on the same sink.
+class PipelinedSink {
+public:
+    using Clock = std::chrono::steady_clock;
+
+    virtual ~PipelinedSink() = default;
+    /// Starts sending `records` (of lanes the sink accepts) after everything handed over before, without
+    /// waiting for confirmations. Every record handed over gets an outcome by the sink's own timeouts: no
+    /// record stays unsettled for ever.
+    virtual void submit(std::span<const storage::OutboxRecord> records) = 0;
+    /// Waits until at least `count` of the oldest records handed over are settled (confirmed, refused or
+    /// given up), or until `deadline`, then returns the outcomes of the settled records at the front, oldest
+    /// first, and forgets them. A record settled behind one still waiting is returned only after that one.
+    virtual DeliveryReport collect(std::size_t count, Clock::time_point deadline) = 0;
+    /// Forgets every record handed over and not collected (after an error in the caller, so that later
+    /// outcomes never get attributed to the wrong records); those records count as not confirmed.
+    virtual void abandon() = 0;
+};
+
 /// An upstream destination. Implementations are used from the forwarder's thread only.
 class UpstreamSink {
 public:
@@ -38,6 +61,9 @@ public:
     /// Sends `records` (all of lanes it accepts, oldest first) and blocks until each is confirmed, refused or
     /// timed out; never throws for upstream failures (they are statuses), only for programming errors.
     virtual DeliveryReport deliver(std::span<const storage::OutboxRecord> records) = 0;
+    /// The asynchronous interface, for sinks that have one (MQTT): the forwarder then uses it instead of
+    /// deliver(). Sinks that confirm a whole batch per request (webhook, chat robots) keep the default.
+    virtual PipelinedSink* pipelined() { return nullptr; }
 };
 
 }  // namespace gatehouse::daemon::forwarding
