@@ -210,7 +210,8 @@ void Gateway::Impl::finish(const LedgerWriteResult& result) {
                                                           "the gateway cannot store events right now; resend later",
                                                           events[i].seq}));
         }
-        // Alerts are still worth a guard's attention although the ledger could not keep them.
+        // Consoles still see what happened (alerts above all: a guard must act on them), although the ledger could
+        // not keep it; the decisions were answered anyway (send_decisions).
         publish_committed(records, {});
         return;
     }

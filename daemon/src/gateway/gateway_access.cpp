@@ -1,7 +1,7 @@
 // Gateway: access requests, camera screenings and their fusion per gate, and the alerts they raise.
 #include "gateway/gateway_impl.hpp"
 
-#include <set>
+#include <algorithm>
 
 #include <spdlog/spdlog.h>
 
