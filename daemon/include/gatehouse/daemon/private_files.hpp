@@ -1,0 +1,33 @@
+#pragma once
+// Health data on disk is the service user's alone: directories 0700, files 0600.
+#include <filesystem>
+#include <string>
+#include <vector>
+
+namespace gatehouse::daemon {
+
+/// One finding of a permission check.
+struct PrivateFileFinding {
+    std::filesystem::path path;
+    unsigned old_mode = 0;  ///< Permission bits found.
+    bool fixed = false;     ///< The mode was tightened (else the reason is in `problem`).
+    std::string problem;    ///< Set when the file belongs to another user or could not be changed.
+};
+
+/// The daemon's umask for everything it creates (files 0600, directories 0700). Set once at start-up,
+/// before the ledger or any snapshot is created; the systemd unit's UMask=0077 says the same.
+void restrict_umask();
+
+/// Creates `dir` (and parents) with mode 0700 if missing.
+void create_private_directory(const std::filesystem::path& dir);
+
+/// Checks `paths` (those that exist): each must belong to the effective user; group and other bits are
+/// removed (0700 for directories, 0600 for files) and reported. Policy, documented in docs/privacy.md:
+/// a readable mode is fixed and warned about, because refusing to start would close the gate for a
+/// fixable mistake; a file owned by another user is reported as a problem (the caller refuses to start).
+std::vector<PrivateFileFinding> enforce_private_modes(const std::vector<std::filesystem::path>& paths);
+
+/// The ledger file with its -wal and -shm companions, and its directory.
+std::vector<std::filesystem::path> ledger_files(const std::filesystem::path& ledger);
+
+}  // namespace gatehouse::daemon
