@@ -152,12 +152,20 @@ TEST_CASE("group- or world-accessible data files are tightened to 0600/0700", "[
     write_file(data / "ledger.db", "x", 0644);
     write_file(data / "ledger.db-wal", "x", 0600);
     const auto findings = enforce_private_modes(ledger_files(data / "ledger.db"));
-    REQUIRE(findings.size() == 2);  // the directory and the database; -wal was private, -shm does not exist
-    CHECK(findings[0].path == data);
-    CHECK(findings[0].old_mode == 0755);
+    REQUIRE(findings.size() == 1);  // -wal was private, -shm does not exist
+    CHECK(findings[0].path == data / "ledger.db");
+    CHECK(findings[0].old_mode == 0644);
     CHECK(findings[0].fixed);
-    CHECK(findings[1].old_mode == 0644);
-    CHECK(mode_of(data) == 0700);
     CHECK(mode_of(data / "ledger.db") == 0600);
     CHECK(enforce_private_modes(ledger_files(data / "ledger.db")).empty());
+    // The ledger's directory may be shared: reported, left as it is.
+    const auto directory = enforce_private_modes({data}, LooseMode::report);
+    REQUIRE(directory.size() == 1);
+    CHECK(directory[0].old_mode == 0755);
+    CHECK_FALSE(directory[0].fixed);
+    CHECK(mode_of(data) == 0755);
+    // Our own snapshot directory is tightened.
+    REQUIRE(::chmod((data / "snapshots").c_str(), 0750) == 0);
+    CHECK(enforce_private_modes({data / "snapshots"}).size() == 1);
+    CHECK(mode_of(data / "snapshots") == 0700);
 }

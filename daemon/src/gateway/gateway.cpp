@@ -41,9 +41,10 @@ void open_ipc_socket_to_group(const std::string& endpoint) {
     if (error) spdlog::warn("cannot set mode 0660 on control socket {}: {}", endpoint, error.message());
 }
 
-// Health data on disk: the ledger (with -wal and -shm), its directory and the snapshot directories are the
-// service user's alone. A mode that lets others in is tightened with a warning; a file owned by someone
-// else stops start-up (see docs/privacy.md).
+// Health data on disk: the ledger (with -wal and -shm) and the snapshot directories are the service user's
+// alone. A mode that lets others in is tightened with a warning; a file owned by someone else stops start-up.
+// The ledger's directory may be shared (a home or /srv directory): a loose mode there is only warned about,
+// since the files in it are private anyway (see docs/privacy.md).
 void enforce_private_storage(const GatewayConfig& config) {
     std::vector<std::filesystem::path> paths = ledger_files(config.ledger_path);
     for (const auto& dir : snapshot_directories(config)) paths.push_back(dir);
@@ -53,6 +54,12 @@ void enforce_private_storage(const GatewayConfig& config) {
         }
         spdlog::warn("{} was mode {:04o}, readable by group or others: tightened to {}", finding.path.string(),
                      finding.old_mode, std::filesystem::is_directory(finding.path) ? "0700" : "0600");
+    }
+    if (!config.ledger_path.has_parent_path()) return;
+    for (const auto& finding : enforce_private_modes({config.ledger_path.parent_path()}, LooseMode::report)) {
+        spdlog::warn("ledger directory {} is mode {:04o}: others can see the names of the files in it (not their "
+                     "contents); give the ledger a directory of its own with mode 0700",
+                     finding.path.string(), finding.old_mode);
     }
 }
 
@@ -510,8 +517,16 @@ Gateway::Gateway(GatewayConfig config, GatewayHooks hooks) {
     // The ledger opens first: a corrupt or newer file must stop start-up before any socket is bound. Its
     // directory is created private, and what exists already is checked before the ledger reads it.
     if (config.ledger_path.has_parent_path()) create_private_directory(config.ledger_path.parent_path());
-    for (const auto& dir : snapshot_directories(config)) create_private_directory(dir);
+    for (const auto& dir : snapshot_directories(config)) {
+        try {
+            create_private_directory(dir);
+        } catch (const std::exception& e) {
+            // A camera that cannot write evidence is the camera's fault to report, not a reason to keep the gate shut.
+            spdlog::warn("snapshots: {}", e.what());
+        }
+    }
     enforce_private_storage(config);
+    (void)load_pseudonymiser(config.privacy);  // a missing or readable secret stops start-up before anything opens
     storage::LedgerOptions options{config.ledger_path};
     options.gateway_id = config.gateway_id;
     options.outbox_limits = config.forwarding.limits;

@@ -24,13 +24,17 @@ void create_private_directory(const std::filesystem::path& dir) {
     }
 }
 
-std::vector<PrivateFileFinding> enforce_private_modes(const std::vector<std::filesystem::path>& paths) {
+std::vector<PrivateFileFinding> enforce_private_modes(const std::vector<std::filesystem::path>& paths, LooseMode loose) {
     std::vector<PrivateFileFinding> findings;
     for (const auto& path : paths) {
         struct stat info {};
         if (::lstat(path.c_str(), &info) != 0) continue;  // not created yet: the umask covers it
         const unsigned mode = info.st_mode & 07777;
         const bool directory = S_ISDIR(info.st_mode);
+        if (loose == LooseMode::report) {
+            if ((mode & 077) != 0) findings.push_back({path, mode, false, ""});
+            continue;
+        }
         if (info.st_uid != ::geteuid()) {
             findings.push_back({path, mode, false,
                                 fmt::format("owned by uid {}, not by the service user (uid {}): chown it", info.st_uid,
@@ -50,7 +54,6 @@ std::vector<PrivateFileFinding> enforce_private_modes(const std::vector<std::fil
 
 std::vector<std::filesystem::path> ledger_files(const std::filesystem::path& ledger) {
     std::vector<std::filesystem::path> files;
-    if (ledger.has_parent_path()) files.push_back(ledger.parent_path());
     for (const char* suffix : {"", "-wal", "-shm"}) files.push_back(ledger.string() + suffix);
     return files;
 }

@@ -21,13 +21,20 @@ void restrict_umask();
 /// Creates `dir` (and parents) with mode 0700 if missing.
 void create_private_directory(const std::filesystem::path& dir);
 
-/// Checks `paths` (those that exist): each must belong to the effective user; group and other bits are
-/// removed (0700 for directories, 0600 for files) and reported. Policy, documented in docs/privacy.md:
-/// a readable mode is fixed and warned about, because refusing to start would close the gate for a
-/// fixable mistake; a file owned by another user is reported as a problem (the caller refuses to start).
-std::vector<PrivateFileFinding> enforce_private_modes(const std::vector<std::filesystem::path>& paths);
+/// What to do about a mode that lets group or others in.
+enum class LooseMode {
+    tighten,  ///< Our own data: remove the group and other bits (0700 directories, 0600 files).
+    report,   ///< A directory that may hold more than our data (the ledger's): only say so.
+};
 
-/// The ledger file with its -wal and -shm companions, and its directory.
+/// Checks `paths` (those that exist) and reports each one group or others can access. With `tighten`, each
+/// must also belong to the effective user, and its mode is fixed. Policy, documented in docs/privacy.md: a
+/// readable data file is fixed and warned about, because refusing to start would close the gate for a
+/// fixable mistake; a file owned by another user is reported as a problem (the caller refuses to start).
+std::vector<PrivateFileFinding> enforce_private_modes(const std::vector<std::filesystem::path>& paths,
+                                                      LooseMode loose = LooseMode::tighten);
+
+/// The ledger file with its -wal and -shm companions.
 std::vector<std::filesystem::path> ledger_files(const std::filesystem::path& ledger);
 
 }  // namespace gatehouse::daemon
