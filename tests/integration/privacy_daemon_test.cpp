@@ -5,6 +5,7 @@
 #include <csignal>
 #include <fstream>
 
+#include <fcntl.h>
 #include <sys/stat.h>
 
 #include <SQLiteCpp/Database.h>
@@ -284,4 +285,93 @@ TEST_CASE("gatehouse erase removes one person's records, alerts and unsent outbo
     REQUIRE(again.exit_code == 0);
     CHECK(json::parse(again.out)["removed"]["events"] == 0);
     CHECK(json::parse(again.out)["lists_kept"] == true);
+}
+
+namespace {
+
+void write_jpeg_stub(const std::filesystem::path& file, std::int64_t mtime_ms) {
+    std::filesystem::create_directories(file.parent_path());
+    std::ofstream(file, std::ios::binary) << "\xff\xd8\xff\xe0 evidence";
+    const struct timespec times[2] = {{mtime_ms / 1000, 0}, {mtime_ms / 1000, 0}};
+    REQUIRE(::utimensat(AT_FDCWD, file.c_str(), times, 0) == 0);
+}
+
+}  // namespace
+
+TEST_CASE("evidence snapshots past their retention leave the disk and the records; fresh and future ones stay",
+          "[integration][retention]") {
+    GatewayFixture gw(2, "[retention]\nsnapshots_days = 7\ninterval_s = 1\n");
+    stop(gw);
+    const auto dir = gw.dir() / "snapshots" / "cam1";
+    const std::int64_t now = now_ms();
+    const auto old_file = dir / "frame-000001-track-1-elevated.jpg";       // named by a 10-day-old screening
+    const auto orphan = dir / "frame-000002-track-2-uncertain.jpg";        // named by nothing, 10 days old
+    const auto fresh = dir / "frame-000003-track-3-elevated.jpg";          // named by a screening of today
+    const auto future = dir / "frame-000004-track-4-elevated.jpg";         // stamped 3 days ahead (clock trouble)
+    write_jpeg_stub(old_file, now - 10 * kDayMs);
+    write_jpeg_stub(orphan, now - 10 * kDayMs);
+    write_jpeg_stub(fresh, now);
+    write_jpeg_stub(future, now + 3 * kDayMs);
+    {
+        gatehouse::storage::Ledger ledger({gw.ledger_path()});
+        gatehouse::storage::LedgerBatch batch;
+        batch.screenings.push_back({1, "cam1", "g1", now - 10 * kDayMs, 38.4, "elevated", std::nullopt, 37.3, old_file.string()});
+        batch.screenings.push_back({2, "cam1", "g1", now, 38.2, "elevated", std::nullopt, 37.3, fresh.string()});
+        gatehouse::storage::DecisionRecord d{"r1", "t1", "g1", "E7", "card", false, R"(["fever"])", 38.4, "green", false,
+                                             now - 10 * kDayMs};
+        d.screening = 1;
+        d.snapshot = old_file.string();
+        batch.decisions.push_back(d);
+        gatehouse::storage::AlertRecord a;
+        a.id = 1;
+        a.kind = "fever";
+        a.severity = "critical";
+        a.gate = "g1";
+        a.raised_ms = now - 10 * kDayMs;
+        a.snapshot = old_file.string();
+        a.text = "fever";
+        batch.alerts.push_back(a);
+        ledger.append(batch);
+    }
+    gw.start();
+    json retention;
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+    do {
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+        retention = gw.status()["retention"];
+    } while (retention["rounds"].get<int>() < 1 && std::chrono::steady_clock::now() < deadline);
+    INFO(retention.dump());
+    CHECK(retention["purged"]["snapshots"] == 1);
+    CHECK(retention["purged"]["snapshot_files"] == 1);
+    CHECK(retention["purged"]["orphan_snapshot_files"] == 1);
+    CHECK_FALSE(std::filesystem::exists(old_file));
+    CHECK_FALSE(std::filesystem::exists(orphan));
+    CHECK(std::filesystem::exists(fresh));
+    CHECK(std::filesystem::exists(future));
+    // The references went with the file; the records themselves are within their 14 days and stay.
+    CHECK(count(gw.ledger_path(), "SELECT COUNT(*) FROM screenings") == 2);
+    CHECK(count(gw.ledger_path(), "SELECT COUNT(*) FROM screenings WHERE snapshot IS NOT NULL") == 1);
+    CHECK(count(gw.ledger_path(), "SELECT COUNT(*) FROM decisions WHERE snapshot IS NULL AND screening = 1") == 1);
+    CHECK(count(gw.ledger_path(), "SELECT COUNT(*) FROM alerts WHERE snapshot IS NULL") == 1);
+
+    // Erasing the person of the fresh screening's decision takes that file too.
+    {
+        gatehouse::storage::Ledger ledger({gw.ledger_path()});
+        gatehouse::storage::LedgerBatch batch;
+        gatehouse::storage::DecisionRecord d{"r2", "t1", "g1", "E8", "card", false, R"(["fever"])", 38.2, "green", false, now};
+        d.screening = 2;
+        d.snapshot = fresh.string();
+        batch.decisions.push_back(d);
+        ledger.append(batch);
+    }
+    const auto erased = run_command(bin("gatehouse"), {"erase", "--person", "E8", "--config", gw.config_path().string(),
+                                                       "--yes", "--json"}, gw.dir().path());
+    INFO(erased.out << erased.err);
+    REQUIRE(erased.exit_code == 0);
+    const json report = json::parse(erased.out);
+    CHECK(report["removed"]["screenings"] == 1);
+    CHECK(report["snapshot_files_deleted"] == 1);
+    CHECK_FALSE(std::filesystem::exists(fresh));
+    CHECK(std::filesystem::exists(future));
+    CHECK(count(gw.ledger_path(), "SELECT COUNT(*) FROM decisions WHERE person = 'E7'") == 1);
 }
