@@ -17,6 +17,7 @@ constexpr std::size_t kMaxIdLength = 64;
 constexpr std::size_t kMaxTextLength = 256;
 constexpr double kMinPlausibleCelsius = 20.0;
 constexpr double kMaxPlausibleCelsius = 50.0;
+constexpr std::int64_t kLastRfc3339Ms = 253'402'300'799'999;  // 9999-12-31T23:59:59.999Z
 
 // Thrown only inside this file to unwind nested validation; decode_terminal_message turns it into a value.
 struct Refusal {
@@ -294,7 +295,11 @@ std::optional<std::int64_t> parse_utc_timestamp(std::string_view s) {
                               std::chrono::day{static_cast<unsigned>(day)}};
     if (!date.ok() || hour > 23 || minute > 59 || second > 60) return std::nullopt;
     const auto t = sys_days{date} + hours{hour} + minutes{minute} + seconds{second} + milliseconds{millis};
-    return duration_cast<milliseconds>(t.time_since_epoch()).count();
+    const std::int64_t ms = duration_cast<milliseconds>(t.time_since_epoch()).count();
+    // A leap second on the last day of 9999 lands in year 10000, which no RFC 3339 text can hold: refuse it
+    // rather than store a time that format_utc_timestamp cannot write back in a parseable form.
+    if (ms > kLastRfc3339Ms) return std::nullopt;
+    return ms;
 }
 
 std::int64_t utc_now_ms() {

@@ -113,6 +113,24 @@ TEST_CASE("configuration errors name the file, line and key", "[daemon][config][
     }
 }
 
+TEST_CASE("nan and inf are refused wherever a number is read (config_fuzz range check)", "[daemon][config][errors]") {
+    const std::string gate = "[[gates]]\nid = \"g\"\n";
+    const std::string camera = gate + "[[cameras]]\nid = \"c\"\ngate = \"g\"\nsource = \"synthetic:x\"\n";
+    const std::vector<std::pair<std::string, std::string>> cases = {
+        {gate + "[gates.policy]\nfever_threshold = nan\n", "gates.policy.fever_threshold: must be between 34.0 and 39.0"},
+        {camera + "threshold = nan\n", "cameras.threshold: must be between"},
+        {camera + "body_offset = -nan\n", "cameras.body_offset: must be between"},
+        {camera + "fps = nan\n", "cameras.fps: expected a finite number"},
+        {camera + "gain = inf\n", "cameras.gain: expected a finite number"},
+        {camera + "offset = -inf\n", "cameras.offset: expected a finite number"},
+        {"[forwarding]\nmax_drain_rate = nan\n", "forwarding.max_drain_rate: must be between 0"},
+    };
+    for (const auto& [text, expected] : cases) {
+        CAPTURE(text);
+        CHECK_THAT(error_of(text), Catch::Contains(expected));
+    }
+}
+
 TEST_CASE("a missing configuration file is named in the error", "[daemon][config][errors]") {
     CHECK_THROWS_WITH(load_config_file("/nonexistent/gatehouse.toml"),
                       Catch::Contains("/nonexistent/gatehouse.toml: cannot read"));

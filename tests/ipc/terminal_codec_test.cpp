@@ -179,3 +179,14 @@ TEST_CASE("UTC timestamps parse and format", "[ipc][time]") {
     CHECK(format_utc_timestamp(ms) == kTs);
     CHECK(format_utc_timestamp(0) == "1970-01-01T00:00:00.000Z");
 }
+
+TEST_CASE("a time past 9999-12-31 is refused, so every accepted ts formats back (terminal_codec_fuzz round-trip check)", "[ipc][time]") {
+    CHECK(parse_utc_timestamp("9999-12-31T23:59:59.999Z") == 253'402'300'799'999);
+    CHECK(format_utc_timestamp(*parse_utc_timestamp("9999-12-31T23:59:59.999Z")) == "9999-12-31T23:59:59.999Z");
+    CHECK_FALSE(parse_utc_timestamp("9999-12-31T23:59:60Z"));  // the leap second would be year 10000
+    CHECK(parse_utc_timestamp("2016-12-31T23:59:60Z") == parse_utc_timestamp("2017-01-01T00:00:00Z"));
+    const auto refused = expect_error(
+        R"({"v":1,"type":"event","terminal":"t1","seq":1,"ts":"9999-12-31T23:59:60Z","kind":"door","data":{"state":"forced"}})");
+    CHECK(refused.code == ErrorCode::invalid_field);
+    CHECK(refused.field == "ts");
+}

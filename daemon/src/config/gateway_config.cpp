@@ -1,5 +1,6 @@
 #include "gatehouse/daemon/gateway_config.hpp"
 
+#include <cmath>
 #include <fstream>
 #include <set>
 #include <sstream>
@@ -45,7 +46,7 @@ double read_celsius(TableReader& r, const std::string& key, double lo, double hi
     const toml::node* n = r.get(key);
     if (!n->is_number()) r.fail(n->source(), key, "expected a number of °C");
     const double c = n->is_integer() ? static_cast<double>(n->as_integer()->get()) : n->as_floating_point()->get();
-    if (c < lo || c > hi) {
+    if (!(c >= lo && c <= hi)) {  // so that TOML's nan fails too
         r.fail(n->source(), key, fmt::format("must be between {:.1f} and {:.1f} °C", lo, hi));
     }
     return c;
@@ -54,7 +55,9 @@ double read_celsius(TableReader& r, const std::string& key, double lo, double hi
 double read_number(TableReader& r, const std::string& key) {
     const toml::node* n = r.get(key);
     if (!n->is_number()) r.fail(n->source(), key, "expected a number");
-    return n->is_integer() ? static_cast<double>(n->as_integer()->get()) : n->as_floating_point()->get();
+    const double v = n->is_integer() ? static_cast<double>(n->as_integer()->get()) : n->as_floating_point()->get();
+    if (!std::isfinite(v)) r.fail(n->source(), key, "expected a finite number (not nan or inf)");
+    return v;
 }
 
 void read_policy(const toml::table& table, const std::string& source, GatePolicy& policy) {
@@ -89,7 +92,7 @@ void read_cameras(const toml::array& cameras, const std::string& source, Gateway
         }
         if (r.get("fps")) {
             const double fps = read_number(r, "fps");
-            if (fps <= 0 || fps > 1000) r.fail(r.get("fps")->source(), "fps", "must be between 0 and 1000");
+            if (!(fps > 0 && fps <= 1000)) r.fail(r.get("fps")->source(), "fps", "must be between 0 and 1000");
             cam.fps = fps;
         }
         r.boolean("loop", cam.loop);

@@ -62,7 +62,7 @@ ForwardingConfig read_forwarding_config(const toml::table& forwarding, const std
     if (const toml::node* n = r.get("max_drain_rate")) {
         if (!n->is_number()) r.fail(n->source(), "max_drain_rate", "expected records per second (0: unlimited)");
         c.max_drain_rate = n->value<double>().value_or(-1);
-        if (c.max_drain_rate < 0 || c.max_drain_rate > 1e7) {
+        if (!(c.max_drain_rate >= 0 && c.max_drain_rate <= 1e7)) {  // so that TOML's nan fails too
             r.fail(n->source(), "max_drain_rate", "must be between 0 (unlimited) and 10000000 records/s");
         }
     }
