@@ -23,7 +23,7 @@ TEST_CASE("30 SIGKILLs under load lose nothing acked, nothing decided, nothing f
     MqttSubscriber upstream(broker.port(), "gatehouse/#", "campus-platform", /*clean_session=*/false);
     GatewayFixture gw(2, synthetic_camera("cam1", "g1", "two_in_a_row") + mqtt_forwarding(broker.port()),
                       immediate_policy(), immediate_policy());
-    ResendingTerminal events("t2", 200);
+    ResendingTerminal events("t2", 200, 3000);  // 3,000 events/s at most, up to 200 unacked
     RequestingTerminal reader("t1");
     std::mt19937 random(20261201);
     std::uniform_int_distribution<int> load_ms(100, 900);
@@ -70,12 +70,12 @@ TEST_CASE("30 SIGKILLs under load lose nothing acked, nothing decided, nothing f
         [&](const auto& m) {
             return event_keys(m).size() >= stored.size() && decision_keys(m).size() >= recorded_requests.size();
         },
-        std::chrono::seconds(60));
+        std::chrono::seconds(120));
     const auto messages = upstream.messages();
     const auto keys = event_keys(messages);
     const auto decisions = decision_keys(messages);
     INFO("upstream has " << keys.size() << " of " << stored.size() << " events, " << decisions.size() << " of "
-                         << recorded_requests.size() << " decisions");
+                         << recorded_requests.size() << " decisions; forwarding " << gw.status()["forwarding"].dump());
     REQUIRE(complete);
     for (const auto& [seq, k] : keys) {
         CHECK(stored.count(seq) == 1);

@@ -6,6 +6,7 @@
 #include <cmath>
 #include <cstdint>
 #include <deque>
+#include <limits>
 #include <map>
 #include <optional>
 #include <set>
@@ -26,7 +27,9 @@ using FaultClock = std::chrono::steady_clock;
 /// or what the gateway refused as retryable, is sent again (same seq), the oldest first.
 class ResendingTerminal {
 public:
-    explicit ResendingTerminal(std::string id, std::size_t window = 100) : id_(std::move(id)), window_(window) {}
+    /// `rate`: new events per second at most (0: as fast as the window allows).
+    explicit ResendingTerminal(std::string id, std::size_t window = 100, double rate = 0)
+        : id_(std::move(id)), window_(window), rate_(rate) {}
 
     const std::string& id() const { return id_; }
 
@@ -50,7 +53,15 @@ public:
             send(resend_.front().first);
             resend_.pop_front();
         }
-        while (new_events_ && in_flight_.size() < window_) send(next_seq_++);
+        if (rate_ > 0 && !pacing_started_) {
+            pacing_started_ = true;
+            pacing_since_ = now;
+            paced_from_ = next_seq_;
+        }
+        const auto due = rate_ > 0 ? paced_from_ + static_cast<std::int64_t>(
+                                                       rate_ * std::chrono::duration<double>(now - pacing_since_).count())
+                                   : std::numeric_limits<std::int64_t>::max();
+        while (new_events_ && in_flight_.size() < window_ && next_seq_ <= due) send(next_seq_++);
         const auto until = FaultClock::now() + wait;
         for (auto left = wait; auto reply = socket_->receive(left);) {
             handle(*reply);
@@ -102,6 +113,10 @@ private:
 
     std::string id_;
     std::size_t window_;
+    double rate_;
+    bool pacing_started_ = false;
+    FaultClock::time_point pacing_since_{};
+    std::int64_t paced_from_ = 1;
     std::optional<TestTerminal> socket_;
     std::int64_t next_seq_ = 1;
     bool new_events_ = true;
