@@ -5,7 +5,6 @@
 
 #include <fstream>
 #include <iostream>
-#include <map>
 
 #include "fault_configs.hpp"
 #include "fault_terminals.hpp"
@@ -38,8 +37,6 @@ public:
 private:
     std::filesystem::path file_;
 };
-
-std::int64_t lane_seq_of(const std::string& key) { return std::stoll(key.substr(key.rfind(':') + 1)); }
 
 }  // namespace
 
@@ -93,23 +90,13 @@ TEST_CASE("wall clock steps of an hour back and forward reorder, expire and time
     const auto stored = stored_seqs(gw, "t2");
     CHECK(stored.size() == static_cast<std::size_t>(events.created()));
     // Upstream: every event (none expired by the forward step), each lane in lane_seq order.
-    const bool complete = upstream.wait_until([&](const auto& m) { return event_keys(m).size() >= stored.size(); },
-                                              std::chrono::seconds(60));
-    INFO("upstream has " << event_keys(upstream.messages()).size() << " of " << stored.size() << " events; status "
+    UpstreamTally tally;
+    const bool complete = tally.wait_until(
+        upstream, [&](const UpstreamTally& t) { return t.events().size() >= stored.size(); }, std::chrono::seconds(60));
+    INFO("upstream has " << tally.events().size() << " of " << stored.size() << " events; status "
                          << gw.status()["forwarding"].dump());
     REQUIRE(complete);
-    std::map<std::string, std::int64_t> highest;
-    std::map<std::string, std::set<std::int64_t>> seen;
-    std::size_t out_of_order = 0;
-    for (const auto& m : upstream.messages()) {
-        const json p = json::parse(m.payload, nullptr, false);
-        if (p.is_discarded() || !p.contains("key")) continue;
-        const std::string lane = p["lane"].get<std::string>();
-        const std::int64_t seq = lane_seq_of(p["key"].get<std::string>());
-        if (!seen[lane].insert(seq).second) continue;
-        if (seq < highest[lane]) ++out_of_order;
-        highest[lane] = std::max(highest[lane], seq);
-    }
+    const std::size_t out_of_order = tally.out_of_order();
     CHECK(out_of_order == 0);
     for (const auto& lane : gw.status()["forwarding"]["lanes"]) CHECK(lane["expired"] == 0);
     std::cout << "clock jumps (+0, -1h, +1h, +0): " << stored.size() << " events all forwarded, " << out_of_order

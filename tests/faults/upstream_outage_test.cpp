@@ -3,7 +3,6 @@
 #include <catch2/catch.hpp>
 
 #include <iostream>
-#include <map>
 
 #include "fault_configs.hpp"
 #include "fault_terminals.hpp"
@@ -16,9 +15,6 @@ using namespace gatehouse::test::faults;
 using nlohmann::json;
 
 namespace {
-
-// The lane_seq of an idempotency key "<gateway>:<lane>:<lane_seq>".
-std::int64_t lane_seq_of(const std::string& key) { return std::stoll(key.substr(key.rfind(':') + 1)); }
 
 std::int64_t backlog_records(const json& status) {
     std::int64_t n = 0;
@@ -61,13 +57,16 @@ TEST_CASE("after a long broker outage under load the outbox drains fully, in ord
 
     broker.start();
     const auto back = FaultClock::now();
-    const bool drained = upstream.wait_until([&](const auto& m) { return event_keys(m).size() >= stored.size(); },
-                                             std::chrono::seconds(120));
+    UpstreamTally tally;
+    const bool drained = tally.wait_until(
+        upstream, [&](const UpstreamTally& t) { return t.events().size() >= stored.size(); }, std::chrono::seconds(120));
     const double drain_s = std::chrono::duration<double>(FaultClock::now() - back).count();
-    INFO("upstream has " << event_keys(upstream.messages()).size() << " of " << stored.size() << " events");
+    INFO("upstream has " << tally.events().size() << " of " << stored.size() << " events; forwarding "
+                         << gw.status()["forwarding"].dump());
     REQUIRE(drained);
-    REQUIRE(upstream.wait_until([&](const auto& m) { return decision_keys(m).size() >= reader.decisions().size(); },
-                                std::chrono::seconds(30)));
+    REQUIRE(tally.wait_until(
+        upstream, [&](const UpstreamTally& t) { return t.decisions().size() >= reader.decisions().size(); },
+        std::chrono::seconds(30)));
     // Nothing left in the outbox for the sink once it confirmed everything.
     json status;
     for (const auto deadline = FaultClock::now() + std::chrono::seconds(20); FaultClock::now() < deadline;) {
@@ -77,30 +76,19 @@ TEST_CASE("after a long broker outage under load the outbox drains fully, in ord
     }
     CHECK(status["forwarding"]["sinks"].at(0)["unconfirmed"] == 0);
     CHECK(backlog_records(status) == 0);
-
-    const auto messages = upstream.messages();
-    for (const auto& [seq, keys] : event_keys(messages)) CHECK(keys.size() == 1);
-    for (const auto& [request, keys] : decision_keys(messages)) CHECK(keys.size() == 1);
+    tally.update(upstream);
+    for (const auto& [seq, keys] : tally.events()) CHECK(keys.size() == 1);
+    for (const auto& [request, keys] : tally.decisions()) CHECK(keys.size() == 1);
     // Per-lane order: the first arrival of each record comes after the first arrival of every earlier one.
-    std::map<std::string, std::int64_t> last_first_arrival;
-    std::map<std::string, std::set<std::int64_t>> seen;
-    std::size_t out_of_order = 0;
-    for (const auto& m : messages) {
-        const json p = json::parse(m.payload, nullptr, false);
-        if (p.is_discarded() || !p.contains("key")) continue;
-        const std::string lane = p["lane"].get<std::string>();
-        const std::int64_t seq = lane_seq_of(p["key"].get<std::string>());
-        if (!seen[lane].insert(seq).second) continue;  // a redelivery under the same key
-        if (seq < last_first_arrival[lane]) ++out_of_order;
-        last_first_arrival[lane] = std::max(last_first_arrival[lane], seq);
-    }
+    const std::size_t out_of_order = tally.out_of_order();
     CHECK(out_of_order == 0);
-    for (const auto& [lane, seqs] : seen) {
+    for (const auto& [lane, seqs] : tally.lanes()) {
         CAPTURE(lane);
         CHECK(static_cast<std::int64_t>(seqs.size()) == *seqs.rbegin() - *seqs.begin() + 1);  // no gap
     }
+    const std::size_t message_count = tally.messages();
     std::cout << "outage: " << outage_s << " s without the broker, " << stored.size() << " events and "
               << reader.decisions().size() << " decisions in all, peak backlog " << peak_backlog << " records; "
               << "drained in " << drain_s << " s (" << static_cast<double>(peak_backlog) / drain_s
-              << " records/s), " << messages.size() << " MQTT messages, " << out_of_order << " out of order\n";
+              << " records/s), " << message_count << " MQTT messages, " << out_of_order << " out of order\n";
 }
