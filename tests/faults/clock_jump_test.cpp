@@ -5,8 +5,10 @@
 
 #include <fstream>
 #include <iostream>
+#include <limits>
 
 #include "fault_configs.hpp"
+#include "gatehouse/storage/ledger.hpp"
 #include "fault_terminals.hpp"
 #include "gateway_fixture.hpp"
 #include "ledger_checks.hpp"
@@ -48,7 +50,7 @@ TEST_CASE("wall clock steps of an hour back and forward reorder, expire and time
     // Routine records live 2 hours: a forward step of 1 hour must not expire them; terminals time out after 3 s.
     const std::string config = synthetic_camera("cam1", "g1", "empty") + mqtt_forwarding(broker.port()) +
                                "[forwarding.lanes.routine]\nttl_hours = 2\n";
-    GatewayFixture gw(2, "[limits]\nheartbeat_timeout_ms = 3000\n" + config, screening_policy("deny", 1500),
+    GatewayFixture gw(2, "[limits]\nheartbeat_interval_ms = 1000\nheartbeat_timeout_ms = 3000\n" + config, screening_policy("deny", 1500),
                       immediate_policy());
     WallClockOffset offset(gw.dir() / "faketime.rc");
     gw.set_environment(offset.environment());
@@ -89,6 +91,18 @@ TEST_CASE("wall clock steps of an hour back and forward reorder, expire and time
     CHECK(gw.process().stderr_text().find("terminal t2 offline") == std::string::npos);
     const auto stored = stored_seqs(gw, "t2");
     CHECK(stored.size() == static_cast<std::size_t>(events.created()));
+    // The steps reached the daemon: what it recorded spans the two hours between -1 h and +1 h.
+    std::int64_t first_ms = std::numeric_limits<std::int64_t>::max(), last_ms = 0;
+    {
+        gatehouse::storage::Ledger ledger({gw.ledger_path(), /*read_only=*/true});
+        gatehouse::storage::EventFilter f;
+        f.terminal = "t2";
+        for (const auto& row : ledger.query_events(f)) {
+            first_ms = std::min(first_ms, row.event.received_ms);
+            last_ms = std::max(last_ms, row.event.received_ms);
+        }
+    }
+    CHECK(last_ms - first_ms > 7'000'000);
     // Upstream: every event (none expired by the forward step), each lane in lane_seq order.
     UpstreamTally tally;
     const bool complete = tally.wait_until(
