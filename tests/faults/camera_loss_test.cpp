@@ -112,7 +112,7 @@ struct CameraRig {
 
 }  // namespace
 
-TEST_CASE("frames that stop raise camera_fault; the camera is reopened when they return", "[faults][camera]") {
+TEST_CASE("frames that stop raise camera_fault and the camera is reopened when they return", "[faults][camera]") {
     CameraRig rig;
     for (int i = 0; i < kFrames; ++i) std::filesystem::remove(frame_path(rig.frames, i));
     (void)rig.expect_fault_and_recovery("frames removed", [&] { write_frames(rig.frames, {160, 120}); });
@@ -120,7 +120,7 @@ TEST_CASE("frames that stop raise camera_fault; the camera is reopened when they
     CHECK_THAT(rig.gw.process().stderr_text(), Catch::Contains("retrying in"));
 }
 
-TEST_CASE("garbage frames raise camera_fault without a busy loop; good frames clear it", "[faults][camera]") {
+TEST_CASE("garbage frames raise camera_fault without a busy loop and good frames clear it", "[faults][camera]") {
     CameraRig rig;
     for (int i = 0; i < kFrames; ++i) std::ofstream(frame_path(rig.frames, i), std::ios::trunc) << "not a PNG at all";
     const auto text = rig.expect_fault_and_recovery("garbage", [&] { write_frames(rig.frames, {160, 120}); });

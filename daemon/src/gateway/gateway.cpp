@@ -199,6 +199,7 @@ void Gateway::Impl::maybe_submit(Clock::time_point now, bool force) {
     const bool retry_unrecorded = !unrecorded.empty() && (force || now >= retry_unrecorded_at);
     if (pending.empty() && !retry_unrecorded) return;
     if (!force && !retry_unrecorded && pending.records.events.size() < config.max_batch && now < pending_deadline) return;
+    unrecorded_in_flight = record_count(unrecorded);
     if (!unrecorded.empty()) pending.deferred = std::exchange(unrecorded, storage::LedgerBatch{});
     writer.submit(std::move(pending));
     submitted_at = now;
@@ -209,7 +210,10 @@ void Gateway::Impl::maybe_submit(Clock::time_point now, bool force) {
 
 // Acks, decisions and control replies are sent only now, after the commit returned, so what they confirm is
 // on disk; consoles see what was recorded.
+std::size_t Gateway::Impl::records_awaiting_storage() const { return record_count(unrecorded) + unrecorded_in_flight; }
+
 void Gateway::Impl::finish(LedgerWriteResult& result) {
+    unrecorded_in_flight = 0;
     send_decisions(result);
     const std::string failure = result.error ? *result.error : "";
     for (const auto& reply : result.batch.control_replies) {

@@ -218,8 +218,7 @@ json Gateway::Impl::status() const {
               {"events_duplicate", counters.events_duplicate},
               {"commits", counters.commits},
               {"commit_failures", counters.commit_failures},
-              {"records_awaiting_storage", unrecorded.screenings.size() + unrecorded.decisions.size() +
-                                               unrecorded.alerts.size() + unrecorded.alert_actions.size()},
+              {"records_awaiting_storage", records_awaiting_storage()},
               {"records_unrecorded_lost", counters.records_unrecorded_lost},
               {"largest_batch", counters.largest_batch},
               {"decisions_granted", counters.decisions_granted},

@@ -82,7 +82,10 @@ struct Gateway::Impl {
     // What failed commits could not record besides events (their terminals resend those): decisions, screenings,
     // alerts and their outbox entries, retried ahead of the next batch until the ledger takes them.
     storage::LedgerBatch unrecorded;
+    std::size_t unrecorded_in_flight = 0;  // of those, handed to the writer with the batch it is committing
     Clock::time_point retry_unrecorded_at{};
+    /// Decisions, screenings and alerts waiting for the ledger, including those in the commit under way.
+    std::size_t records_awaiting_storage() const;
 
     Impl(GatewayConfig c, GatewayHooks h, storage::Ledger ledger, LedgerStartState start);
 
