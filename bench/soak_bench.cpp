@@ -212,7 +212,7 @@ int main(int argc, char** argv) {
 
     std::ofstream csv(csv_path);
     csv << "elapsed_s,rss_kb,ledger_bytes,backlog_records,decision_p99_ms,decisions,events_acked,events_per_s,"
-           "upstream_records\n";
+           "upstream_records,camera_fps,screenings\n";
     const auto start = Clock::now();
     const auto end = start + std::chrono::milliseconds(static_cast<std::int64_t>(minutes * 60'000));
     auto next_sample = start + kSampleEvery;
@@ -254,16 +254,21 @@ int main(int argc, char** argv) {
         }
         if (now >= next_sample) {
             std::int64_t backlog = -1;
+            double camera_fps = -1;
+            std::int64_t screenings = -1;
             if (auto s = gw.try_status(std::chrono::seconds(2))) {
                 backlog = 0;
                 for (const auto& lane : (*s)["forwarding"]["lanes"]) backlog += lane["records"].get<std::int64_t>();
+                camera_fps = (*s)["cameras"].at(0).value("fps", 0.0);
+                screenings = (*s)["cameras"].at(0).value("screenings", std::int64_t{0});
             }
             std::int64_t acked = 0;
             for (const auto& t : terminals) acked += t->acked;
             const long rss = rss_kb(pid);
             csv << std::lround(elapsed) << "," << rss << "," << ledger_bytes(gw.ledger_path()) << "," << backlog << ","
                 << percentile(window_latencies, 99) << "," << decisions << "," << acked << ","
-                << static_cast<double>(acked - acked_at_last_sample) / 10.0 << "," << upstream.distinct("routine") << "\n"
+                << static_cast<double>(acked - acked_at_last_sample) / 10.0 << "," << upstream.distinct("routine") << ","
+                << camera_fps << "," << screenings << "\n"
                 << std::flush;
             rss_samples.push_back(rss);
             sample_times.push_back(elapsed);

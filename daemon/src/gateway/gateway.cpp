@@ -208,10 +208,10 @@ void Gateway::Impl::maybe_submit(Clock::time_point now, bool force) {
     pending.peers.reserve(config.max_batch);
 }
 
-// Acks, decisions and control replies are sent only now, after the commit returned, so what they confirm is
-// on disk; consoles see what was recorded.
 std::size_t Gateway::Impl::records_awaiting_storage() const { return record_count(unrecorded) + unrecorded_in_flight; }
 
+// Acks, decisions and control replies are sent only now, after the commit returned, so what they confirm is
+// on disk; consoles see what was recorded.
 void Gateway::Impl::finish(LedgerWriteResult& result) {
     unrecorded_in_flight = 0;
     send_decisions(result);
