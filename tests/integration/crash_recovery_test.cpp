@@ -8,43 +8,11 @@
 
 #include "gatehouse/storage/ledger.hpp"
 #include "gateway_fixture.hpp"
+#include "ledger_checks.hpp"
 #include "test_terminal.hpp"
 
 using namespace gatehouse::test;
 using nlohmann::json;
-
-namespace {
-
-std::set<std::int64_t> stored_seqs(const GatewayFixture& gw, const std::string& terminal) {
-    gatehouse::storage::Ledger ledger({gw.ledger_path(), /*read_only=*/true});
-    gatehouse::storage::EventFilter f;
-    f.terminal = terminal;
-    std::set<std::int64_t> seqs;
-    for (const auto& row : ledger.query_events(f)) REQUIRE(seqs.insert(row.event.seq).second);
-    return seqs;
-}
-
-// Streams events with up to `window` unacked until `stop_after_acks` acks arrived; returns the acked seqs.
-// Sends continue while acks are counted, so the kill lands with events in flight.
-std::set<std::int64_t> stream(TestTerminal& t, std::int64_t& next_seq, std::size_t window, std::size_t stop_after_acks) {
-    std::set<std::int64_t> acked;
-    std::size_t in_flight = 0;
-    while (acked.size() < stop_after_acks) {
-        while (in_flight < window) {
-            t.send_event(next_seq++);
-            ++in_flight;
-        }
-        auto reply = t.receive(std::chrono::seconds(5));
-        REQUIRE(reply);
-        REQUIRE((*reply)["type"] == "ack");
-        acked.insert((*reply)["seq"].get<std::int64_t>());
-        --in_flight;
-    }
-    for (int i = 0; i < 50; ++i) t.send_event(next_seq++);  // more in flight at the moment of the kill
-    return acked;
-}
-
-}  // namespace
 
 TEST_CASE("after kill -9 and a restart every acked event is in the ledger, and resends complete it",
           "[integration][durability]") {

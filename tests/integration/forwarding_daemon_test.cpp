@@ -3,48 +3,14 @@
 #include <catch2/catch.hpp>
 
 #include <csignal>
-#include <map>
-#include <set>
 
 #include "gateway_fixture.hpp"
 #include "mosquitto_broker.hpp"
 #include "test_terminal.hpp"
+#include "upstream_records.hpp"
 
 using namespace gatehouse::test;
 using nlohmann::json;
-
-namespace {
-
-std::string mqtt_forwarding(int port) {
-    return "[forwarding]\nenabled = true\nretry_initial_ms = 200\nretry_max_ms = 1000\nmax_drain_rate = 0\n"
-           "[[forwarding.sinks]]\nname = \"broker\"\ntype = \"mqtt\"\nhost = \"127.0.0.1\"\nport = " +
-           std::to_string(port) + "\nclient_id = \"gatehouse-test\"\n";
-}
-
-// The idempotency keys each event arrived under, by the event's own seq (terminal t2). Receiving an event twice
-// under one key is the at-least-once promise; under two keys it would be a double forward.
-std::map<std::int64_t, std::set<std::string>> event_keys(const std::vector<MqttMessage>& messages) {
-    std::map<std::int64_t, std::set<std::string>> out;
-    for (const auto& m : messages) {
-        const json p = json::parse(m.payload, nullptr, false);
-        if (p.is_discarded() || p.value("lane", "") != "routine") continue;
-        const json& event = p["record"];
-        if (event["type"] != "event" || event["terminal"] != "t2") continue;
-        out[event["seq"].get<std::int64_t>()].insert(p["key"].get<std::string>());
-    }
-    return out;
-}
-
-std::size_t count_lane(const std::vector<MqttMessage>& messages, const std::string& lane) {
-    std::size_t n = 0;
-    for (const auto& m : messages) {
-        const json p = json::parse(m.payload, nullptr, false);
-        if (!p.is_discarded() && p.value("lane", "") == lane) ++n;
-    }
-    return n;
-}
-
-}  // namespace
 
 TEST_CASE("the daemon forwards events, decisions and alerts to an MQTT broker, through an outage",
           "[integration][forwarding]") {

@@ -20,10 +20,11 @@ extern char** environ;
 namespace gatehouse::test {
 
 /// A spawned process with stdout and stderr captured to files. The destructor kills and reaps it.
+/// `extra_env` ("NAME=value") is added to the test's own environment for this child only.
 class ChildProcess {
 public:
     ChildProcess(const std::string& program, const std::vector<std::string>& args,
-                 const std::filesystem::path& output_dir) {
+                 const std::filesystem::path& output_dir, const std::vector<std::string>& extra_env = {}) {
         static int counter = 0;
         const std::string stem = std::filesystem::path(program).filename().string() + "-" + std::to_string(++counter);
         stdout_path_ = output_dir / (stem + ".out");
@@ -38,7 +39,12 @@ public:
         posix_spawn_file_actions_addopen(&actions, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
         posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, stdout_path_.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
         posix_spawn_file_actions_addopen(&actions, STDERR_FILENO, stderr_path_.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-        const int rc = posix_spawn(&pid_, program.c_str(), &actions, nullptr, argv.data(), environ);
+        std::vector<std::string> env_storage(extra_env);
+        std::vector<char*> env;
+        for (auto& e : env_storage) env.push_back(e.data());
+        for (char** e = environ; *e; ++e) env.push_back(*e);
+        env.push_back(nullptr);
+        const int rc = posix_spawn(&pid_, program.c_str(), &actions, nullptr, argv.data(), env.data());
         posix_spawn_file_actions_destroy(&actions);
         if (rc != 0) throw std::runtime_error("cannot start " + program);
     }
@@ -52,6 +58,8 @@ public:
     ChildProcess& operator=(const ChildProcess&) = delete;
 
     void signal(int sig) const { ::kill(pid_, sig); }
+    /// The process id while it runs (-1 after it was reaped).
+    pid_t pid() const { return pid_; }
     bool running() {
         if (pid_ <= 0) return false;
         int status = 0;

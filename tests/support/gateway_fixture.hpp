@@ -1,6 +1,7 @@
 #pragma once
 // Starts the real gatehoused on loopback with a real ledger file in a temp dir, for integration tests.
 #include <fstream>
+#include <iterator>
 #include <memory>
 #include <string>
 #include <thread>
@@ -35,7 +36,7 @@ public:
 
     void start() {
         process_ = std::make_unique<ChildProcess>(bin("gatehoused"), std::vector<std::string>{"--config", config_path_.string()},
-                                                  dir_.path());
+                                                  dir_.path(), environment_);
         const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(15);
         while (std::chrono::steady_clock::now() < deadline) {
             if (!process_->running()) {
@@ -81,21 +82,49 @@ public:
         return *s;
     }
 
+    /// Environment ("NAME=value") added for the daemon from the next start() on (e.g. libfaketime's).
+    void set_environment(std::vector<std::string> environment) { environment_ = std::move(environment); }
     ChildProcess& process() { return *process_; }
     zmq::context_t& context() { return context_; }
     const std::string& endpoint() const { return endpoint_; }
     /// The XPUB endpoint consoles subscribe to.
     const std::string& console_endpoint() const { return console_endpoint_; }
     std::string control_endpoint() const { return "ipc://" + (dir_ / "control.sock").string(); }
-    std::filesystem::path ledger_path() const { return dir_ / "ledger.db"; }
+    std::filesystem::path ledger_path() const { return ledger_dir_ / "ledger.db"; }
+    /// Stops the daemon (SIGTERM), moves its ledger into `dir` (e.g. a small filesystem), points the
+    /// configuration there and starts it again.
+    void relocate_ledger(const std::filesystem::path& dir) {
+        process_->signal(SIGTERM);
+        if (process_->wait() != 0) throw std::runtime_error("gatehoused did not stop cleanly: " + process_->stderr_text());
+        const auto old_path = ledger_path();
+        std::ifstream in(config_path_);
+        std::string text(std::istreambuf_iterator<char>(in), {});
+        in.close();
+        const std::string old_line = "path = \"" + old_path.string() + "\"";
+        const auto at = text.find(old_line);
+        if (at == std::string::npos) throw std::logic_error("ledger path not found in the test configuration");
+        ledger_dir_ = dir;
+        text.replace(at, old_line.size(), "path = \"" + ledger_path().string() + "\"");
+        std::ofstream(config_path_) << text;
+        for (const char* suffix : {"", "-wal", "-shm"}) {
+            const std::filesystem::path from = old_path.string() + suffix;
+            if (std::filesystem::exists(from)) {
+                std::filesystem::copy_file(from, ledger_path().string() + suffix);
+                std::filesystem::remove(from);
+            }
+        }
+        start();
+    }
     const std::filesystem::path& config_path() const { return config_path_; }
     const TempDir& dir() const { return dir_; }
 
 private:
     TempDir dir_;
+    std::filesystem::path ledger_dir_ = dir_.path();
     std::filesystem::path config_path_;
     zmq::context_t context_{1};
     std::unique_ptr<ChildProcess> process_;
+    std::vector<std::string> environment_;
     std::string endpoint_;
     std::string console_endpoint_;
 };

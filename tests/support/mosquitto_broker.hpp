@@ -195,6 +195,12 @@ public:
         std::lock_guard lock(mutex_);
         return messages_;
     }
+    /// The messages from index `from` on (for callers that tally as they go; cheaper than messages()).
+    std::vector<MqttMessage> messages_since(std::size_t from) {
+        std::lock_guard lock(mutex_);
+        if (from >= messages_.size()) return {};
+        return {messages_.begin() + static_cast<std::ptrdiff_t>(from), messages_.end()};
+    }
     /// Waits until `done(messages)` holds; false after `timeout`.
     bool wait_until(const std::function<bool(const std::vector<MqttMessage>&)>& done,
                     std::chrono::milliseconds timeout = std::chrono::seconds(10)) {

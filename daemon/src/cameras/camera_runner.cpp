@@ -86,6 +86,10 @@ void CameraRunner::run() {
     options.fps = camera_.fps;
     auto backoff = std::chrono::milliseconds(kFirstBackoff);
     const bool live = camera_.source.rfind("v4l2:", 0) == 0;
+    // The frame size the camera has been screening at: a source that comes back at another size is a fault
+    // (positions such as a fixed blackbody rectangle no longer mean what they did); after the backoff it is
+    // screened at its new size.
+    cv::Size screened_size;
     while (!stopping_.load()) {
         std::unique_ptr<vision::FrameSource> source;
         try {
@@ -101,6 +105,8 @@ void CameraRunner::run() {
         const auto started = Clock::now();
         auto next_health = started;
         int bad_in_row = 0;
+        std::int64_t good_frames = 0;
+        std::string last_frame_error;
         std::string failure;
         for (;;) {
             if (stopping_.load()) return;
@@ -108,6 +114,7 @@ void CameraRunner::run() {
             try {
                 frame = source->next();
             } catch (const vision::FrameError& e) {
+                last_frame_error = e.what();
                 if (++bad_in_row < kMaxBadFramesInRow) continue;
                 failure = std::string("frames cannot be decoded: ") + e.what();
                 break;
@@ -117,6 +124,11 @@ void CameraRunner::run() {
             }
             if (!frame) {
                 for (const auto& s : pipeline.finish()) send({{"type", "screening"}, {"screening", vision::to_json(s)}});
+                // A replayed source with no good frame in a whole pass would otherwise be reopened at full speed.
+                if (good_frames == 0 && bad_in_row > 0) {
+                    failure = "frames cannot be decoded: " + last_frame_error;
+                    break;
+                }
                 if (camera_.loop && !live) break;  // replay from the start at once
                 failure = "the source " + source->describe() + " ended";
                 break;
@@ -125,13 +137,23 @@ void CameraRunner::run() {
                 const auto due = started + std::chrono::milliseconds(frame->time_ms);
                 if (due > Clock::now() && !pause(std::chrono::duration_cast<std::chrono::milliseconds>(due - Clock::now()))) return;
             }
+            if (screened_size.empty()) screened_size = frame->raw.size();
+            if (frame->raw.size() != screened_size) {
+                failure = "frame size changed from " + std::to_string(screened_size.width) + "x" +
+                          std::to_string(screened_size.height) + " to " + std::to_string(frame->raw.cols) + "x" +
+                          std::to_string(frame->raw.rows);
+                screened_size = frame->raw.size();
+                break;
+            }
             const auto& out = pipeline.process(*frame);
             if (out.error) {
+                last_frame_error = *out.error;
                 if (++bad_in_row < kMaxBadFramesInRow) continue;
                 failure = *out.error;
                 break;
             }
             bad_in_row = 0;
+            ++good_frames;
             backoff = kFirstBackoff;
             for (const auto& s : out.screenings) send({{"type", "screening"}, {"screening", vision::to_json(s)}});
             const auto now = Clock::now();

@@ -5,7 +5,7 @@
 namespace gatehouse::daemon {
 
 const char* alert_severity(const std::string& kind) {
-    static const std::set<std::string> critical = {"fever", "health_code_red", "door_forced", "tamper"};
+    static const std::set<std::string> critical = {"fever", "health_code_red", "door_forced", "tamper", "storage_full"};
     static const std::set<std::string> info = {"denied"};
     if (critical.count(kind)) return "critical";
     if (info.count(kind)) return "info";
@@ -15,7 +15,8 @@ const char* alert_severity(const std::string& kind) {
 AlertBook::AlertBook(std::int64_t last_id, std::vector<storage::AlertRecord> unclosed) : last_id_(last_id) {
     // Condition alerts raised before a restart are still the alert for their condition: a terminal that comes
     // back closes the offline alert raised by the previous run.
-    static const std::set<std::string> condition_kinds = {"terminal_offline", "camera_fault", "blackbody_fault"};
+    static const std::set<std::string> condition_kinds = {"terminal_offline", "camera_fault", "blackbody_fault",
+                                                           "storage_full"};
     for (auto& a : unclosed) {
         if (condition_kinds.count(a.kind)) conditions_[{a.kind, a.source}] = a.id;
         unclosed_.emplace(a.id, std::move(a));

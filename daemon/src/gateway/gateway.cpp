@@ -2,6 +2,8 @@
 #include "gateway/gateway_impl.hpp"
 
 #include <filesystem>
+#include <iterator>
+#include <utility>
 
 #include <spdlog/spdlog.h>
 
@@ -19,6 +21,21 @@ using nlohmann::json;
 constexpr auto kIdleTick = std::chrono::milliseconds(50);
 // SQLite's default page size, which the ledger keeps; converts the configured size cap into pages.
 constexpr std::int64_t kSqlitePageSize = 4096;
+// Records kept in memory while the ledger refuses them (a full disk): enough for an hour of a busy gate's
+// decisions and alerts, small enough (a few MB) not to threaten the daemon.
+constexpr std::size_t kMaxUnrecorded = 20000;
+// How soon kept records are retried when nothing else arrives to commit.
+constexpr auto kUnrecordedRetry = std::chrono::seconds(1);
+
+std::size_t record_count(const storage::LedgerBatch& b) {
+    return b.screenings.size() + b.decisions.size() + b.alerts.size() + b.alert_actions.size();
+}
+
+template <typename T>
+void append_moved(std::vector<T>& to, std::vector<T>& from) {
+    to.insert(to.end(), std::make_move_iterator(from.begin()), std::make_move_iterator(from.end()));
+    from.clear();
+}
 
 constexpr std::string_view kIpcScheme = "ipc://";
 
@@ -215,8 +232,12 @@ void Gateway::Impl::handle(const std::string& peer, ipc::Event& event) {
 // Group commit: the pending batch goes to the writer as one transaction once the writer is free and the
 // batch is full or its window has passed. One batch is in flight at a time, so acks keep their order.
 void Gateway::Impl::maybe_submit(Clock::time_point now, bool force) {
-    if (writer.busy() || pending.empty()) return;
-    if (!force && pending.records.events.size() < config.max_batch && now < pending_deadline) return;
+    if (writer.busy()) return;
+    const bool retry_unrecorded = !unrecorded.empty() && (force || now >= retry_unrecorded_at);
+    if (pending.empty() && !retry_unrecorded) return;
+    if (!force && !retry_unrecorded && pending.records.events.size() < config.max_batch && now < pending_deadline) return;
+    unrecorded_in_flight = record_count(unrecorded);
+    if (!unrecorded.empty()) pending.deferred = std::exchange(unrecorded, storage::LedgerBatch{});
     writer.submit(std::move(pending));
     submitted_at = now;
     pending = LedgerWriteBatch{};
@@ -224,9 +245,12 @@ void Gateway::Impl::maybe_submit(Clock::time_point now, bool force) {
     pending.peers.reserve(config.max_batch);
 }
 
+std::size_t Gateway::Impl::records_awaiting_storage() const { return record_count(unrecorded) + unrecorded_in_flight; }
+
 // Acks, decisions and control replies are sent only now, after the commit returned, so what they confirm is
 // on disk; consoles see what was recorded.
-void Gateway::Impl::finish(const LedgerWriteResult& result) {
+void Gateway::Impl::finish(LedgerWriteResult& result) {
+    unrecorded_in_flight = 0;
     send_decisions(result);
     const std::string failure = result.error ? *result.error : "";
     for (const auto& reply : result.batch.control_replies) {
@@ -248,11 +272,21 @@ void Gateway::Impl::finish(const LedgerWriteResult& result) {
                                                           events[i].seq}));
         }
         // Consoles still see what happened (alerts above all: a guard must act on them), although the ledger could
-        // not keep it; the decisions were answered anyway (send_decisions).
+        // not keep it yet; the decisions were answered anyway (send_decisions).
         publish_committed(records, {});
+        if (!result.deferred_recorded) keep_unrecorded(result.batch.deferred);
+        keep_unrecorded(result.batch.records);
+        retry_unrecorded_at = Clock::now() + kUnrecordedRetry;
+        if (result.fault == storage::LedgerFault::disk_full) {
+            raise_condition({"storage_full", "", "ledger", std::nullopt, std::nullopt, std::nullopt,
+                             fmt::format("The ledger {} is out of space: events are refused (terminals keep them), "
+                                         "decisions follow the gates' policies and are recorded when space returns",
+                                         config.ledger_path.string())});
+        }
         return;
     }
     ++counters.commits;
+    clear_condition("storage_full", "ledger", "the ledger stores again");
     if (forwarder && !records.outbox.empty()) forwarder->wake();
     if (result.outbox.rejected > 0) {
         raise_condition({"outbox_rejected", "", "alert", std::nullopt, std::nullopt, std::nullopt,
@@ -289,6 +323,24 @@ void Gateway::Impl::send_decisions(const LedgerWriteResult& result) {
     if (result.error && !decisions.empty()) {
         peer_log.warn("decisions", fmt::format("{} decisions answered but not recorded: {}", decisions.size(), *result.error));
     }
+}
+
+void Gateway::Impl::keep_unrecorded(storage::LedgerBatch& records) {
+    records.events.clear();
+    // Outbox entries of events go with their events (resent by the terminals); the others stay with their records.
+    std::erase_if(records.outbox, [](const storage::OutboxEntry& e) { return e.for_event.has_value(); });
+    const std::size_t incoming = record_count(records);
+    if (record_count(unrecorded) + incoming > kMaxUnrecorded) {
+        counters.records_unrecorded_lost += incoming;
+        peer_log.warn("unrecorded", fmt::format("{} decisions, screenings and alerts dropped: {} already await storage",
+                                                incoming, record_count(unrecorded)));
+        return;
+    }
+    append_moved(unrecorded.screenings, records.screenings);
+    append_moved(unrecorded.decisions, records.decisions);
+    append_moved(unrecorded.alerts, records.alerts);
+    append_moved(unrecorded.alert_actions, records.alert_actions);
+    append_moved(unrecorded.outbox, records.outbox);
 }
 
 void Gateway::Impl::publish_committed(const storage::LedgerBatch& records,
@@ -493,6 +545,10 @@ void Gateway::Impl::run() {
         }
     }
     notifier.stopping();
+    auto finish_waiting = [this] {
+        auto result = writer.wait_result();
+        finish(result);
+    };
     // Stop: cameras first (nothing new arrives from them), then everything received so far is decided,
     // committed and answered before returning.
     cameras.clear();
@@ -502,12 +558,12 @@ void Gateway::Impl::run() {
     for (auto& [gate, f] : fusion) {
         for (auto& w : f.release_waiting()) decide(w.request, w.peer, w.arrived, nullptr, "no_screening");
     }
-    if (writer.busy()) finish(writer.wait_result());
+    if (writer.busy()) finish_waiting();
     maybe_submit(Clock::now(), true);
-    if (writer.busy()) finish(writer.wait_result());
+    if (writer.busy()) finish_waiting();
     // Alerts raised while finishing the last batch (a door forced just before the stop) are committed too.
     maybe_submit(Clock::now(), true);
-    if (writer.busy()) finish(writer.wait_result());
+    if (writer.busy()) finish_waiting();
     spdlog::info("gateway stopped: {} events stored, {} duplicates, {} errors, {} decisions, {} alerts",
                  counters.events_stored, counters.events_duplicate, counters.total_errors(),
                  counters.decisions_granted + counters.decisions_denied, alerts.unclosed().size());

@@ -261,6 +261,8 @@ json Gateway::Impl::status() const {
               {"events_duplicate", counters.events_duplicate},
               {"commits", counters.commits},
               {"commit_failures", counters.commit_failures},
+              {"records_awaiting_storage", records_awaiting_storage()},
+              {"records_unrecorded_lost", counters.records_unrecorded_lost},
               {"largest_batch", counters.largest_batch},
               {"decisions_granted", counters.decisions_granted},
               {"decisions_denied", counters.decisions_denied},

@@ -92,6 +92,13 @@ struct Gateway::Impl {
     // The open group-commit batch, filled while the writer commits the previous one.
     LedgerWriteBatch pending;
     Clock::time_point pending_deadline{};
+    // What failed commits could not record besides events (their terminals resend those): decisions, screenings,
+    // alerts and their outbox entries, retried ahead of the next batch until the ledger takes them.
+    storage::LedgerBatch unrecorded;
+    std::size_t unrecorded_in_flight = 0;  // of those, handed to the writer with the batch it is committing
+    Clock::time_point retry_unrecorded_at{};
+    /// Decisions, screenings and alerts waiting for the ledger, including those in the commit under way.
+    std::size_t records_awaiting_storage() const;
 
     Impl(GatewayConfig c, GatewayHooks h, storage::Ledger ledger, LedgerStartState start);
 
@@ -108,7 +115,9 @@ struct Gateway::Impl {
     TerminalState* known_terminal(const std::string& peer, const std::string& id, std::optional<std::int64_t> seq);
     void open_batch();
     void maybe_submit(Clock::time_point now, bool force);
-    void finish(const LedgerWriteResult& result);
+    void finish(LedgerWriteResult& result);
+    /// Keeps the non-event records of a failed commit for the next attempt (bounded; beyond, counted as lost).
+    void keep_unrecorded(storage::LedgerBatch& records);
     void send_decisions(const LedgerWriteResult& result);
     void publish_committed(const storage::LedgerBatch& records, const std::vector<storage::AppendOutcome>& outcomes);
     void drain_terminal_socket();

@@ -68,6 +68,10 @@ void LedgerWriter::run() {
         LedgerWriteResult result;
         const auto start = std::chrono::steady_clock::now();
         try {
+            if (!batch.deferred.empty()) {
+                (void)ledger_.append(batch.deferred);
+                result.deferred_recorded = true;
+            }
             if (!batch.records.empty()) {
                 result.outcomes = ledger_.append(batch.records);
                 result.outbox = ledger_.last_outbox_append();

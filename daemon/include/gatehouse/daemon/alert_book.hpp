@@ -22,7 +22,7 @@ struct AlertSpec {
     std::string text;
 };
 
-/// Severity of an alert kind: critical (fever, red code, forced door, tamper), warning (yellow code, tailgating,
+/// Severity of an alert kind: critical (fever, red code, forced door, tamper, storage full), warning (yellow code, tailgating,
 /// held-open door, offline terminal, camera and blackbody faults, unchecked passes), info (other denials).
 const char* alert_severity(const std::string& kind);
 

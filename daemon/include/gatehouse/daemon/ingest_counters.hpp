@@ -22,7 +22,8 @@ struct IngestCounters {
     std::map<std::string, std::uint64_t> stored_by_kind;        ///< Newly stored events by kind.
     std::uint64_t decisions_granted = 0;
     std::uint64_t decisions_denied = 0;
-    std::uint64_t decisions_unrecorded = 0;  ///< Decisions answered although the ledger could not record them.
+    std::uint64_t decisions_unrecorded = 0;  ///< Decisions answered although the ledger could not record them (yet).
+    std::uint64_t records_unrecorded_lost = 0;  ///< Decisions, screenings, alerts dropped: too many awaited storage.
     std::map<std::string, std::uint64_t> screenings_by_verdict;  ///< Camera screenings received, by verdict.
     std::map<std::string, std::uint64_t> alerts_by_kind;         ///< Alerts raised, by kind.
     /// Time from an access_request's arrival to its decision being sent (includes waiting for a screening).

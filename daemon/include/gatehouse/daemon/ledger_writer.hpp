@@ -24,6 +24,9 @@ struct PendingControlReply {
 /// event, decision replies, control replies), which the writer only carries back, and terminal hellos to record.
 struct LedgerWriteBatch {
     storage::LedgerBatch records;
+    /// Records of earlier batches the ledger refused (decisions, screenings, alerts; never events, which their
+    /// terminals resend): committed first, in a transaction of their own, so that they are not lost to a full disk.
+    storage::LedgerBatch deferred;
     std::vector<std::string> peers;  ///< Connection of each event, in order.
     std::vector<storage::TerminalRecord> hellos;
     /// Connection and reply of each decision, in order.
@@ -32,7 +35,7 @@ struct LedgerWriteBatch {
     std::vector<std::chrono::steady_clock::time_point> decision_arrived;  ///< When each request came in.
     std::vector<PendingControlReply> control_replies;
 
-    bool empty() const { return records.empty() && hellos.empty() && control_replies.empty(); }
+    bool empty() const { return records.empty() && deferred.empty() && hellos.empty() && control_replies.empty(); }
 };
 
 /// Outcome of a batch: per-event outcomes on success, or the failure (nothing of the events was stored).
@@ -40,6 +43,7 @@ struct LedgerWriteResult {
     LedgerWriteBatch batch;
     std::vector<storage::AppendOutcome> outcomes;
     std::optional<std::string> error;
+    bool deferred_recorded = false;  ///< The batch's deferred records were committed (also when `records` then failed).
     std::optional<storage::LedgerFault> fault;
     std::chrono::microseconds commit_time{0};
     storage::OutboxAppendReport outbox;  ///< What the outbox part of the commit did (caps, rejections).
