@@ -86,7 +86,7 @@ void register_status_command(CLI::App& app) {
     args->target.add_options(*cmd);
     cmd->add_flag("--json", args->json, "Print the raw status object");
     cmd->callback([args] {
-        const json reply = control_request(args->target.endpoint(), {{"v", 1}, {"cmd", "status"}});
+        const json reply = args->target.request({{"v", 1}, {"cmd", "status"}});
         if (args->json) {
             std::cout << reply["status"].dump(2) << '\n';
         } else {
@@ -98,7 +98,7 @@ void register_status_command(CLI::App& app) {
     auto* reload = app.add_subcommand("reload", "Ask the running daemon to reload its configuration (like SIGHUP)");
     reload_args->target.add_options(*reload);
     reload->callback([reload_args] {
-        const json reply = control_request(reload_args->target.endpoint(), {{"v", 1}, {"cmd", "reload"}});
+        const json reply = reload_args->target.request({{"v", 1}, {"cmd", "reload"}});
         std::cout << reply.value("message", "reload requested") << '\n';
     });
 }

@@ -92,6 +92,7 @@ int gatehoused_main(int argc, char** argv) {
     try {
         config = load_config_file(config_path);
         apply_overrides(config, overrides);
+        check_transport_security(config);
         configure_logging(config.log_level);
     } catch (const std::exception& e) {
         std::cerr << "gatehoused: configuration error: " << e.what() << '\n';
@@ -106,6 +107,9 @@ int gatehoused_main(int argc, char** argv) {
             return next;
         };
         gateway = std::make_unique<Gateway>(config, hooks);
+    } catch (const ConfigError& e) {  // e.g. an unreadable or group-readable secret key file
+        spdlog::critical("configuration error: {}", e.what());
+        return kExitConfig;
     } catch (const storage::LedgerError& e) {
         spdlog::critical("cannot open the ledger: {}", e.what());
         return e.fault() == storage::LedgerFault::corrupt ? kExitDataError : kExitUnavailable;
