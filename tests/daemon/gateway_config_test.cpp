@@ -3,6 +3,7 @@
 #include <fstream>
 
 #include "gatehouse/daemon/gateway_config.hpp"
+#include "gatehouse/ipc/curve_keys.hpp"
 #include "temp_dir.hpp"
 
 using namespace gatehouse::daemon;
@@ -137,9 +138,9 @@ TEST_CASE("command-line overrides replace keys and are validated", "[daemon][con
 }
 
 TEST_CASE("[security], client keys, console scopes and abuse limits are read strictly", "[daemon][config][security]") {
-    const std::string k1 = "Yne@$w-vo<fVvi]a<NY6T1ed:M$fCG*[IaLV{hID";
-    const std::string k2 = "rq:rM>}U?@Lns47E1%kR.o7!(.6bc6QvMk+d&4h";
-    const std::string k3 = "JTKVSB%%)wK0E.X)V>+}o?pNmC{O&4W4b!Ni{Lh6";
+    const std::string k1 = gatehouse::ipc::generate_curve_keypair().public_key;
+    const std::string k2 = gatehouse::ipc::generate_curve_keypair().public_key;
+    const std::string k3 = gatehouse::ipc::generate_curve_keypair().public_key;
     const GatewayConfig c = parse_config(
         "[security]\nsecret_key_file = \"/etc/gh/server.key\"\n"
         "[limits]\nterminal_rate = 50\nterminal_burst = 100\nmax_future_skew_s = 60\n"

@@ -360,7 +360,7 @@ TEST_CASE("CLI over CURVE: a TCP control socket admits listed admins; sim and ta
 
     // sim with a key file per terminal.
     for (const char* id : {"t1", "t2"}) gatehouse::ipc::write_keypair_files(keys / id, gw.terminal_key(id), false);
-    const auto sim = run_command(bin("gatehouse"), {"sim", "--config", gw.config_path().string(), "--keys",
+    const auto sim = run_command(bin("gatehouse"), {"sim", "--config", gw.config_path().string(), "--endpoint", gw.endpoint(), "--keys",
                                                     keys.path().string(), "--count", "50", "--rate", "0", "--json"},
                                  keys.path());
     INFO(sim.err);
@@ -380,6 +380,7 @@ TEST_CASE("CLI over CURVE: a TCP control socket admits listed admins; sim and ta
         (void)t2.receive(std::chrono::seconds(2));
         return !tail.running();
     }, std::chrono::seconds(25)));
+    INFO("tail stderr: " << tail.stderr_text());
     CHECK(tail.wait() == 0);
     const auto lines = json_lines(tail.stdout_text());
     REQUIRE(lines.size() == 1);

@@ -109,9 +109,14 @@ TEST_CASE("ZAP: a key is admitted only in its own domain, and a reloaded policy 
     CHECK_FALSE(receive(endpoint, std::chrono::milliseconds(300)));
 
     zap.update_policy({{"consoles", {{console.public_key, "guard"}}}, {"terminals", {{console.public_key, "t9"}}}});
-    // libzmq reconnects on its own (100 ms default interval) and the next handshake is admitted, with the queued message.
+    zmq::socket_t again(context, zmq::socket_type::dealer);
+    again.set(zmq::sockopt::linger, 0);
+    configure_curve_client(again, console, server.public_key);
+    again.connect(endpoint.bound_endpoint());
+    again.send(zmq::str_buffer("now listed"), zmq::send_flags::none);
     const auto frame = receive(endpoint, std::chrono::seconds(10));
     REQUIRE(frame);
+    CHECK(frame->payload == "now listed");
     CHECK(frame->user_id == "t9");
     CHECK(zap.counters().accepted == 1);
 }

@@ -35,8 +35,10 @@ std::optional<CurveClient> ControlTarget::curve_client(const std::string& config
 }
 
 nlohmann::json ControlTarget::request(const nlohmann::json& request, const std::string& config) const {
-    const std::optional<CurveClient> curve = curve_client(config);
-    return control_request(endpoint(config), request, std::chrono::seconds(3), curve ? &*curve : nullptr);
+    const std::string target = endpoint(config);
+    // Only a TCP control socket is CURVE; a local ipc:// one is plaintext (the key may be for the console socket).
+    const std::optional<CurveClient> curve = target.rfind("tcp://", 0) == 0 ? curve_client(config) : std::nullopt;
+    return control_request(target, request, std::chrono::seconds(3), curve ? &*curve : nullptr);
 }
 
 nlohmann::json control_request(const std::string& endpoint, const nlohmann::json& request,
