@@ -28,7 +28,19 @@ void print_status(const json& s) {
     const Style style(stdout);
     std::cout << style.bold("gatehouse " + s["version"].get<std::string>()) << "  gateway " << s["gateway"].get<std::string>()
               << "  site " << s["site"].get<std::string>() << "  up " << s["uptime_s"].get<std::int64_t>() << " s\n";
-    std::cout << "ledger " << s["ledger"]["path"].get<std::string>() << "\n\n";
+    std::cout << "ledger " << s["ledger"]["path"].get<std::string>() << '\n';
+    if (const json& sec = s.value("security", json::object()); sec.contains("mode")) {
+        if (sec.contains("warning")) {
+            std::cout << style.red("security: " + sec["warning"].get<std::string>()) << '\n';
+        } else if (sec["mode"] == "curve") {
+            std::cout << "security: CURVE, server key " << sec["server_public_key"].get<std::string>() << ", "
+                      << sec["handshakes_refused"].dump() << " handshakes refused, "
+                      << sec["console_subscriptions_refused"].dump() << " console subscriptions refused\n";
+        } else {
+            std::cout << "security: local sockets only\n";
+        }
+    }
+    std::cout << '\n';
     TextTable terminals({"TERMINAL", "GATE", "KIND", "STATE", "LAST SEEN", "LAST SEQ", "EVENTS", "FIRMWARE"});
     for (const auto& t : s["terminals"]) {
         const bool online = t["online"].get<bool>();
