@@ -6,9 +6,10 @@
 //  (b) ledger ingest rate (Ledger::append of event batches, each event with a routine outbox entry) while a
 //      forwarder drains to the broker at the same time, against the same ingest with no forwarder.
 //
-// Usage: forwarding_bench [--records N] [--ingest-events N] [--inflight W] [--batch B] [--dir DIR] [--batch-by-batch 1]
+// Usage: forwarding_bench [--records N] [--ingest-events N] [--inflight W] [--batch B] [--dir DIR] [--batch-by-batch 1] [--rounds R]
 // --batch-by-batch 1 drives the MQTT sink through deliver() only, one batch at a time (the forwarder's path
 // before pipelining), for a comparison under the same conditions.
+#include <algorithm>
 #include <chrono>
 #include <condition_variable>
 #include <cstdio>
@@ -46,6 +47,7 @@ struct Args {
     std::size_t batch = 1000;
     std::filesystem::path dir = std::filesystem::temp_directory_path() / "gatehouse-forwarding-bench";
     bool batch_by_batch = false;
+    int rounds = 3;
 };
 
 Args parse(int argc, char** argv) {
@@ -58,13 +60,14 @@ Args parse(int argc, char** argv) {
         else if (k == "--batch") a.batch = static_cast<std::size_t>(std::atoll(argv[i + 1]));
         else if (k == "--dir") a.dir = argv[i + 1];
         else if (k == "--batch-by-batch") a.batch_by_batch = std::string(argv[i + 1]) != "0";
+        else if (k == "--rounds") a.rounds = std::max(1, std::atoi(argv[i + 1]));
         else {
-            std::fprintf(stderr, "usage: forwarding_bench [--records N] [--ingest-events N] [--inflight W] [--batch B] [--dir DIR] [--batch-by-batch 1]\n");
+            std::fprintf(stderr, "usage: forwarding_bench [--records N] [--ingest-events N] [--inflight W] [--batch B] [--dir DIR] [--batch-by-batch 1] [--rounds R]\n");
             std::exit(64);
         }
     }
     if (argc % 2 == 0) {
-        std::fprintf(stderr, "usage: forwarding_bench [--records N] [--ingest-events N] [--inflight W] [--batch B] [--dir DIR] [--batch-by-batch 1]\n");
+        std::fprintf(stderr, "usage: forwarding_bench [--records N] [--ingest-events N] [--inflight W] [--batch B] [--dir DIR] [--batch-by-batch 1] [--rounds R]\n");
         std::exit(64);
     }
     return a;
@@ -315,18 +318,23 @@ int run(const Args& a) {
     std::printf("   bare libmosquitto : %10.0f messages/s (same payloads, same window)\n", bare_rate);
     std::printf("   ratio             : %10.2f  (goal >= 0.7)\n\n", drain_rate / bare_rate);
 
-    // (b) Ingest with and without a forwarder draining at the same time.
-    const auto ingest = [&](bool with_forwarder) {
-        const auto db = a.dir / (with_forwarder ? "ingest-forwarding.db" : "ingest-alone.db");
+    // (b) Ingest with and without a forwarder at the same time: alone, with a forwarder that drains as fast as it
+    // can (the worst case: it takes all the CPU it can get), and with one at the daemon's default
+    // max_drain_rate. Runs interleaved, `rounds` times, so a change in the machine's load hits all three alike.
+    enum class Forwarding { none, unlimited, default_rate };
+    const auto ingest = [&](Forwarding mode, int round) {
+        const auto db = a.dir / ("ingest-" + std::to_string(static_cast<int>(mode)) + "-" + std::to_string(round) + ".db");
         fresh(db);
         storage::Ledger ledger(ledger_options(db));
         std::unique_ptr<daemon::forwarding::Forwarder> forwarder;
-        if (with_forwarder) {
+        if (mode != Forwarding::none) {
             std::vector<std::unique_ptr<UpstreamSink>> sinks;
             auto config = mqtt_config(broker.port(), a);
-            config.mqtt.client_id = "bench-gw-ingest";
+            config.mqtt.client_id = "bench-gw-ingest-" + std::to_string(static_cast<int>(mode)) + "-" + std::to_string(round);
             sinks.push_back(bench_sink(config, daemon::forwarding::SinkIdentity{"bench-gw", "ingest"}, a));
-            forwarder = std::make_unique<daemon::forwarding::Forwarder>(unlimited_forwarding(), db, std::move(sinks));
+            auto forwarding = unlimited_forwarding();
+            if (mode == Forwarding::default_rate) forwarding.max_drain_rate = daemon::forwarding::ForwardingConfig{}.max_drain_rate;
+            forwarder = std::make_unique<daemon::forwarding::Forwarder>(forwarding, db, std::move(sinks));
         }
         const auto start = Clock::now();
         constexpr std::int64_t kBatch = 500;
@@ -335,18 +343,30 @@ int run(const Args& a) {
             if (forwarder) forwarder->wake();
         }
         const double rate = static_cast<double>(a.ingest_events) / seconds_since(start);
-        if (forwarder) {
-            std::printf("   (forwarded %lld of %lld during the ingest)\n", static_cast<long long>(confirmed(*forwarder)),
-                        static_cast<long long>(a.ingest_events));
-        }
-        return rate;
+        const std::int64_t forwarded = forwarder ? confirmed(*forwarder) : 0;
+        return std::pair{rate, forwarded};
     };
-    const double alone = ingest(false);
-    const double together = ingest(true);
-    std::printf("(b) ledger ingest, events with a routine outbox entry each, %d per transaction, synchronous=FULL\n", 500);
-    std::printf("   without forwarder : %10.0f events/s\n", alone);
-    std::printf("   with forwarder    : %10.0f events/s (draining to the broker at the same time)\n", together);
-    std::printf("   ratio             : %10.2f  (goal >= 0.8)\n", together / alone);
+    std::printf("(b) ledger ingest, events with a routine outbox entry each, %d per transaction, synchronous=FULL,\n"
+                "    %d interleaved rounds of %lld events\n", 500, a.rounds, static_cast<long long>(a.ingest_events));
+    std::printf("   round   alone ev/s   unlimited fwd ev/s (ratio, forwarded)   fwd at %.0f/s ev/s (ratio, forwarded)\n",
+                daemon::forwarding::ForwardingConfig{}.max_drain_rate);
+    std::vector<double> unlimited_ratios, default_ratios;
+    for (int round = 1; round <= a.rounds; ++round) {
+        const auto alone = ingest(Forwarding::none, round);
+        const auto unlimited = ingest(Forwarding::unlimited, round);
+        const auto paced = ingest(Forwarding::default_rate, round);
+        unlimited_ratios.push_back(unlimited.first / alone.first);
+        default_ratios.push_back(paced.first / alone.first);
+        std::printf("   %5d %12.0f %12.0f (%.2f, %7lld) %18.0f (%.2f, %7lld)\n", round, alone.first, unlimited.first,
+                    unlimited_ratios.back(), static_cast<long long>(unlimited.second), paced.first, default_ratios.back(),
+                    static_cast<long long>(paced.second));
+    }
+    const auto median = [](std::vector<double> v) {
+        std::sort(v.begin(), v.end());
+        return v.size() % 2 ? v[v.size() / 2] : (v[v.size() / 2 - 1] + v[v.size() / 2]) / 2;
+    };
+    std::printf("   ratio, forwarder draining unlimited   : %.2f median  (goal >= 0.8)\n", median(unlimited_ratios));
+    std::printf("   ratio, forwarder at the default rate  : %.2f median  (goal >= 0.8)\n", median(default_ratios));
     return 0;
 }
 

@@ -1,10 +1,12 @@
 // The `gatehouse` admin CLI against a real daemon and ledger.
 #include <catch2/catch.hpp>
 
+#include <regex>
 #include <sstream>
 
 #include "gateway_fixture.hpp"
 #include "json_lines.hpp"
+#include "mosquitto_broker.hpp"
 #include "test_terminal.hpp"
 
 using namespace gatehouse::test;
@@ -149,6 +151,49 @@ TEST_CASE("gatehouse demo runs the whole chain and its ledger is queryable", "[i
     CHECK(decisions[0]["person"] == "E1001");
     CHECK(decisions[0]["result"] == "grant");
     CHECK(decisions[0]["screening"].is_number());
+}
+
+TEST_CASE("gatehouse demo --mqtt forwards what it records to a local broker", "[integration][cli][demo][forwarding]") {
+    TempDir dir;
+    MosquittoBroker broker(dir / "broker");
+    MqttSubscriber platform(broker.port(), "gatehouse/demo-campus/demo-gateway/#");
+    const std::string upstream = "127.0.0.1:" + std::to_string(broker.port());
+    const auto r = run_command(bin("gatehouse"), {"demo", "--dir", (dir / "demo").string(), "--duration", "5", "--mqtt", upstream},
+                               dir.path(), std::chrono::seconds(60));
+    REQUIRE(r.exit_code == 0);
+    CHECK_THAT(r.out, Catch::Contains("forwarded to the MQTT broker " + upstream));
+
+    // Every record the broker confirmed reached the platform's subscriber, once per key; alerts, decisions and
+    // events all went.
+    std::smatch confirmed;
+    REQUIRE(std::regex_search(r.out, confirmed, std::regex(R"(: (\d+) records confirmed \(PUBACK\), (\d+) waiting)")));
+    const std::size_t count = std::stoul(confirmed[1].str());
+    // The camera keeps screening while the demo stops, so a few of the last records may still wait.
+    CHECK(std::stoul(confirmed[2].str()) < count / 10);
+    std::map<std::string, std::string> lane_by_key;
+    const auto collect = [&](const std::vector<MqttMessage>& messages) {
+        lane_by_key.clear();
+        for (const auto& m : messages) {
+            if (m.topic.ends_with("/status")) continue;
+            const json p = json::parse(m.payload);
+            lane_by_key[p["key"].get<std::string>()] = p["lane"].get<std::string>();
+        }
+        return lane_by_key.size() >= count;
+    };
+    CHECK(platform.wait_until(collect));
+    CHECK(lane_by_key.size() == count);
+    std::map<std::string, int> per_lane;
+    for (const auto& [key, lane] : lane_by_key) ++per_lane[lane];
+    CHECK(per_lane["alert"] >= 1);
+    CHECK(per_lane["record"] >= 2);
+    CHECK(per_lane["routine"] >= 10);
+}
+
+TEST_CASE("gatehouse demo --mqtt with a malformed broker address is a usage error", "[integration][cli][demo]") {
+    TempDir dir;
+    const auto r = run_command(bin("gatehouse"), {"demo", "--dir", (dir / "demo").string(), "--mqtt", "localhost"}, dir.path());
+    CHECK(r.exit_code == 64);
+    CHECK_THAT(r.err + r.out, Catch::Contains("HOST:PORT"));
 }
 
 TEST_CASE("gatehouse lists import is all-or-nothing with line numbers; show and export read it back",

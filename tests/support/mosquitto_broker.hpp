@@ -15,6 +15,7 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <thread>
@@ -57,20 +58,35 @@ inline bool loopback_port_open(int port) {
     return open;
 }
 
+/// A second listener of the broker on 127.0.0.1 with settings of its own (TLS files, password file,
+/// allow_anonymous false, ...), one mosquitto.conf line each, for tests of authenticated clients.
+struct MosquittoListener {
+    int port = free_loopback_port();
+    std::vector<std::string> settings;
+};
+
 /// mosquitto on 127.0.0.1:port with anonymous access and persistence in `dir`, so that persistent sessions
-/// (and their queued QoS 1 messages) survive stop() and start(). The destructor stops it.
+/// (and their queued QoS 1 messages) survive stop() and start(); optionally a second listener with settings of
+/// its own (the plain one stays anonymous, so a test subscriber can watch what authenticated clients publish).
+/// The destructor stops it.
 class MosquittoBroker {
 public:
     static constexpr const char* kProgram = "/usr/sbin/mosquitto";
 
-    explicit MosquittoBroker(std::filesystem::path dir, int port = free_loopback_port())
+    explicit MosquittoBroker(std::filesystem::path dir, int port = free_loopback_port(),
+                             std::optional<MosquittoListener> second = std::nullopt)
         : dir_(std::move(dir)), port_(port) {
         std::filesystem::create_directories(dir_ / "persistence");
         config_path_ = dir_ / "mosquitto.conf";
         std::ofstream config(config_path_);
+        if (second) config << "per_listener_settings true\n";
         config << "listener " << port_ << " 127.0.0.1\n"
-               << "allow_anonymous true\n"
-               << "persistence true\n"
+               << "allow_anonymous true\n";
+        if (second) {
+            config << "listener " << second->port << " 127.0.0.1\n";
+            for (const auto& line : second->settings) config << line << "\n";
+        }
+        config << "persistence true\n"
                << "persistence_location " << (dir_ / "persistence").string() << "/\n"
                << "log_dest file " << (dir_ / "mosquitto.log").string() << "\n"
                << "log_type all\n"

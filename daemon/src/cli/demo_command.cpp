@@ -5,6 +5,7 @@
 #include <iostream>
 #include <map>
 #include <memory>
+#include <optional>
 #include <thread>
 
 #include <CLI/CLI.hpp>
@@ -21,6 +22,7 @@
 #include "gatehouse/ipc/curve_keys.hpp"
 #include "gatehouse/ipc/terminal_codec.hpp"
 #include "gatehouse/storage/ledger.hpp"
+#include "gatehouse/storage/outbox.hpp"
 #include "query_command.hpp"
 #include "sim_command.hpp"
 #include "text_table.hpp"
@@ -35,7 +37,51 @@ struct DemoArgs {
     double duration_s = 22;
     double rate = 10;
     int bad_every = 20;
+    std::string mqtt;  ///< HOST:PORT of an MQTT broker to forward to; empty: no forwarding.
 };
+
+/// The demo's upstream: an MQTT broker given on the command line.
+struct DemoUpstream {
+    std::string host;
+    int port = 0;
+};
+
+constexpr const char* kDemoSink = "local-broker";
+
+DemoUpstream parse_upstream(const std::string& host_port) {
+    const auto colon = host_port.rfind(':');
+    DemoUpstream u;
+    if (colon == std::string::npos || colon == 0) throw CLI::ValidationError("--mqtt", "expected HOST:PORT, got '" + host_port + "'");
+    u.host = host_port.substr(0, colon);
+    try {
+        std::size_t used = 0;
+        u.port = std::stoi(host_port.substr(colon + 1), &used);
+        if (used != host_port.size() - colon - 1) throw std::invalid_argument("trailing text");
+    } catch (const std::exception&) {
+        throw CLI::ValidationError("--mqtt", "port of '" + host_port + "' is not a number");
+    }
+    if (u.port < 1 || u.port > 65535) throw CLI::ValidationError("--mqtt", "port must be 1-65535");
+    return u;
+}
+
+// Everything the demo records also goes to the broker, drained without a rate limit so that the demo's short
+// run ends with an empty outbox when the broker is there.
+std::string forwarding_config(const DemoUpstream& u) {
+    return "\n[forwarding]\nmax_drain_rate = 0\n\n[[forwarding.sinks]]\nname = \"" + std::string(kDemoSink) +
+           "\"\ntype = \"mqtt\"\nhost = \"" + u.host + "\"\nport = " + std::to_string(u.port) + "\n";
+}
+
+/// Waits until the demo sink has confirmed everything in the outbox, for at most `timeout`; returns its backlog.
+/// A second connection to the ledger (WAL): it only reads, beside the gateway's writer and forwarder.
+storage::SinkBacklog wait_for_upstream(const std::filesystem::path& ledger, std::chrono::milliseconds timeout) {
+    storage::Outbox outbox(storage::OutboxOptions{ledger});
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    for (;;) {
+        storage::SinkBacklog b = outbox.sink_backlog(kDemoSink);
+        if (b.records == 0 || std::chrono::steady_clock::now() >= deadline) return b;
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+}
 
 std::string replace_all(std::string text, const std::string& from, const std::string& to) {
     for (std::size_t pos = 0; (pos = text.find(from, pos)) != std::string::npos; pos += to.size()) {
@@ -176,7 +222,10 @@ int run(const DemoArgs& a) {
     const std::filesystem::path dir(a.dir);
     const std::filesystem::path config_path = dir / "gatehouse.toml";
     const DemoKeys keys(dir);
-    const std::string config_text = keys.fill(replace_all(kDemoConfig, "@DIR@", a.dir));
+    std::optional<DemoUpstream> upstream;
+    if (!a.mqtt.empty()) upstream = parse_upstream(a.mqtt);
+    const std::string config_text = keys.fill(replace_all(kDemoConfig, "@DIR@", a.dir)) +
+                                    (upstream ? forwarding_config(*upstream) : std::string());
     std::ofstream(config_path) << config_text;
     std::ofstream(dir / "people.json") << kDemoScene;
     GatewayConfig config = parse_config(config_text, config_path.string());
@@ -193,7 +242,13 @@ int run(const DemoArgs& a) {
               << "\n"
               << style.dim("north-1 requires a normal temperature, a green health code and the allow list (白名单); "
                            "what a guard's console shows:")
-              << "\n\n";
+              << "\n";
+    if (upstream) {
+        std::cout << style.dim("everything recorded is forwarded to the MQTT broker " + a.mqtt + " (QoS 1, topics " +
+                               "gatehouse/" + config.site + "/" + config.gateway_id + "/<lane>/<kind>)")
+                  << "\n";
+    }
+    std::cout << "\n";
 
     Gateway gateway(config, {});
     std::thread reactor([&gateway] { gateway.run(); });
@@ -227,6 +282,8 @@ int run(const DemoArgs& a) {
     std::this_thread::sleep_for(std::chrono::milliseconds(500));  // the last decisions reach the console
     stop.store(true);
     console.join();
+    // Give the forwarder a moment to catch up; the camera keeps screening meanwhile, so "caught up" is a moment.
+    if (upstream) (void)wait_for_upstream(config.ledger_path, std::chrono::seconds(10));
     gateway.request_stop();
     reactor.join();
     if (failure) std::rethrow_exception(failure);
@@ -242,6 +299,13 @@ int run(const DemoArgs& a) {
     std::cout << '\n' << style.bold("ledger") << ' ' << config.ledger_path.string() << ": " << ledger.event_count()
               << " events, " << ledger.decisions("", 0).size() << " decisions, " << ledger.screenings("", 0).size()
               << " screenings, " << alerts.size() << " alerts open\n";
+    if (upstream) {
+        const storage::SinkBacklog forwarded = storage::Outbox(storage::OutboxOptions{config.ledger_path}).sink_backlog(kDemoSink);
+        std::cout << '\n' << style.bold("upstream") << " mqtt://" << a.mqtt << ": " << forwarded.delivered
+                  << " records confirmed (PUBACK), " << forwarded.records << " waiting in the outbox"
+                  << (forwarded.records > 0 ? style.dim(" (they go at the next start, when the broker answers)") : "")
+                  << "\n";
+    }
     std::error_code no_proc;  // then the bare name, as found on PATH after installation
     const auto self = std::filesystem::read_symlink("/proc/self/exe", no_proc);
     const std::string gatehouse = no_proc ? "gatehouse" : self.string();
@@ -261,6 +325,8 @@ void register_demo_command(CLI::App& app) {
     cmd->add_option("--duration,-d", a->duration_s, "Seconds to run")->capture_default_str()->check(CLI::PositiveNumber);
     cmd->add_option("--rate,-r", a->rate, "Background terminal events per second")->capture_default_str()->check(CLI::PositiveNumber);
     cmd->add_option("--bad-every", a->bad_every, "Every Nth background message is malformed on purpose (0: none)")->capture_default_str();
+    cmd->add_option("--mqtt", a->mqtt,
+                    "Forward everything recorded to this MQTT broker (HOST:PORT, e.g. 127.0.0.1:1883) through the outbox");
     cmd->callback([a] { finish(run(*a)); });
 }
 
