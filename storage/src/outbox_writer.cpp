@@ -12,8 +12,8 @@ OutboxWriter::OutboxWriter(SQLite::Database& db, std::string gateway_id, OutboxL
     : db_(db),
       gateway_id_(std::move(gateway_id)),
       limits_(limits),
-      insert_(db, "INSERT INTO outbox (lane, lane_seq, key, kind, gate, created_ms, body, bytes) "
-                  "VALUES (?, ?, ?, ?, ?, ?, ?, ?)"),
+      insert_(db, "INSERT INTO outbox (lane, lane_seq, key, kind, gate, created_ms, body, bytes, person, screening) "
+                  "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"),
       read_lanes_(db, "SELECT lane, last_seq, records, bytes FROM outbox_lanes"),
       oldest_created_(db, "SELECT created_ms FROM outbox WHERE lane = ? ORDER BY lane_seq LIMIT 1"),
       update_lane_(db, "UPDATE outbox_lanes SET last_seq = ?, records = records + ?, bytes = bytes + ?, "
@@ -86,6 +86,8 @@ OutboxAppendReport OutboxWriter::append(const std::vector<OutboxEntry>& entries,
             insert_.bind(6, entry.created_ms);
             insert_.bind(7, entry.body_json);
             insert_.bind(8, bytes);
+            if (entry.person) insert_.bind(9, *entry.person); else insert_.bind(9);
+            if (entry.screening) insert_.bind(10, *entry.screening); else insert_.bind(10);
             insert_.exec();
             ++added_records;
             added_bytes += bytes;

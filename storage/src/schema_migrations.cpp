@@ -11,7 +11,7 @@ namespace {
 
 // Migration i upgrades a file from user_version i to i+1. Never edit a released step: append a new one,
 // because deployed gateways carry files at every version.
-constexpr std::array<std::string_view, 6> kMigrations = {
+constexpr std::array<std::string_view, 7> kMigrations = {
     // 0 -> 1: terminal events. occurred_ms is the terminal's clock (what admins ask about); received_ms
     // is the gateway's. Indexes serve the admin queries: by gate, person, kind and time range.
     R"sql(
@@ -170,6 +170,22 @@ constexpr std::array<std::string_view, 6> kMigrations = {
         at_ms      INTEGER NOT NULL
     );
     CREATE INDEX outbox_dead_letters_by_sink ON outbox_dead_letters (sink, id);
+    )sql",
+    // 6 -> 7: retention and erasure. The purge walks each table by the gateway's own time stamp (an event's
+    // received_ms, not the terminal's clock); erasure finds a person's alerts, the decisions that used a
+    // screening, and the outbox rows about a person or a screening without scanning.
+    R"sql(
+    CREATE INDEX events_by_received     ON events (received_ms);
+    CREATE INDEX screenings_by_time     ON screenings (screened_ms);
+    CREATE INDEX screenings_with_snapshot ON screenings (screened_ms) WHERE snapshot IS NOT NULL;
+    CREATE INDEX decisions_by_time      ON decisions (decided_ms);
+    CREATE INDEX decisions_by_screening ON decisions (screening) WHERE screening IS NOT NULL;
+    CREATE INDEX alerts_by_person       ON alerts (person) WHERE person IS NOT NULL;
+    CREATE INDEX alerts_by_snapshot     ON alerts (snapshot) WHERE snapshot IS NOT NULL;
+    ALTER TABLE outbox ADD COLUMN person TEXT;
+    ALTER TABLE outbox ADD COLUMN screening INTEGER;
+    CREATE INDEX outbox_by_person    ON outbox (person) WHERE person IS NOT NULL;
+    CREATE INDEX outbox_by_screening ON outbox (screening) WHERE screening IS NOT NULL;
     )sql",
 };
 

@@ -230,7 +230,7 @@ TEST_CASE("the .deb installs, runs the daemon as user gatehouse and purges clean
             {"/etc/gatehouse/gatehouse.toml", "file root:gatehouse 0640"},
             {"/etc/gatehouse/server.key", "file gatehouse:gatehouse 0600"},  // CURVE server key, made by postinst
             {"/etc/gatehouse/server.pub", "file root:gatehouse 0644"},
-            {"/var/lib/gatehouse", "directory gatehouse:gatehouse 0750"},
+                        {"/var/lib/gatehouse", "directory gatehouse:gatehouse 0700"},
             {"/run/gatehouse", "directory gatehouse:gatehouse 0750"},
             {"/usr/share/doc/gatehouse/install.md", "file root:root 0644"},
             {"/usr/share/doc/gatehouse/README.md", "file root:root 0644"},
@@ -338,7 +338,7 @@ TEST_CASE("the .deb installs, runs the daemon as user gatehouse and purges clean
         CHECK(group_name(pw->pw_gid) == "gatehouse");
         CHECK(run_command("/usr/bin/id", {"-nG", "gatehouse"}, out).out.find("video") != std::string::npos);
         CHECK(describe(file_info("/etc/gatehouse/gatehouse.toml")) == "file root:gatehouse 0640");
-        CHECK(describe(file_info("/var/lib/gatehouse")) == "directory gatehouse:gatehouse 0750");
+        CHECK(describe(file_info("/var/lib/gatehouse")) == "directory gatehouse:gatehouse 0700");
         CHECK(describe(file_info("/run/gatehouse")) == "directory gatehouse:gatehouse 0750");
 
         r = run_command("/usr/bin/env", {path, "dpkg", "--purge", "gatehouse"}, out, 120s);

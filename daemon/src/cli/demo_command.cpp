@@ -18,6 +18,7 @@
 #include "gatehouse/daemon/gateway.hpp"
 #include "gatehouse/daemon/logging.hpp"
 #include "gatehouse/daemon/person_list_csv.hpp"
+#include "gatehouse/daemon/private_files.hpp"
 #include "gatehouse/daemon/terminal_simulator.hpp"
 #include "gatehouse/ipc/curve_keys.hpp"
 #include "gatehouse/ipc/terminal_codec.hpp"
@@ -218,6 +219,8 @@ private:
 };
 
 int run(const DemoArgs& a) {
+    // The demo runs the daemon in this process: its ledger and snapshots are private like the service's.
+    restrict_umask();
     std::filesystem::create_directories(a.dir);
     const std::filesystem::path dir(a.dir);
     const std::filesystem::path config_path = dir / "gatehouse.toml";

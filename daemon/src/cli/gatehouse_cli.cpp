@@ -6,6 +6,7 @@
 #include "alerts_command.hpp"
 #include "check_config_command.hpp"
 #include "demo_command.hpp"
+#include "erase_command.hpp"
 #include "exit_codes.hpp"
 #include "gatehouse/daemon/cli.hpp"
 #include "gatehouse/daemon/gateway_config.hpp"
@@ -44,6 +45,7 @@ int gatehouse_cli_main(int argc, char** argv) {
     register_alerts_command(app);
     register_tail_command(app);
     register_keygen_command(app);
+    register_erase_command(app);
     try {
         app.parse(argc, argv);
     } catch (const CLI::RuntimeError& e) {

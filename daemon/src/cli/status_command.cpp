@@ -88,6 +88,17 @@ void print_status(const json& s) {
         for (auto it = c["errors"].begin(); it != c["errors"].end(); ++it) std::cout << ' ' << it.key() << '=' << *it;
         std::cout << '\n';
     }
+    if (const auto r = s.find("retention"); r != s.end() && r->is_object()) {
+        const json& days = (*r)["days"];
+        const json& purged = (*r)["purged"];
+        std::cout << "retention (days): events " << days["events"] << ", screenings " << days["screenings"]
+                  << ", decisions " << days["decisions"] << ", alerts " << days["alerts"] << ", snapshots "
+                  << days["snapshots"] << "\npurged since start:";
+        for (auto it = purged.begin(); it != purged.end(); ++it) std::cout << ' ' << it.key() << '=' << *it;
+        std::cout << "  (" << (*r)["rounds"] << " rounds)\n";
+        if (!(*r)["held"].is_null()) std::cout << style.yellow("purge held: " + (*r)["held"].get<std::string>()) << '\n';
+        if (!(*r)["error"].is_null()) std::cout << style.red("purge failing: " + (*r)["error"].get<std::string>()) << '\n';
+    }
 }
 
 }  // namespace

@@ -291,6 +291,33 @@ GatewayConfig build(const toml::table& doc, const std::string& source) {
         r.boolean("tailgating", c.alert_on_tailgating);
         r.reject_unknown();
     }
+    if (const auto* t = root.subtable("retention")) {
+        TableReader r(*t, source, "retention");
+        auto& k = c.retention;
+        r.integer("events_days", k.events_days, 1, 3650);
+        r.integer("screenings_days", k.screenings_days, 1, 3650);
+        r.integer("decisions_days", k.decisions_days, 1, 3650);
+        r.integer("alerts_days", k.alerts_days, 1, 3650);
+        r.integer("snapshots_days", k.snapshots_days, 1, 3650);
+        r.integer("batch_size", k.batch_size, 1, 100'000);
+        r.duration("batch_pause_ms", k.batch_pause, 0, 60'000);
+        r.duration("interval_s", k.interval, 1, 86'400);
+        if (k.snapshots_days > k.screenings_days) {
+            r.fail(r.get("snapshots_days") ? r.get("snapshots_days")->source() : t->source(), "snapshots_days",
+                   "must not exceed screenings_days (" + std::to_string(k.screenings_days) +
+                       "): a snapshot is the evidence of its screening");
+        }
+        r.reject_unknown();
+    }
+    if (const auto* t = root.subtable("privacy")) {
+        TableReader r(*t, source, "privacy");
+        r.boolean("pseudonymise_upstream", c.privacy.pseudonymise_upstream);
+        std::string secret;
+        r.text("site_secret_file", secret);
+        if (!secret.empty()) c.privacy.site_secret_file = secret;
+        if (c.privacy.pseudonymise_upstream && !c.privacy.site_secret_file) r.fail_missing("site_secret_file");
+        r.reject_unknown();
+    }
     if (const auto* gates = root.array_of_tables("gates")) {
         std::set<std::string> ids;
         for (const auto& node : *gates) {

@@ -76,4 +76,10 @@ std::variant<storage::AlertAction, std::string> AlertBook::act(std::int64_t id, 
     return storage::AlertAction{id, to, actor, note, now_ms};
 }
 
+std::size_t AlertBook::forget(const std::vector<std::int64_t>& ids) {
+    std::size_t forgotten = 0;
+    for (const auto id : ids) forgotten += unclosed_.erase(id);
+    return forgotten;
+}
+
 }  // namespace gatehouse::daemon

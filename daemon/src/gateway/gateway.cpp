@@ -6,6 +6,7 @@
 #include <spdlog/spdlog.h>
 
 #include "gatehouse/daemon/console_messages.hpp"
+#include "gatehouse/daemon/private_files.hpp"
 #include "gatehouse/ipc/curve_keys.hpp"
 #include "gatehouse/ipc/terminal_codec.hpp"
 #include "gatehouse/version.hpp"
@@ -41,6 +42,37 @@ void open_ipc_socket_to_group(const std::string& endpoint) {
                                      std::filesystem::perms::group_read | std::filesystem::perms::group_write,
                                  error);
     if (error) spdlog::warn("cannot set mode 0660 on control socket {}: {}", endpoint, error.message());
+}
+
+// Health data on disk: the ledger (with -wal and -shm) and the snapshot directories are the service user's
+// alone. A mode that lets others in is tightened with a warning; a file owned by someone else stops start-up.
+// The ledger's directory may be shared (a home or /srv directory): a loose mode there is only warned about,
+// since the files in it are private anyway (see docs/privacy.md).
+void enforce_private_storage(const GatewayConfig& config) {
+    std::vector<std::filesystem::path> paths = ledger_files(config.ledger_path);
+    for (const auto& dir : snapshot_directories(config)) paths.push_back(dir);
+    for (const auto& finding : enforce_private_modes(paths)) {
+        if (!finding.problem.empty()) {
+            throw std::runtime_error("health data at " + finding.path.string() + " is not private: " + finding.problem);
+        }
+        spdlog::warn("{} was mode {:04o}, readable by group or others: tightened to {}", finding.path.string(),
+                     finding.old_mode, std::filesystem::is_directory(finding.path) ? "0700" : "0600");
+    }
+    if (!config.ledger_path.has_parent_path()) return;
+    for (const auto& finding : enforce_private_modes({config.ledger_path.parent_path()}, LooseMode::report)) {
+        spdlog::warn("ledger directory {} is mode {:04o}: others can see the names of the files in it (not their "
+                     "contents); give the ledger a directory of its own with mode 0700",
+                     finding.path.string(), finding.old_mode);
+    }
+}
+
+std::optional<Pseudonymiser> load_pseudonymiser(const PrivacyConfig& privacy) {
+    if (!privacy.pseudonymise_upstream) return std::nullopt;
+    try {
+        return Pseudonymiser::from_file(*privacy.site_secret_file);
+    } catch (const std::runtime_error& e) {
+        throw ConfigError(e.what());
+    }
 }
 
 }  // namespace
@@ -83,10 +115,14 @@ Gateway::Impl::Impl(GatewayConfig c, GatewayHooks h, ServerKey key, storage::Led
     }
     spdlog::debug("start-up: ledger open, sockets bound; starting {} cameras", config.cameras.size());
     start_cameras();
+    retention = std::make_unique<RetentionPurger>(config.ledger_path, config.retention, snapshot_directories(config));
+    pseudonymiser = load_pseudonymiser(config.privacy);
     if (config.forwarding.active()) {
         forwarder = std::make_unique<forwarding::Forwarder>(config.forwarding, config.ledger_path,
                                                             forwarding::SinkIdentity{config.gateway_id, config.site});
         for (const auto& sink : config.forwarding.sinks) spdlog::info("forwarding to sink '{}'", sink.name);
+        spdlog::info("upstream records name persons {}", pseudonymiser ? "by pseudonym (privacy.pseudonymise_upstream)"
+                                                                       : "by their id (privacy.pseudonymise_upstream = false)");
     } else {
         spdlog::info("forwarding off (no [forwarding] sinks enabled): records stay in the ledger only");
     }
@@ -186,7 +222,8 @@ void Gateway::Impl::handle(const std::string& peer, ipc::Event& event) {
     pending.peers.push_back(peer);
     if (forwarder) {
         const auto& e = pending.records.events.back();
-        forward(storage::OutboxLane::routine, e.kind, e.gate, e.received_ms, to_json(e), pending.records.events.size() - 1);
+        forward(storage::OutboxLane::routine, e.kind, e.gate, e.received_ms, to_json(e), {e.person, std::nullopt, std::nullopt},
+                pending.records.events.size() - 1);
     }
 }
 
@@ -353,12 +390,14 @@ void Gateway::Impl::feed_watchdog(Clock::time_point now) {
 void Gateway::Impl::reload() {
     notifier.reloading();
     GatewayConfig next;
+    std::optional<Pseudonymiser> next_pseudonymiser;
     try {
         next = hooks.reload_config ? hooks.reload_config() : load_config_file(config.source);
         check_transport_security(next);
         for (const auto& cam : next.cameras) {
             (void)screening_config_for(cam, *next.find_gate(cam.gate), config.ledger_path.parent_path() / "snapshots");
         }
+        next_pseudonymiser = load_pseudonymiser(next.privacy);
     } catch (const std::exception& e) {
         spdlog::error("reload rejected, the running configuration stays: {}", e.what());
         notifier.ready(status_line(Clock::now()));
@@ -399,6 +438,9 @@ void Gateway::Impl::reload() {
         }
         return false;
     }();
+    // Records already in the outbox keep the pseudonym they were written with (see docs/privacy.md).
+    pseudonymiser = std::move(next_pseudonymiser);
+    retention->reconfigure(next.retention, snapshot_directories(next));
     config = std::move(next);
     if (cameras_changed) {
         spdlog::info("camera configuration changed: restarting the cameras");
@@ -500,12 +542,25 @@ void Gateway::Impl::run() {
 Gateway::Gateway(GatewayConfig config, GatewayHooks hooks) {
     check_transport_security(config);  // embedded gateways (demo, benchmarks) are held to it as the service is
     ServerKey key = load_server_key(config);  // a missing or exposed key stops start-up before the ledger is touched
-    // The ledger opens first: a corrupt or newer file must stop start-up before any socket is bound.
+    // The ledger opens first: a corrupt or newer file must stop start-up before any socket is bound. Its
+    // directory is created private, and what exists already is checked before the ledger reads it.
+    if (config.ledger_path.has_parent_path()) create_private_directory(config.ledger_path.parent_path());
+    for (const auto& dir : snapshot_directories(config)) {
+        try {
+            create_private_directory(dir);
+        } catch (const std::exception& e) {
+            // A camera that cannot write evidence is the camera's fault to report, not a reason to keep the gate shut.
+            spdlog::warn("snapshots: {}", e.what());
+        }
+    }
+    enforce_private_storage(config);
+    (void)load_pseudonymiser(config.privacy);  // a missing or readable secret stops start-up before anything opens
     storage::LedgerOptions options{config.ledger_path};
     options.gateway_id = config.gateway_id;
     options.outbox_limits = config.forwarding.limits;
     if (config.ledger_max_size_mb) options.max_pages = *config.ledger_max_size_mb * 1024 * 1024 / kSqlitePageSize;
     storage::Ledger ledger(options);
+    enforce_private_storage(config);  // -wal and -shm exist only now
     LedgerStartState start;
     start.last_seq = ledger.last_seq_by_terminal();
     start.last_alert_id = ledger.max_alert_id();

@@ -123,7 +123,7 @@ void Gateway::Impl::decide(const ipc::AccessRequest& request, const std::string&
     }
     spdlog::debug("gate {}: {} {} ({})", gate_id, request.person, outcome.grant ? "granted" : "denied", join(outcome.reasons));
     open_batch();
-    forward(storage::OutboxLane::record, "decision", gate_id, d.decided_ms, to_json(d));
+    forward(storage::OutboxLane::record, "decision", gate_id, d.decided_ms, to_json(d), {d.person, d.screening, std::nullopt});
     pending.records.decisions.push_back(d);
     pending.decision_peers.push_back(peer);
     pending.decision_arrived.push_back(arrived);
@@ -132,40 +132,52 @@ void Gateway::Impl::decide(const ipc::AccessRequest& request, const std::string&
 
     // Alerts: one per finding a guard must act on; `denied` for the other denials when configured.
     const auto& reasons = outcome.reasons;
+    // Each text is written twice: with the id for the gate LAN and the ledger, with the pseudonym for upstream.
     const std::string who = request.person;
+    const std::string who_upstream = upstream_person(who);
     bool specific = false;
-    auto alert = [&](const char* kind, std::string text) {
-        raise_alert({kind, gate_id, request.terminal, who, facts.celsius, d.snapshot, std::move(text)});
+    auto raise = [&](const char* kind, const auto& text_about) {
+        raise_alert({kind, gate_id, request.terminal, who, facts.celsius, d.snapshot, text_about(who)},
+                    {who, d.screening, text_about(who_upstream)});
+    };
+    auto alert = [&](const char* kind, const auto& text_about) {
+        raise(kind, text_about);
         specific = true;
     };
-    if (contains(reasons, "health_code_red")) alert("health_code_red", fmt::format("Red health code: {} at gate {}", who, gate_id));
+    if (contains(reasons, "health_code_red")) {
+        alert("health_code_red", [&](const std::string& p) { return fmt::format("Red health code: {} at gate {}", p, gate_id); });
+    }
     if (contains(reasons, "health_code_yellow")) {
-        alert("health_code_yellow", fmt::format("Yellow health code: {} at gate {}", who, gate_id));
+        alert("health_code_yellow",
+              [&](const std::string& p) { return fmt::format("Yellow health code: {} at gate {}", p, gate_id); });
     }
     if (contains(reasons, "fever")) {
         if (screening && screening->verdict == "elevated") {
             specific = true;  // the camera's fever alert went out when the screening arrived
         } else {
-            alert("fever", fmt::format("Elevated temperature {:.1f} °C: {} at gate {} (terminal reading)",
-                                       facts.celsius.value_or(0.0), who, gate_id));
+            alert("fever", [&](const std::string& p) {
+                return fmt::format("Elevated temperature {:.1f} °C: {} at gate {} (terminal reading)",
+                                   facts.celsius.value_or(0.0), p, gate_id);
+            });
         }
     }
     if (!outcome.grant && !specific && config.alert_on_denied) {
-        raise_alert({"denied", gate_id, request.terminal, who, facts.celsius, d.snapshot,
-                     fmt::format("{} denied at gate {}: {}", who, gate_id, join(reasons))});
+        raise("denied", [&](const std::string& p) { return fmt::format("{} denied at gate {}: {}", p, gate_id, join(reasons)); });
     }
     if (outcome.alert) {
-        raise_alert({"unchecked_pass", gate_id, request.terminal, who, facts.celsius, d.snapshot,
-                     fmt::format("{} let through at gate {} without: {}", who, gate_id, join(reasons))});
+        raise("unchecked_pass", [&](const std::string& p) {
+            return fmt::format("{} let through at gate {} without: {}", p, gate_id, join(reasons));
+        });
     }
 }
 
-void Gateway::Impl::raise_alert(AlertSpec spec) {
+void Gateway::Impl::raise_alert(AlertSpec spec, UpstreamSubject upstream) {
     open_batch();
     auto a = alerts.raise(std::move(spec), ipc::utc_now_ms());
     ++counters.alerts_by_kind[a.kind];
     spdlog::warn("alert {} {} [{}] gate {}: {}", a.id, a.kind, a.severity, a.gate.empty() ? "-" : a.gate, a.text);
-    forward(storage::OutboxLane::alert, a.kind, a.gate, a.raised_ms, to_json(a));
+    if (!upstream.person) upstream.person = a.person;
+    forward(storage::OutboxLane::alert, a.kind, a.gate, a.raised_ms, to_json(a), std::move(upstream));
     pending.records.alerts.push_back(std::move(a));
 }
 
@@ -245,12 +257,14 @@ void Gateway::Impl::on_screening(const std::string& camera, const json& s) {
     ++counters.screenings_by_verdict[record.verdict];
     spdlog::debug("camera {}: screening {} {} {}", camera, record.id, record.verdict, record.celsius.value_or(0.0));
     open_batch();
-    forward(storage::OutboxLane::record, "screening", record.gate, record.screened_ms, to_json(record));
+    forward(storage::OutboxLane::record, "screening", record.gate, record.screened_ms, to_json(record),
+            {std::nullopt, record.id, std::nullopt});
     pending.records.screenings.push_back(record);
     if (record.verdict == "elevated") {
         raise_alert({"fever", record.gate, camera, std::nullopt, record.celsius, record.snapshot,
                      fmt::format("Elevated temperature {:.1f} °C at gate {} (camera {})", record.celsius.value_or(0.0),
-                                 record.gate, camera)});
+                                 record.gate, camera)},
+                    {std::nullopt, record.id, std::nullopt});
     }
     const auto f = fusion.find(record.gate);
     if (f == fusion.end()) return;
@@ -295,7 +309,8 @@ void Gateway::Impl::expire_fusion(Clock::time_point now) {
         for (const auto& s : expired.unclaimed_near_credential) {
             raise_alert({"tailgating", gate, s.camera, std::nullopt, s.celsius, s.snapshot,
                          fmt::format("Possible tailgating at gate {}: a person was screened but presented no credential",
-                                     gate)});
+                                     gate)},
+                        {std::nullopt, s.id, std::nullopt});
         }
     }
 }

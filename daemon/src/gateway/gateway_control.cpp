@@ -1,6 +1,8 @@
 // Gateway: the control socket's commands (status, metrics, reload, alerts), status and metrics.
 #include "gateway/gateway_impl.hpp"
 
+#include <spdlog/spdlog.h>
+
 #include "gatehouse/daemon/console_messages.hpp"
 #include "gatehouse/daemon/prometheus_text.hpp"
 #include "gatehouse/ipc/terminal_codec.hpp"
@@ -11,7 +13,7 @@ namespace {
 
 using nlohmann::json;
 
-constexpr const char* kCommands = "status, metrics, reload, alerts, alert_ack, alert_close";
+constexpr const char* kCommands = "status, metrics, reload, alerts, alert_ack, alert_close, forget_alerts";
 
 json age_ms(const std::optional<std::chrono::milliseconds>& age) { return age ? json(age->count()) : json(nullptr); }
 
@@ -50,6 +52,32 @@ json forwarding_json(const forwarding::ForwarderSnapshot& f) {
             {"sinks", std::move(sinks)},
             {"buffer_high", f.buffer_high},
             {"storage_error", f.storage_error}};
+}
+
+json retention_json(const RetentionConfig& c, const RetentionFigures& f) {
+    const auto& p = f.purged;
+    return {{"days",
+             {{"events", c.events_days},
+              {"screenings", c.screenings_days},
+              {"decisions", c.decisions_days},
+              {"alerts", c.alerts_days},
+              {"snapshots", c.snapshots_days}}},
+            {"purged",
+             {{"events", p.events},
+              {"screenings", p.screenings},
+              {"decisions", p.decisions},
+              {"alerts", p.alerts},
+              {"alert_actions", p.alert_actions},
+              {"snapshots", p.snapshots},
+              {"outbox", p.outbox},
+              {"dead_letters", p.dead_letters},
+              {"snapshot_files", f.snapshot_files_deleted},
+              {"orphan_snapshot_files", f.orphan_files_deleted}}},
+            {"file_errors", f.file_errors},
+            {"rounds", f.rounds},
+            {"last_round", f.last_round_utc_ms ? json(ipc::format_utc_timestamp(f.last_round_utc_ms)) : json(nullptr)},
+            {"held", f.held.empty() ? json(nullptr) : json(f.held)},
+            {"error", f.error.empty() ? json(nullptr) : json(f.error)}};
 }
 
 }  // namespace
@@ -109,6 +137,19 @@ json Gateway::Impl::control_command(const std::string& routing_id, const json& r
     const std::string cmd = request.value("cmd", "");
     if (cmd == "status") return {{"ok", true}, {"status", status()}};
     if (cmd == "metrics") return {{"ok", true}, {"text", metrics_text()}};
+    if (cmd == "forget_alerts") {
+        // `gatehouse erase` removed these alerts' rows; the open ones must not live on in memory (status, consoles).
+        const auto it = request.find("ids");
+        if (it == request.end() || !it->is_array()) return {{"ok", false}, {"error", "forget_alerts needs \"ids\": [alert ids]"}};
+        std::vector<std::int64_t> ids;
+        for (const auto& id : *it) {
+            if (!id.is_number_integer()) return {{"ok", false}, {"error", "alert ids are integers"}};
+            ids.push_back(id.get<std::int64_t>());
+        }
+        const auto forgotten = alerts.forget(ids);
+        if (forgotten > 0) spdlog::info("forgot {} open alerts erased from the ledger", forgotten);
+        return {{"ok", true}, {"forgotten", forgotten}};
+    }
     if (cmd == "reload") {
         reload_requested.store(true);
         return {{"ok", true}, {"message", "reload requested; the daemon's log says whether it was applied"}};
@@ -205,6 +246,8 @@ json Gateway::Impl::status() const {
             {"security", security_status()},
             {"gates", std::move(gates_json)},
             {"forwarding", forwarder ? forwarding_json(forwarding) : json(nullptr)},
+            {"retention", retention_json(config.retention, retention->figures())},
+            {"privacy", {{"pseudonymise_upstream", pseudonymiser.has_value()}}},
             {"cameras", std::move(cameras_json)},
             {"terminals_online", registry.online_count()},
             {"terminals", std::move(terminals_json)},
@@ -312,6 +355,22 @@ std::string Gateway::Impl::metrics_text() const {
               static_cast<double>(consoles ? consoles->counters().refused_subscriptions : 0));
     m.gauge("gatehouse_insecure_plaintext", "1 when TCP sockets run without CURVE (insecure_plaintext)",
             config.security.insecure_plaintext ? 1 : 0);
+    const RetentionFigures purge = retention->figures();
+    const std::pair<const char*, std::int64_t> purged[] = {
+        {"events", purge.purged.events},         {"screenings", purge.purged.screenings},
+        {"decisions", purge.purged.decisions},   {"alerts", purge.purged.alerts},
+        {"alert_actions", purge.purged.alert_actions}, {"snapshots", purge.purged.snapshots},
+        {"outbox", purge.purged.outbox},         {"dead_letters", purge.purged.dead_letters}};
+    for (const auto& [kind, n] : purged) {
+        m.counter("gatehouse_retention_purged_total", "Records removed after their retention, by kind",
+                  static_cast<double>(n), {{"kind", kind}});
+    }
+    m.counter("gatehouse_retention_snapshot_files_deleted_total", "Evidence snapshot files deleted after their retention",
+              static_cast<double>(purge.snapshot_files_deleted + purge.orphan_files_deleted));
+    m.counter("gatehouse_retention_file_errors_total", "Snapshot files the purge could not delete",
+              static_cast<double>(purge.file_errors));
+    m.gauge("gatehouse_retention_held", "1 while the purge is held because the wall clock looks wrong",
+            purge.held.empty() ? 0 : 1);
     m.counter("gatehouse_ledger_commits_total", "Group-commit transactions", static_cast<double>(counters.commits));
     m.counter("gatehouse_ledger_commit_failures_total", "Transactions that failed (events refused as storage_unavailable)",
               static_cast<double>(counters.commit_failures));

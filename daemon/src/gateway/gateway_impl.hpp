@@ -26,6 +26,8 @@
 #include "gatehouse/daemon/ingest_counters.hpp"
 #include "gatehouse/daemon/ledger_writer.hpp"
 #include "gatehouse/daemon/metrics_server.hpp"
+#include "gatehouse/daemon/pseudonymiser.hpp"
+#include "gatehouse/daemon/retention_purger.hpp"
 #include "gatehouse/daemon/rate_limited_log.hpp"
 #include "gatehouse/daemon/systemd_notifier.hpp"
 #include "gatehouse/daemon/terminal_registry.hpp"
@@ -39,6 +41,15 @@ namespace gatehouse::daemon {
 using Clock = std::chrono::steady_clock;
 
 /// What start-up reads from the ledger before the reactor runs.
+/// Who an upstream record is about, beside its body: the outbox keeps the real ids in columns of their own
+/// (for `gatehouse erase`); the body gets the pseudonym when pseudonymisation is on.
+struct UpstreamSubject {
+    std::optional<std::string> person;
+    std::optional<std::int64_t> screening;
+    /// An alert's text as the upstream reads it (the person named by pseudonym); unset: the alert's own text.
+    std::optional<std::string> upstream_text;
+};
+
 struct LedgerStartState {
     std::map<std::string, std::int64_t> last_seq;
     std::int64_t last_alert_id = 0;
@@ -97,6 +108,8 @@ struct Gateway::Impl {
     std::vector<std::unique_ptr<CameraRunner>> cameras;  // stopped before anything they report to
     std::unique_ptr<forwarding::Forwarder> forwarder;     // null when forwarding is off
     forwarding::ForwarderSnapshot forwarding;             // as of the last poll (about once a second)
+    std::optional<Pseudonymiser> pseudonymiser;           // set when privacy.pseudonymise_upstream
+    std::unique_ptr<RetentionPurger> retention;           // own thread and connection
 
     // The open group-commit batch, filled while the writer commits the previous one.
     LedgerWriteBatch pending;
@@ -137,7 +150,7 @@ struct Gateway::Impl {
     void decide(const ipc::AccessRequest& request, const std::string& peer, Clock::time_point arrived,
                 const storage::ScreeningRecord* screening, const std::string& temperature_unavailable);
     std::optional<storage::PersonListEntry> find_listed(storage::PersonListKind list, const std::string& person);
-    void raise_alert(AlertSpec spec);
+    void raise_alert(AlertSpec spec, UpstreamSubject upstream = {});
     void raise_condition(AlertSpec spec);
     void clear_condition(const std::string& kind, const std::string& source, const std::string& note);
     void alert_on_event(const storage::EventRecord& event);
@@ -146,8 +159,11 @@ struct Gateway::Impl {
     void apply(const std::vector<CameraTransition>& transitions);
     void expire_fusion(Clock::time_point now);
     /// Adds what goes upstream to the pending batch's outbox (nothing when forwarding is off).
+    /// With pseudonymisation on, the body's "person" (and an alert's text) name the person by pseudonym.
     void forward(storage::OutboxLane lane, const std::string& kind, const std::string& gate, std::int64_t at_ms,
-                 const nlohmann::json& body, std::optional<std::size_t> for_event = std::nullopt);
+                 nlohmann::json body, UpstreamSubject subject = {}, std::optional<std::size_t> for_event = std::nullopt);
+    /// The person as the upstream sees them: the pseudonym when pseudonymisation is on, else the id.
+    std::string upstream_person(const std::string& person) const;
     /// Polls the forwarder's figures; raises or clears buffer_high.
     void check_forwarding();
     std::optional<Clock::time_point> next_fusion_deadline() const;

@@ -13,6 +13,7 @@
 #include "gatehouse/daemon/cli.hpp"
 #include "gatehouse/daemon/gateway.hpp"
 #include "gatehouse/daemon/logging.hpp"
+#include "gatehouse/daemon/private_files.hpp"
 #include "gatehouse/storage/ledger_error.hpp"
 #include "gatehouse/version.hpp"
 
@@ -88,6 +89,9 @@ int gatehoused_main(int argc, char** argv) {
         return app.exit(e) == 0 ? kExitOk : kExitUsage;
     }
 
+    // Before anything is created: the ledger, its -wal/-shm and the snapshots are the service user's alone,
+    // also when the daemon is started by hand rather than by the unit (UMask=0077).
+    restrict_umask();
     GatewayConfig config;
     try {
         config = load_config_file(config_path);
@@ -113,6 +117,9 @@ int gatehoused_main(int argc, char** argv) {
     } catch (const storage::LedgerError& e) {
         spdlog::critical("cannot open the ledger: {}", e.what());
         return e.fault() == storage::LedgerFault::corrupt ? kExitDataError : kExitUnavailable;
+    } catch (const ConfigError& e) {
+        spdlog::critical("start-up failed: {}", e.what());
+        return kExitConfig;
     } catch (const std::exception& e) {
         spdlog::critical("start-up failed: {}", e.what());
         return kExitUnavailable;

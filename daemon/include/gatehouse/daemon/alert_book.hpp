@@ -47,6 +47,9 @@ public:
     std::variant<storage::AlertAction, std::string> act(std::int64_t id, storage::AlertState to, const std::string& actor,
                                                         const std::string& note, std::int64_t now_ms);
 
+    /// Drops unclosed alerts whose rows `gatehouse erase` removed from the ledger; returns how many it held.
+    std::size_t forget(const std::vector<std::int64_t>& ids);
+
     /// Alerts not closed, by id.
     const std::map<std::int64_t, storage::AlertRecord>& unclosed() const { return unclosed_; }
 

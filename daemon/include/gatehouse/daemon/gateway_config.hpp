@@ -93,6 +93,30 @@ struct SecurityConfig {
     bool curve() const { return secret_key_file.has_value(); }
 };
 
+/// `[retention]`: how long each kind of record stays in the ledger, and how the purge paces itself.
+struct RetentionConfig {
+    int events_days = 14;
+    int screenings_days = 14;
+    int decisions_days = 14;
+    int alerts_days = 30;     ///< Closed alerts; open and acknowledged ones are kept until closed.
+    int snapshots_days = 7;   ///< Evidence images; at most screenings_days (a snapshot is part of its screening).
+    std::int64_t batch_size = 500;  ///< Rows per kind per transaction: what one purge transaction may delete.
+    /// Pause between two batches while there is a backlog, so group commits get the lock in between.
+    std::chrono::milliseconds batch_pause{20};
+    /// Time between purge rounds once nothing more is due.
+    std::chrono::seconds interval{60};
+    bool operator==(const RetentionConfig&) const = default;
+};
+
+/// `[privacy]`: what leaves the gateway about a person.
+struct PrivacyConfig {
+    /// Upstream records and chat alerts carry HMAC-SHA256(site secret, person id) instead of the id.
+    bool pseudonymise_upstream = false;
+    /// File holding the site secret (at least 16 bytes; mode 0600 or stricter). Required with pseudonymise_upstream.
+    std::optional<std::filesystem::path> site_secret_file;
+    bool operator==(const PrivacyConfig&) const = default;
+};
+
 /// Validated configuration. Defaults are what a production gate wants; see config/gatehouse.toml.
 struct GatewayConfig {
     std::string source = "<defaults>";  ///< File the configuration came from (for messages).
@@ -141,6 +165,9 @@ struct GatewayConfig {
     std::vector<ConsoleClientConfig> console_clients;
     std::vector<AdminClientConfig> admins;
     SecurityConfig security;
+
+    RetentionConfig retention;
+    PrivacyConfig privacy;
 
     /// `[forwarding]`: upstream sinks and the outbox's limits; inactive unless sinks are configured.
     forwarding::ForwardingConfig forwarding;

@@ -33,6 +33,10 @@ struct OutboxEntry {
     /// Index of the event in the same batch this entry forwards: it is written only if that event was newly
     /// stored, so a terminal's resend is not forwarded a second time under a new key.
     std::optional<std::size_t> for_event;
+    /// Who the record is about (the real id, also when the body carries a pseudonym), and the screening it
+    /// shows: kept beside the body so that `gatehouse erase` finds the rows without reading bodies.
+    std::optional<std::string> person;
+    std::optional<std::int64_t> screening;
 };
 
 /// One record waiting to go upstream. `key` ("<gateway>:<lane>:<lane_seq>") is its idempotency key: the
