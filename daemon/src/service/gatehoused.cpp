@@ -111,9 +111,6 @@ int gatehoused_main(int argc, char** argv) {
             return next;
         };
         gateway = std::make_unique<Gateway>(config, hooks);
-    } catch (const ConfigError& e) {  // e.g. an unreadable or group-readable secret key file
-        spdlog::critical("configuration error: {}", e.what());
-        return kExitConfig;
     } catch (const storage::LedgerError& e) {
         spdlog::critical("cannot open the ledger: {}", e.what());
         return e.fault() == storage::LedgerFault::corrupt ? kExitDataError : kExitUnavailable;
