@@ -604,7 +604,9 @@ daemon::GatewayConfig bench_config(const fs::path& dir, const BenchLayout& layou
                        "consoles = \"tcp://127.0.0.1:*\"\ncontrol = " +
                        toml_string("ipc://" + (dir / "control.sock").string()) + "\n\n[ledger]\npath = " +
                        toml_string((dir / "ledger.db").string()) +
-                       "\ncommit_window_us = 0\n\n[metrics]\nlisten = \"\"\n\n[alerts]\ntailgating = false\n\n";
+                       "\ncommit_window_us = 0\n\n[metrics]\nlisten = \"\"\n\n[alerts]\ntailgating = false\n\n"
+                       // Plaintext and unlimited, like the bare ZeroMQ references the figures are compared with.
+                       "[security]\ninsecure_plaintext = true\n\n[limits]\nterminal_rate = 0\n\n";
     const int count = static_cast<int>(layout.camera_gates.size());
     for (int i = 0; i < count; ++i) {
         const auto& gate = layout.camera_gates[static_cast<std::size_t>(i)];

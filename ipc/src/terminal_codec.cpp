@@ -191,7 +191,8 @@ const char* to_string(ErrorCode code) {
     static constexpr std::array<const char*, kErrorCodeCount> names = {
         "malformed_json", "unsupported_version", "unknown_type",     "unknown_kind",
         "missing_field",  "invalid_field",       "message_too_large", "multipart_message",
-        "unknown_terminal", "seq_behind",        "seq_ahead",         "storage_unavailable"};
+        "unknown_terminal", "seq_behind",        "seq_ahead",         "storage_unavailable",
+        "not_authorized",   "rate_limited",      "ts_in_future"};
     return names[static_cast<std::size_t>(code)];
 }
 

@@ -2,6 +2,8 @@
 
 #include <stdexcept>
 
+#include "gatehouse/ipc/curve_keys.hpp"
+
 namespace gatehouse::ipc {
 
 namespace {
@@ -9,7 +11,7 @@ constexpr std::int64_t kHardLimitFactor = 16;
 }
 
 TerminalEndpoint::TerminalEndpoint(zmq::context_t& context, const std::string& endpoint,
-                                   std::size_t max_message_bytes)
+                                   std::size_t max_message_bytes, const std::string& curve_secret_key)
     : socket_(context, zmq::socket_type::router), max_message_bytes_(max_message_bytes) {
     // Mandatory routing turns a reply to a vanished peer into an error we can count instead of a silent drop.
     socket_.set(zmq::sockopt::router_mandatory, 1);
@@ -17,6 +19,7 @@ TerminalEndpoint::TerminalEndpoint(zmq::context_t& context, const std::string& e
     socket_.set(zmq::sockopt::linger, 0);
     socket_.set(zmq::sockopt::rcvhwm, 100000);
     socket_.set(zmq::sockopt::sndhwm, 100000);
+    if (!curve_secret_key.empty()) configure_curve_server(socket_, curve_secret_key, kZapDomain);
     try {
         socket_.bind(endpoint);
     } catch (const zmq::error_t& e) {
@@ -34,6 +37,8 @@ std::optional<InboundFrame> TerminalEndpoint::try_receive() {
     zmq::message_t part;
     (void)socket_.recv(part, zmq::recv_flags::none);
     frame.size = part.size();
+    // Only a CURVE connection has a User-Id (set by the ZAP handler); gets() throws when the property is absent.
+    if (const char* user = zmq_msg_gets(part.handle(), "User-Id")) frame.user_id = user;
     frame.oversize = part.size() > max_message_bytes_;
     if (!frame.oversize) frame.payload.assign(static_cast<const char*>(part.data()), part.size());
     while (part.more()) {

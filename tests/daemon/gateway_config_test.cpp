@@ -3,6 +3,7 @@
 #include <fstream>
 
 #include "gatehouse/daemon/gateway_config.hpp"
+#include "gatehouse/ipc/curve_keys.hpp"
 #include "temp_dir.hpp"
 
 using namespace gatehouse::daemon;
@@ -152,4 +153,89 @@ TEST_CASE("command-line overrides replace keys and are validated", "[daemon][con
     CHECK_THROWS_WITH(apply_overrides(c, {"localhost:1"}), Catch::Contains("--listen"));
     CHECK_THROWS_WITH(apply_overrides(c, {std::nullopt, std::nullopt, std::nullopt, "chatty"}),
                       Catch::Contains("--log-level"));
+}
+
+TEST_CASE("[security], client keys, console scopes and abuse limits are read strictly", "[daemon][config][security]") {
+    const std::string k1 = gatehouse::ipc::generate_curve_keypair().public_key;
+    const std::string k2 = gatehouse::ipc::generate_curve_keypair().public_key;
+    const std::string k3 = gatehouse::ipc::generate_curve_keypair().public_key;
+    const GatewayConfig c = parse_config(
+        "[security]\nsecret_key_file = \"/etc/gh/server.key\"\n"
+        "[limits]\nterminal_rate = 50\nterminal_burst = 100\nmax_future_skew_s = 60\n"
+        "[[gates]]\nid = \"g\"\n"
+        "[[terminals]]\nid = \"t1\"\ngate = \"g\"\npublic_key = \"" + k1 + "\"\n"
+        "[[terminals]]\nid = \"t2\"\ngate = \"g\"\n"
+        "[[consoles]]\nid = \"office\"\npublic_key = \"" + k2 + "\"\ntopics = [\"alert.\", \"decision.g\"]\n"
+        "[[admins]]\nid = \"ops\"\npublic_key = \"" + k1 + "\"\n",  // the same key may be an admin too
+        "gh.toml");
+    CHECK(c.security.curve());
+    CHECK(*c.security.secret_key_file == "/etc/gh/server.key");
+    CHECK_FALSE(c.security.insecure_plaintext);
+    CHECK(c.terminals[0].public_key == k1);
+    CHECK(c.terminals[1].public_key.empty());
+    REQUIRE(c.console_clients.size() == 1);
+    CHECK(c.console_clients[0].topics == std::vector<std::string>{"alert.", "decision.g"});
+    REQUIRE(c.admins.size() == 1);
+    CHECK(c.admins[0].id == "ops");
+    CHECK(c.terminal_rate == 50);
+    CHECK(c.terminal_burst == 100);
+    CHECK(c.max_future_skew == std::chrono::seconds(60));
+    CHECK_NOTHROW(check_transport_security(c));
+
+    const GatewayConfig defaults = parse_config("", "d.toml");
+    CHECK_FALSE(defaults.security.curve());
+    CHECK(defaults.terminal_rate == 2000);
+    CHECK(defaults.max_future_skew == std::chrono::seconds(300));
+
+    const std::string g = "[security]\nsecret_key_file = \"/k\"\n[[gates]]\nid = \"g\"\n";
+    struct Case {
+        std::string text;
+        std::string expected;
+    };
+    const std::vector<Case> cases = {
+        {"[security]\nsecret_key_file = \"/k\"\ninsecure_plaintext = true\n",
+         "gh.toml:3:22: security.insecure_plaintext: contradicts secret_key_file"},
+        {"[security]\nsecret_key = \"/k\"\n", "gh.toml:2:1: security.secret_key: unknown key"},
+        {"[security]\ninsecure_plaintext = \"yes\"\n", "gh.toml:2:22: security.insecure_plaintext: expected true or false"},
+        {g + "[[terminals]]\nid = \"t\"\ngate = \"g\"\npublic_key = \"short\"\n",
+         "gh.toml:8:14: terminals.public_key: not a Z85 CURVE public key"},
+        {g + "[[terminals]]\nid = \"t\"\ngate = \"g\"\npublic_key = \"" + k1 + "\"\n[[terminals]]\nid = \"u\"\ngate = \"g\"\npublic_key = \"" + k1 + "\"\n",
+         "gh.toml:12:14: terminals.public_key: the same key is already listed for another terminal"},
+        {g + "[[consoles]]\nid = \"c\"\npublic_key = \"" + k2 + "\"\n", "gh.toml:5:1: consoles.topics: required key is missing"},
+        {g + "[[consoles]]\nid = \"c\"\npublic_key = \"" + k2 + "\"\ntopics = []\n", "gh.toml:8:10: consoles.topics: expected a non-empty array"},
+        {g + "[[consoles]]\nid = \"c\"\npublic_key = \"" + k2 + "\"\ntopics = [1]\n", "gh.toml:8:11: consoles.topics: each topic prefix must be a string"},
+        {g + "[[consoles]]\nid = \"c\"\ntopics = [\"alert.\"]\n", "consoles.public_key: required key is missing"},
+        {g + "[[consoles]]\nid = \"c\"\npublic_key = \"" + k2 + "\"\ntopics = [\"a\"]\ncolour = 1\n", "gh.toml:9:1: consoles.colour: unknown key"},
+        {g + "[[consoles]]\nid = \"c\"\npublic_key = \"" + k2 + "\"\ntopics = [\"a\"]\n[[consoles]]\nid = \"c\"\npublic_key = \"" + k3 + "\"\ntopics = [\"a\"]\n",
+         "gh.toml:9:1: consoles.id: duplicate console id 'c'"},
+        {g + "[[admins]]\nid = \"a\"\n", "admins.public_key: required key is missing"},
+        {"[[consoles]]\nid = \"c\"\npublic_key = \"" + k2 + "\"\ntopics = [\"a\"]\n",
+         "gh.toml:1:1: consoles: client keys are listed but [security].secret_key_file is not set"},
+        {"[[gates]]\nid = \"g\"\n[[terminals]]\nid = \"t\"\ngate = \"g\"\npublic_key = \"" + k1 + "\"\n",
+         "gh.toml:3:1: terminals.public_key: client keys are listed but [security].secret_key_file is not set"},
+        {"[limits]\nterminal_rate = -1\n", "gh.toml:2:17: limits.terminal_rate: must be between 0"},
+        {"[limits]\nmax_future_skew_s = 0\n", "gh.toml:2:21: limits.max_future_skew_s: 0 is out of range"},
+    };
+    for (const auto& bad : cases) {
+        CAPTURE(bad.text);
+        CHECK_THAT(error_of(bad.text), Catch::Contains(bad.expected));
+    }
+}
+
+TEST_CASE("TCP without CURVE or insecure_plaintext is refused; ipc-only and explicit plaintext pass",
+          "[daemon][config][security]") {
+    CHECK_THROWS_WITH(check_transport_security(parse_config("", "d.toml")),
+                      Catch::Contains("d.toml: listen.terminals binds tcp://127.0.0.1:5560 without CURVE"));
+    CHECK_THROWS_WITH(check_transport_security(parse_config(
+                          "[listen]\nterminals = \"ipc:///tmp/t\"\nconsoles = \"tcp://127.0.0.1:5561\"\n", "d.toml")),
+                      Catch::Contains("listen.consoles binds tcp://127.0.0.1:5561 without CURVE"));
+    CHECK_NOTHROW(check_transport_security(
+        parse_config("[listen]\nterminals = \"ipc:///tmp/t\"\nconsoles = \"\"\n", "d.toml")));
+    CHECK_NOTHROW(check_transport_security(parse_config("[security]\ninsecure_plaintext = true\n", "d.toml")));
+    CHECK_THROWS_WITH(check_transport_security(parse_config(
+                          "[security]\nsecret_key_file = \"/k\"\n[listen]\ncontrol = \"tcp://127.0.0.1:5562\"\n", "d.toml")),
+                      Catch::Contains("listen.control binds tcp://127.0.0.1:5562 with CURVE but no [[admins]]"));
+    GatewayConfig overridden = parse_config("[security]\ninsecure_plaintext = true\n", "d.toml");
+    apply_overrides(overridden, {std::string("tcp://127.0.0.1:7000"), std::nullopt, std::nullopt, std::nullopt});
+    CHECK_NOTHROW(check_transport_security(overridden));
 }

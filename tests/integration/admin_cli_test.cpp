@@ -112,7 +112,7 @@ TEST_CASE("gatehouse check-config reports errors with line numbers", "[integrati
     const auto bad = run_command(bin("gatehouse"), {"check-config", (dir / "bad.toml").string()}, dir.path());
     CHECK(bad.exit_code == 78);
     CHECK_THAT(bad.err, Catch::Contains("bad.toml:4:1: terminals.gate"));
-    std::ofstream(dir / "good.toml") << "[[gates]]\nid = \"g\"\n";
+    std::ofstream(dir / "good.toml") << "[security]\ninsecure_plaintext = true\n[[gates]]\nid = \"g\"\n";
     const auto good = run_command(bin("gatehouse"), {"check-config", (dir / "good.toml").string()}, dir.path());
     CHECK(good.exit_code == 0);
     CHECK_THAT(good.out, Catch::Contains("ok"));

@@ -78,13 +78,13 @@ TEST_CASE("start-up failures exit with a clear message and code", "[integration]
     CHECK_THAT(bad_key.err, Catch::Contains("c.toml:2:1: ledger.paht: unknown key"));
 
     std::ofstream(dir / "garbage.db") << std::string(4096, 'x');
-    const auto corrupt = run("[listen]\nterminals = \"tcp://127.0.0.1:*\"\nconsoles = \"\"\ncontrol = \"ipc://" + (dir / "c.sock").string() +
+    const auto corrupt = run("[security]\ninsecure_plaintext = true\n[listen]\nterminals = \"tcp://127.0.0.1:*\"\nconsoles = \"\"\ncontrol = \"ipc://" + (dir / "c.sock").string() +
                              "\"\n[ledger]\npath = \"" + (dir / "garbage.db").string() + "\"\n");
     CHECK(corrupt.exit_code == 65);
     CHECK_THAT(corrupt.err, Catch::Contains("not a gatehouse ledger"));
 
     GatewayFixture holder;  // its terminal port is taken
-    const auto busy = run("[listen]\nterminals = \"" + holder.endpoint() + "\"\nconsoles = \"\"\ncontrol = \"ipc://" +
+    const auto busy = run("[security]\ninsecure_plaintext = true\n[listen]\nterminals = \"" + holder.endpoint() + "\"\nconsoles = \"\"\ncontrol = \"ipc://" +
                           (dir / "c2.sock").string() + "\"\n[ledger]\npath = \"" + (dir / "l.db").string() + "\"\n");
     CHECK(busy.exit_code == 69);
     CHECK_THAT(busy.err, Catch::Contains("cannot bind terminal socket"));

@@ -52,6 +52,26 @@ TEST_CASE("the Python terminal in docs/protocol.md works against the real gatewa
     CHECK(rows[0].event.person == "E1001");
 }
 
+TEST_CASE("the CURVE terminal in docs/protocol.md works against a CURVE gateway", "[integration][docs][security]") {
+    std::string script = python_block("## CURVE: how a terminal authenticates");
+    CHECK(std::count(script.begin(), script.end(), '\n') <= 22);
+    GatewayFixture gw(1, "", "", "", Transport::curve);
+    gatehouse::ipc::write_keypair_files(gw.dir() / "t1", gw.terminal_key("t1"), false);
+    script = replace_all(script, "north-1-card.key", (gw.dir() / "t1.key").string());
+    script = replace_all(script, "\"server.pub\"", "\"" + (gw.dir() / "server.pub").string() + "\"");
+    script = replace_all(replace_all(script, "tcp://127.0.0.1:5560", gw.endpoint()), "north-1-card", "t1");
+    std::ofstream(gw.dir() / "curve_terminal.py") << script;
+    const auto r = run_command("/usr/bin/python3", {(gw.dir() / "curve_terminal.py").string()}, gw.dir().path(),
+                               std::chrono::seconds(20));
+    INFO(r.err);
+    REQUIRE(r.exit_code == 0);
+    gatehouse::storage::Ledger ledger({gw.ledger_path(), /*read_only=*/true});
+    const auto rows = ledger.query_events({});
+    REQUIRE(rows.size() == 1);
+    CHECK(rows[0].event.terminal == "t1");
+    CHECK(gw.status()["security"]["handshakes_accepted"] == 1);
+}
+
 TEST_CASE("the Python console in docs/protocol.md shows open alerts, then live alerts and decisions",
           "[integration][docs][alerts]") {
     const std::string script = python_block("### A console in 20 lines");

@@ -228,7 +228,9 @@ TEST_CASE("the .deb installs, runs the daemon as user gatehouse and purges clean
             {"/usr/lib/tmpfiles.d/gatehouse.conf", "file root:root 0644"},
             {"/etc/gatehouse", "directory root:gatehouse 0750"},
             {"/etc/gatehouse/gatehouse.toml", "file root:gatehouse 0640"},
-            {"/var/lib/gatehouse", "directory gatehouse:gatehouse 0700"},
+            {"/etc/gatehouse/server.key", "file gatehouse:gatehouse 0600"},  // CURVE server key, made by postinst
+            {"/etc/gatehouse/server.pub", "file root:gatehouse 0644"},
+                        {"/var/lib/gatehouse", "directory gatehouse:gatehouse 0700"},
             {"/run/gatehouse", "directory gatehouse:gatehouse 0750"},
             {"/usr/share/doc/gatehouse/install.md", "file root:root 0644"},
             {"/usr/share/doc/gatehouse/README.md", "file root:root 0644"},
@@ -285,6 +287,7 @@ TEST_CASE("the .deb installs, runs the daemon as user gatehouse and purges clean
         }
 
         // An upgrade (here: the same version again) keeps an edited configuration and its modes.
+        const std::string server_pub = read_text("/etc/gatehouse/server.pub");
         write_text("/etc/gatehouse/gatehouse.toml",
                    read_text("/etc/gatehouse/gatehouse.toml") + "# edited by the test\n");
         r = run_command(kDpkg, {"-i", deb.string()}, out, 120s);
@@ -293,6 +296,7 @@ TEST_CASE("the .deb installs, runs the daemon as user gatehouse and purges clean
         CHECK(read_text("/etc/gatehouse/gatehouse.toml").find("# edited by the test") != std::string::npos);
         CHECK(describe(file_info("/etc/gatehouse/gatehouse.toml")) == "file root:gatehouse 0640");
         CHECK(fs::exists("/var/lib/gatehouse/ledger.db"));  // data survives an upgrade
+        CHECK(read_text("/etc/gatehouse/server.pub") == server_pub);  // and so does the server key
 
         r = run_command(kDpkg, {"--purge", "gatehouse"}, out, 120s);
         INFO("dpkg --purge:\n" << r.out << r.err);

@@ -2,6 +2,7 @@
 // Starts the real gatehoused on loopback with a real ledger file in a temp dir, for integration tests.
 #include <fstream>
 #include <iterator>
+#include <map>
 #include <memory>
 #include <string>
 #include <thread>
@@ -10,25 +11,44 @@
 #include <zmq.hpp>
 
 #include "child_process.hpp"
+#include "gatehouse/ipc/curve_keys.hpp"
 #include "temp_dir.hpp"
 
 namespace gatehouse::test {
 
+/// Whether the fixture's gateway runs its TCP sockets with CURVE (keys generated per fixture) or, as the tests
+/// written before CURVE expect, as plaintext (insecure_plaintext, unless `extra_config` has its own [security]).
+enum class Transport { plaintext, curve };
+
 /// Writes a configuration with gates g1, g2 and terminals t1..tN (t1 on g1, the rest on g2), and runs
 /// gatehoused on it. Ports are picked by the OS; the bound endpoint is read from the control socket.
+/// With Transport::curve the server key is DIR/server.key and each terminal tI has its own key pair
+/// (terminal_key("tI")), listed as its public_key.
 class GatewayFixture {
 public:
     /// `g1_policy` / `g2_policy` are TOML lines appended right after each gate (e.g. a [gates.policy] table).
     explicit GatewayFixture(int terminals = 3, std::string extra_config = "", std::string g1_policy = "",
-                            std::string g2_policy = "") {
+                            std::string g2_policy = "", Transport transport = Transport::plaintext) {
         config_path_ = dir_ / "gatehouse.toml";
         std::ofstream config(config_path_);
         config << "[gateway]\nid = \"test-gw\"\n\n[listen]\nterminals = \"tcp://127.0.0.1:*\"\nconsoles = \"tcp://127.0.0.1:*\"\ncontrol = \"ipc://"
                << (dir_ / "control.sock").string() << "\"\n\n[ledger]\npath = \"" << ledger_path().string()
-               << "\"\n\n[metrics]\nlisten = \"127.0.0.1:0\"\n\n" << extra_config
-               << "\n[[gates]]\nid = \"g1\"\n" << g1_policy << "\n[[gates]]\nid = \"g2\"\n" << g2_policy;
+               << "\"\n\n[metrics]\nlisten = \"127.0.0.1:0\"\n\n";
+        if (transport == Transport::curve) {
+            server_key_ = ipc::generate_curve_keypair();
+            ipc::write_keypair_files(dir_ / "server", server_key_, false);
+            config << "[security]\nsecret_key_file = \"" << (dir_ / "server.key").string() << "\"\n\n";
+        } else if (extra_config.find("[security]") == std::string::npos) {
+            config << "[security]\ninsecure_plaintext = true\n\n";
+        }
+        config << extra_config << "\n[[gates]]\nid = \"g1\"\n" << g1_policy << "\n[[gates]]\nid = \"g2\"\n" << g2_policy;
         for (int i = 1; i <= terminals; ++i) {
-            config << "\n[[terminals]]\nid = \"t" << i << "\"\ngate = \"" << (i == 1 ? "g1" : "g2") << "\"\nkind = \"card_reader\"\n";
+            const std::string id = "t" + std::to_string(i);
+            config << "\n[[terminals]]\nid = \"" << id << "\"\ngate = \"" << (i == 1 ? "g1" : "g2") << "\"\nkind = \"card_reader\"\n";
+            if (transport == Transport::curve) {
+                terminal_keys_[id] = ipc::generate_curve_keypair();
+                config << "public_key = \"" << terminal_keys_[id].public_key << "\"\n";
+            }
         }
         config.close();
         start();
@@ -117,6 +137,9 @@ public:
     }
     const std::filesystem::path& config_path() const { return config_path_; }
     const TempDir& dir() const { return dir_; }
+    /// Transport::curve only: the gateway's key pair and each terminal's.
+    const ipc::CurveKeyPair& server_key() const { return server_key_; }
+    const ipc::CurveKeyPair& terminal_key(const std::string& id) const { return terminal_keys_.at(id); }
 
 private:
     TempDir dir_;
@@ -127,6 +150,8 @@ private:
     std::vector<std::string> environment_;
     std::string endpoint_;
     std::string console_endpoint_;
+    ipc::CurveKeyPair server_key_;
+    std::map<std::string, ipc::CurveKeyPair> terminal_keys_;
 };
 
 }  // namespace gatehouse::test

@@ -10,6 +10,8 @@
 #include <nlohmann/json.hpp>
 #include <zmq.hpp>
 
+#include "gatehouse/ipc/curve_keys.hpp"
+
 namespace gatehouse::test {
 
 /// One message a console received: its topic and JSON body.
@@ -20,9 +22,12 @@ struct ConsoleMessage {
 
 class TestConsole {
 public:
-    TestConsole(zmq::context_t& context, const std::string& endpoint, const std::vector<std::string>& topics)
+    /// `curve`: the console's key pair and the gateway's public key, for a CURVE console socket.
+    TestConsole(zmq::context_t& context, const std::string& endpoint, const std::vector<std::string>& topics,
+                const std::pair<ipc::CurveKeyPair, std::string>* curve = nullptr)
         : socket_(context, zmq::socket_type::sub) {
         socket_.set(zmq::sockopt::linger, 0);
+        if (curve) ipc::configure_curve_client(socket_, curve->first, curve->second);
         for (const auto& t : topics) socket_.set(zmq::sockopt::subscribe, t);
         socket_.connect(endpoint);
         // A subscription takes a moment to reach the publisher; what is published before is not seen.

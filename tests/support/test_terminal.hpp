@@ -8,6 +8,8 @@
 #include <nlohmann/json.hpp>
 #include <zmq.hpp>
 
+#include "gatehouse/ipc/curve_keys.hpp"
+
 namespace gatehouse::test {
 
 class TestTerminal {
@@ -15,6 +17,14 @@ public:
     TestTerminal(zmq::context_t& context, const std::string& endpoint, std::string id)
         : id_(std::move(id)), socket_(context, zmq::socket_type::dealer) {
         socket_.set(zmq::sockopt::linger, 0);
+        socket_.connect(endpoint);
+    }
+    /// A CURVE terminal: its own key pair, trusting only `server_public_key`.
+    TestTerminal(zmq::context_t& context, const std::string& endpoint, std::string id, const ipc::CurveKeyPair& key,
+                 const std::string& server_public_key)
+        : id_(std::move(id)), socket_(context, zmq::socket_type::dealer) {
+        socket_.set(zmq::sockopt::linger, 0);
+        ipc::configure_curve_client(socket_, key, server_public_key);
         socket_.connect(endpoint);
     }
 

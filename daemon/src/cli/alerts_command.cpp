@@ -78,7 +78,7 @@ void print_alerts(const json& alerts, bool as_json) {
 
 void list(const AlertsArgs& a) {
     if (!a.all) {
-        const json reply = control_request(a.target.endpoint(a.ledger.config()), {{"v", 1}, {"cmd", "alerts"}});
+        const json reply = a.target.request({{"v", 1}, {"cmd", "alerts"}}, a.ledger.config());
         if (!reply.value("ok", false)) throw std::runtime_error(reply.value("error", "the daemon refused the request"));
         print_alerts(reply["alerts"], a.json);
         return;
@@ -123,7 +123,7 @@ void show(const AlertsArgs& a) {
 }
 
 void act(const AlertsArgs& a, const char* cmd) {
-    const json reply = control_request(a.target.endpoint(),
+    const json reply = a.target.request(
                                        {{"v", 1}, {"cmd", cmd}, {"id", a.id}, {"actor", actor_of(a)}, {"note", a.note}});
     if (!reply.value("ok", false)) throw std::runtime_error(reply.value("error", "the daemon refused the request"));
     std::cout << "alert " << a.id << " " << reply.value("state", "") << '\n';

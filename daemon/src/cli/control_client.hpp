@@ -4,6 +4,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "curve_client_options.hpp"
+
 namespace CLI {
 class App;
 }
@@ -11,25 +13,37 @@ class App;
 namespace gatehouse::daemon::cli {
 
 /// Where a command finds the running daemon's control socket: --control wins, else listen.control of --config
-/// (default /etc/gatehouse/gatehouse.toml). Adds both options to a command.
+/// (default /etc/gatehouse/gatehouse.toml). Adds both options, and --key / --server-key for a TCP (CURVE) control
+/// socket, to a command.
 class ControlTarget {
 public:
     void add_options(CLI::App& command);
-    /// Only --control, for commands whose --config another option group already owns (it is passed to endpoint()).
+    /// Only --control (and the key options), for commands whose --config another option group already owns (it
+    /// is passed to endpoint() and request()).
     void add_control_option(CLI::App& command);
     /// Throws ConfigError when the configuration cannot be read.
     std::string endpoint() const { return endpoint(config_); }
     std::string endpoint(const std::string& config) const;
+    /// Sends one request to the control socket (see control_request), with the CURVE client key when given.
+    nlohmann::json request(const nlohmann::json& request) const { return this->request(request, config_); }
+    nlohmann::json request(const nlohmann::json& request, const std::string& config) const;
+    /// The CURVE client set-up from --key / --server-key (the configuration supplies a missing server key), or
+    /// nullopt without --key.
+    std::optional<CurveClient> curve_client() const { return curve_client(config_); }
+    std::optional<CurveClient> curve_client(const std::string& config) const;
 
 private:
     std::string config_;
     std::string control_;
+    CurveClientOptions keys_;
 };
 
 
 /// Sends one request to the daemon's control socket and returns its reply. Throws std::runtime_error
 /// naming the endpoint when the daemon does not answer within `timeout`.
+/// `curve`: the client key for a CURVE (TCP) control socket.
 nlohmann::json control_request(const std::string& endpoint, const nlohmann::json& request,
-                               std::chrono::milliseconds timeout = std::chrono::seconds(3));
+                               std::chrono::milliseconds timeout = std::chrono::seconds(3),
+                               const CurveClient* curve = nullptr);
 
 }  // namespace gatehouse::daemon::cli

@@ -20,6 +20,7 @@
 #include "gatehouse/daemon/person_list_csv.hpp"
 #include "gatehouse/daemon/private_files.hpp"
 #include "gatehouse/daemon/terminal_simulator.hpp"
+#include "gatehouse/ipc/curve_keys.hpp"
 #include "gatehouse/ipc/terminal_codec.hpp"
 #include "gatehouse/storage/ledger.hpp"
 #include "gatehouse/storage/outbox.hpp"
@@ -90,6 +91,43 @@ std::string replace_all(std::string text, const std::string& from, const std::st
     return text;
 }
 
+/// The demo's CURVE keys in DIR/keys: made on the first run, reused (and their file modes checked) after.
+class DemoKeys {
+public:
+    explicit DemoKeys(const std::filesystem::path& dir) : dir_(dir / "keys") {
+        std::filesystem::create_directories(dir_);
+        std::filesystem::permissions(dir_, std::filesystem::perms::owner_all);
+        load_or_create("server");
+        for (const char* name : kDemoKeyNames) load_or_create(name);
+    }
+    const ipc::CurveKeyPair& operator[](const std::string& name) const { return keys_.at(name); }
+    const std::map<std::string, ipc::CurveKeyPair>& all() const { return keys_; }
+    const std::filesystem::path& dir() const { return dir_; }
+    bool created() const { return created_; }
+
+    /// `text` with each "@PUB:NAME@" replaced by NAME's public key.
+    std::string fill(std::string text) const {
+        for (const auto& [name, key] : keys_) text = replace_all(std::move(text), "@PUB:" + name + "@", key.public_key);
+        return text;
+    }
+
+private:
+    void load_or_create(const std::string& name) {
+        const auto prefix = dir_ / name;
+        if (std::filesystem::exists(prefix.string() + ".key")) {
+            keys_[name] = ipc::load_secret_key_file(prefix.string() + ".key");
+            return;
+        }
+        keys_[name] = ipc::generate_curve_keypair();
+        ipc::write_keypair_files(prefix, keys_[name], /*overwrite=*/true);
+        created_ = true;
+    }
+
+    std::filesystem::path dir_;
+    std::map<std::string, ipc::CurveKeyPair> keys_;
+    bool created_ = false;
+};
+
 // The lists are written before the gateway opens the ledger, as `gatehouse lists import --replace` would.
 void import_demo_lists(const std::filesystem::path& ledger_path) {
     const PersonListCsv lists = parse_person_list_csv(kDemoLists);
@@ -103,10 +141,14 @@ void import_demo_lists(const std::filesystem::path& ledger_path) {
 /// through, someone forces the side door.
 class DemoGate {
 public:
-    DemoGate(const std::string& consoles, const std::string& terminals, const Style& style)
+    DemoGate(const std::string& consoles, const std::string& terminals, const DemoKeys& keys, const Style& style)
         : style_(style), sub_(context_, zmq::socket_type::sub), reader_(context_, zmq::socket_type::dealer),
           door_(context_, zmq::socket_type::dealer) {
         for (auto* s : {&sub_, &reader_, &door_}) s->set(zmq::sockopt::linger, 0);
+        const std::string& server = keys["server"].public_key;
+        ipc::configure_curve_client(sub_, keys["guard-console"], server);
+        ipc::configure_curve_client(reader_, keys["north-1-card"], server);
+        ipc::configure_curve_client(door_, keys["north-1-door"], server);
         for (const char* topic : {"alert.", "alert_state.", "decision.", "screening.north-1."}) {
             sub_.set(zmq::sockopt::subscribe, topic);
         }
@@ -182,10 +224,11 @@ int run(const DemoArgs& a) {
     std::filesystem::create_directories(a.dir);
     const std::filesystem::path dir(a.dir);
     const std::filesystem::path config_path = dir / "gatehouse.toml";
+    const DemoKeys keys(dir);
     std::optional<DemoUpstream> upstream;
     if (!a.mqtt.empty()) upstream = parse_upstream(a.mqtt);
-    const std::string config_text =
-        replace_all(kDemoConfig, "@DIR@", a.dir) + (upstream ? forwarding_config(*upstream) : std::string());
+    const std::string config_text = keys.fill(replace_all(kDemoConfig, "@DIR@", a.dir)) +
+                                    (upstream ? forwarding_config(*upstream) : std::string());
     std::ofstream(config_path) << config_text;
     std::ofstream(dir / "people.json") << kDemoScene;
     GatewayConfig config = parse_config(config_text, config_path.string());
@@ -197,6 +240,9 @@ int run(const DemoArgs& a) {
     std::cout << style.bold("gatehouse demo") << ": gateway '" << config.gateway_id << "', entrance north-1 with a "
               << "synthetic thermal camera (people step up every 2 s), exit south-1, " << config.terminals.size()
               << " simulated terminals; configuration " << config_path.string() << "\n"
+              << style.dim("every socket uses CURVE with the keys " + std::string(keys.created() ? "generated now in " : "in ") +
+                           keys.dir().string() + " (gateway public key " + keys["server"].public_key + ")")
+              << "\n"
               << style.dim("north-1 requires a normal temperature, a green health code and the allow list (白名单); "
                            "what a guard's console shows:")
               << "\n";
@@ -210,7 +256,7 @@ int run(const DemoArgs& a) {
     Gateway gateway(config, {});
     std::thread reactor([&gateway] { gateway.run(); });
     std::atomic<bool> stop{false};
-    DemoGate gate(gateway.console_endpoint(), gateway.terminal_endpoint(), style);
+    DemoGate gate(gateway.console_endpoint(), gateway.terminal_endpoint(), keys, style);
     std::map<std::string, int> shown;
     std::thread console([&] {
         shown = gate.run(stop, std::chrono::milliseconds(static_cast<std::int64_t>(a.duration_s * 500)));
@@ -219,8 +265,11 @@ int run(const DemoArgs& a) {
     // Background traffic from the other terminals, malformed messages included: each must get an error reply.
     SimulatorOptions sim;
     sim.endpoint = gateway.terminal_endpoint();
+    sim.server_public_key = keys["server"].public_key;
     for (const auto& t : config.terminals) {
-        if (t.id != "north-1-door") sim.terminal_ids.push_back(t.id);
+        if (t.id == "north-1-door") continue;
+        sim.terminal_ids.push_back(t.id);
+        sim.terminal_keys[t.id] = keys[t.id];
     }
     sim.rate = a.rate;
     sim.duration = std::chrono::milliseconds(static_cast<std::int64_t>(a.duration_s * 1000));

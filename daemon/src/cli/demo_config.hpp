@@ -3,7 +3,8 @@
 // person lists and the people who walk through, everything on loopback.
 namespace gatehouse::daemon::cli {
 
-/// Embedded demo configuration; "@DIR@" is replaced by the demo's working directory.
+/// Embedded demo configuration; "@DIR@" is replaced by the demo's working directory and "@PUB:NAME@" by the public
+/// key of DIR/keys/NAME.pub (generated on the first run).
 inline constexpr const char* kDemoConfig = R"toml(# gatehouse demo configuration (written by `gatehouse demo`)
 [gateway]
 id = "demo-gateway"
@@ -13,6 +14,9 @@ site = "demo-campus"
 terminals = "tcp://127.0.0.1:*"
 consoles = "tcp://127.0.0.1:*"
 control = "ipc://@DIR@/control.sock"
+
+[security]                      # CURVE on every TCP socket, with the keys in @DIR@/keys
+secret_key_file = "@DIR@/keys/server.key"
 
 [limits]
 heartbeat_interval_ms = 1000
@@ -55,32 +59,47 @@ require_health_code = false
 id = "north-1-card"
 gate = "north-1"
 kind = "card_reader"
+public_key = "@PUB:north-1-card@"
 
 [[terminals]]
 id = "north-1-face"
 gate = "north-1"
 kind = "face_reader"
+public_key = "@PUB:north-1-face@"
 
 [[terminals]]
 id = "north-1-qr"
 gate = "north-1"
 kind = "health_code_scanner"
+public_key = "@PUB:north-1-qr@"
 
 [[terminals]]
 id = "north-1-door"
 gate = "north-1"
 kind = "door_contact"
+public_key = "@PUB:north-1-door@"
 
 [[terminals]]
 id = "south-1-card"
 gate = "south-1"
 kind = "card_reader"
+public_key = "@PUB:south-1-card@"
 
 [[terminals]]
 id = "south-1-qr"
 gate = "south-1"
 kind = "health_code_scanner"
+public_key = "@PUB:south-1-qr@"
+
+[[consoles]]                    # the guard's console the demo prints
+id = "guard-console"
+public_key = "@PUB:guard-console@"
+topics = ["alert.", "alert_state.", "decision.", "screening."]
 )toml";
+
+/// Whose keys the demo generates in DIR/keys (besides the gateway's own "server").
+inline constexpr const char* kDemoKeyNames[] = {"north-1-card", "north-1-face", "north-1-qr",  "north-1-door",
+                                                "south-1-card", "south-1-qr",   "guard-console"};
 
 /// The people the entrance camera sees: one every 2 s, most healthy, one febrile, one with glasses (no reading).
 inline constexpr const char* kDemoScene = R"json({"name":"demo_queue","description":"people entering one every 2 s",

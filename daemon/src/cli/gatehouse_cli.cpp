@@ -12,7 +12,9 @@
 #include "gatehouse/daemon/gateway_config.hpp"
 #include "gatehouse/storage/ledger_error.hpp"
 #include "gatehouse/version.hpp"
+#include "gatehouse/ipc/curve_keys.hpp"
 #include "history_command.hpp"
+#include "keygen_command.hpp"
 #include "lists_command.hpp"
 #include "query_command.hpp"
 #include "screen_command.hpp"
@@ -42,6 +44,7 @@ int gatehouse_cli_main(int argc, char** argv) {
     register_synth_command(app);
     register_alerts_command(app);
     register_tail_command(app);
+    register_keygen_command(app);
     register_erase_command(app);
     try {
         app.parse(argc, argv);
@@ -56,6 +59,9 @@ int gatehouse_cli_main(int argc, char** argv) {
             case storage::LedgerFault::missing: return kExitNoInput;
             default: return kExitUnavailable;
         }
+    } catch (const ipc::CurveKeyError& e) {
+        std::cerr << "gatehouse: key error: " << e.what() << '\n';
+        return kExitConfig;
     } catch (const ConfigError& e) {
         std::cerr << "gatehouse: configuration error: " << e.what() << '\n';
         return kExitConfig;

@@ -6,6 +6,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include "curve_client_options.hpp"
 #include "exit_codes.hpp"
 #include "gatehouse/daemon/gateway_config.hpp"
 #include "ledger_location.hpp"
@@ -25,7 +26,31 @@ struct SimArgs {
     int bad_every = 0;
     std::size_t window = 512;
     bool json = false;
+    std::string key_file;
+    std::string key_dir;
+    std::string server_key;
 };
+
+// --key FILE for a single terminal, or --keys DIR with DIR/ID.key per terminal; the server key from --server-key
+// or the configuration.
+void add_curve_keys(const SimArgs& a, const GatewayConfig* config, SimulatorOptions& o) {
+    if (a.key_file.empty() && a.key_dir.empty()) {
+        if (!a.server_key.empty()) throw ConfigError("--server-key needs --key or --keys (the terminals' own keys)");
+        return;
+    }
+    if (!a.key_file.empty() && o.terminal_ids.size() != 1) {
+        throw CLI::ValidationError("--key", "one key file is one terminal's identity; use --keys DIR for " +
+                                                std::to_string(o.terminal_ids.size()) + " terminals");
+    }
+    o.server_public_key = !a.server_key.empty() ? ipc::load_public_key(a.server_key)
+                          : config             ? server_public_key_from(*config)
+                                               : throw ConfigError("--key/--keys need --server-key or --config");
+    for (const auto& id : o.terminal_ids) {
+        const std::filesystem::path file =
+            !a.key_file.empty() ? std::filesystem::path(a.key_file) : std::filesystem::path(a.key_dir) / (id + ".key");
+        o.terminal_keys[id] = ipc::load_secret_key_file(file);
+    }
+}
 
 int run(const SimArgs& a) {
     SimulatorOptions o;
@@ -35,8 +60,9 @@ int run(const SimArgs& a) {
     o.bad_every = a.bad_every;
     o.window = a.window;
     o.terminal_ids = a.terminal_ids;
+    std::optional<GatewayConfig> loaded;
     if (!a.config.empty() || a.endpoint.empty() || o.terminal_ids.empty()) {
-        const GatewayConfig config = load_config_file(a.config.empty() ? kDefaultConfigPath : a.config);
+        const GatewayConfig& config = loaded.emplace(load_config_file(a.config.empty() ? kDefaultConfigPath : a.config));
         o.endpoint = config.terminal_endpoint;
         o.oversize_bytes = config.max_message_bytes + 1024;
         if (o.terminal_ids.empty()) {
@@ -50,6 +76,7 @@ int run(const SimArgs& a) {
         }
     }
     if (!a.endpoint.empty()) o.endpoint = a.endpoint;
+    add_curve_keys(a, loaded ? &*loaded : nullptr, o);
     if (!a.json) {
         std::fprintf(stderr, "simulating %zu terminal(s) against %s at %s events/s for %.0f s...\n",
                      o.terminal_ids.size(), o.endpoint.c_str(), a.rate > 0 ? std::to_string(static_cast<int>(a.rate)).c_str() : "max",
@@ -105,6 +132,10 @@ void register_sim_command(CLI::App& app) {
     cmd->add_option("--window", a->window, "Unacked events allowed per terminal (default 512)")
         ->check(CLI::PositiveNumber);
     cmd->add_flag("--json", a->json, "Print the report as one JSON object");
+    cmd->add_option("--key", a->key_file, "CURVE secret key file of the (single) simulated terminal");
+    cmd->add_option("--keys", a->key_dir, "Directory with a CURVE secret key file ID.key per simulated terminal");
+    cmd->add_option("--server-key", a->server_key,
+                    "The gateway's public key (Z85 or a .pub file); default: from the configuration");
     cmd->callback([a] { finish(run(*a)); });
 }
 

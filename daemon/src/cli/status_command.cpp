@@ -28,7 +28,19 @@ void print_status(const json& s) {
     const Style style(stdout);
     std::cout << style.bold("gatehouse " + s["version"].get<std::string>()) << "  gateway " << s["gateway"].get<std::string>()
               << "  site " << s["site"].get<std::string>() << "  up " << s["uptime_s"].get<std::int64_t>() << " s\n";
-    std::cout << "ledger " << s["ledger"]["path"].get<std::string>() << "\n\n";
+    std::cout << "ledger " << s["ledger"]["path"].get<std::string>() << '\n';
+    if (const json& sec = s.value("security", json::object()); sec.contains("mode")) {
+        if (sec.contains("warning")) {
+            std::cout << style.red("security: " + sec["warning"].get<std::string>()) << '\n';
+        } else if (sec["mode"] == "curve") {
+            std::cout << "security: CURVE, server key " << sec["server_public_key"].get<std::string>() << ", "
+                      << sec["handshakes_refused"].dump() << " handshakes refused, "
+                      << sec["console_subscriptions_refused"].dump() << " console subscriptions refused\n";
+        } else {
+            std::cout << "security: local sockets only\n";
+        }
+    }
+    std::cout << '\n';
     TextTable terminals({"TERMINAL", "GATE", "KIND", "STATE", "LAST SEEN", "LAST SEQ", "EVENTS", "FIRMWARE"});
     for (const auto& t : s["terminals"]) {
         const bool online = t["online"].get<bool>();
@@ -97,7 +109,7 @@ void register_status_command(CLI::App& app) {
     args->target.add_options(*cmd);
     cmd->add_flag("--json", args->json, "Print the raw status object");
     cmd->callback([args] {
-        const json reply = control_request(args->target.endpoint(), {{"v", 1}, {"cmd", "status"}});
+        const json reply = args->target.request({{"v", 1}, {"cmd", "status"}});
         if (args->json) {
             std::cout << reply["status"].dump(2) << '\n';
         } else {
@@ -109,7 +121,7 @@ void register_status_command(CLI::App& app) {
     auto* reload = app.add_subcommand("reload", "Ask the running daemon to reload its configuration (like SIGHUP)");
     reload_args->target.add_options(*reload);
     reload->callback([reload_args] {
-        const json reply = control_request(reload_args->target.endpoint(), {{"v", 1}, {"cmd", "reload"}});
+        const json reply = reload_args->target.request({{"v", 1}, {"cmd", "reload"}});
         std::cout << reply.value("message", "reload requested") << '\n';
     });
 }

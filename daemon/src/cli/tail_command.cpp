@@ -31,19 +31,26 @@ struct TailArgs {
     double seconds = 0;
 };
 
-std::string console_endpoint(const TailArgs& a) {
+std::string console_endpoint(const TailArgs& a, const std::optional<CurveClient>& curve) {
     if (!a.consoles.empty()) return a.consoles;
-    const json reply = control_request(a.target.endpoint(), {{"v", 1}, {"cmd", "status"}});
+    const json reply = a.target.request({{"v", 1}, {"cmd", "status"}});
     const json& endpoint = reply["status"]["endpoints"]["consoles"];
     if (!endpoint.is_string()) throw std::runtime_error("the daemon has no console socket (listen.consoles is empty)");
+    if (!curve && reply["status"]["security"].value("mode", "") == "curve") {
+        throw std::runtime_error("the console socket " + endpoint.get<std::string>() +
+                                 " uses CURVE: give --key with a key listed in the gateway's [[consoles]]");
+    }
     return endpoint.get<std::string>();
 }
 
 void run(const TailArgs& a) {
-    const std::string endpoint = console_endpoint(a);
+    // One key serves both sockets: list it in [[consoles]] (and in [[admins]] when the control socket is TCP).
+    const std::optional<CurveClient> curve = a.target.curve_client();
+    const std::string endpoint = console_endpoint(a, curve);
     zmq::context_t context(1);
     zmq::socket_t sub(context, zmq::socket_type::sub);
     sub.set(zmq::sockopt::linger, 0);
+    if (curve) curve->apply(sub);
     const std::vector<std::string> topics =
         a.topics.empty() ? std::vector<std::string>{"alert.", "alert_state.", "decision."} : a.topics;
     for (const auto& t : topics) sub.set(zmq::sockopt::subscribe, t);

@@ -9,6 +9,7 @@
 #include <toml++/toml.h>
 
 #include "config/toml_table_reader.hpp"
+#include "gatehouse/ipc/curve_keys.hpp"
 
 namespace gatehouse::daemon {
 namespace {
@@ -39,6 +40,86 @@ void validate_references(const GatewayConfig& c, const toml::array* terminal_nod
             root.fail(where, "terminals.gate", "terminal '" + t.id + "' names gate '" + t.gate +
                                                    "', which is not defined in [[gates]]");
         }
+    }
+}
+
+std::string read_public_key(TableReader& r, bool required) {
+    std::string key;
+    r.text("public_key", key, required);
+    if (const auto* n = r.get("public_key"); n && !ipc::is_z85_key(key)) {
+        r.fail(n->source(), "public_key",
+               "not a Z85 CURVE public key (40 characters, as in the .pub file `gatehouse keygen` writes)");
+    }
+    return key;
+}
+
+// Within one socket a key names exactly one client: the ZAP handler maps it to a single user id.
+void check_unique_key(TableReader& r, std::set<std::string>& keys, const std::string& key, const std::string& who) {
+    if (!key.empty() && !keys.insert(key).second) {
+        r.fail(r.get("public_key")->source(), "public_key", "the same key is already listed for another " + who);
+    }
+}
+
+void read_security(TableReader& r, GatewayConfig& c) {
+    std::string key_file;
+    r.text("secret_key_file", key_file);
+    if (!key_file.empty()) c.security.secret_key_file = key_file;
+    r.boolean("insecure_plaintext", c.security.insecure_plaintext);
+    if (c.security.insecure_plaintext && c.security.secret_key_file) {
+        r.fail(r.get("insecure_plaintext")->source(), "insecure_plaintext",
+               "contradicts secret_key_file: choose CURVE (secret_key_file) or plaintext, not both");
+    }
+    r.reject_unknown();
+}
+
+void read_consoles(const toml::array& nodes, const std::string& source, GatewayConfig& c) {
+    std::set<std::string> ids, keys;
+    for (const auto& node : nodes) {
+        TableReader r(*node.as_table(), source, "consoles");
+        ConsoleClientConfig console;
+        r.text("id", console.id, true);
+        console.public_key = read_public_key(r, true);
+        const toml::node* topics = r.get("topics");
+        if (!topics) r.fail_missing("topics");
+        if (!topics->is_array() || topics->as_array()->empty()) {
+            r.fail(topics->source(), "topics", "expected a non-empty array of topic prefixes, e.g. [\"alert.\"]");
+        }
+        for (const auto& t : *topics->as_array()) {
+            if (!t.is_string()) r.fail(t.source(), "topics", "each topic prefix must be a string (\"\" is everything)");
+            console.topics.push_back(t.as_string()->get());
+        }
+        r.reject_unknown();
+        if (!ids.insert(console.id).second) r.fail(node.source(), "id", "duplicate console id '" + console.id + "'");
+        check_unique_key(r, keys, console.public_key, "console");
+        c.console_clients.push_back(std::move(console));
+    }
+}
+
+void read_admins(const toml::array& nodes, const std::string& source, GatewayConfig& c) {
+    std::set<std::string> ids, keys;
+    for (const auto& node : nodes) {
+        TableReader r(*node.as_table(), source, "admins");
+        AdminClientConfig admin;
+        r.text("id", admin.id, true);
+        admin.public_key = read_public_key(r, true);
+        r.reject_unknown();
+        if (!ids.insert(admin.id).second) r.fail(node.source(), "id", "duplicate admin id '" + admin.id + "'");
+        check_unique_key(r, keys, admin.public_key, "admin");
+        c.admins.push_back(std::move(admin));
+    }
+}
+
+// Client keys are useless, and a sign of a half-done set-up, without the server key that makes sockets CURVE.
+void validate_security(const GatewayConfig& c, const toml::table& doc, TableReader& root) {
+    if (c.security.curve()) return;
+    auto refuse = [&](const toml::source_region& where, const std::string& key) {
+        root.fail(where, key, "client keys are listed but [security].secret_key_file is not set, so no socket uses CURVE");
+    };
+    if (!c.console_clients.empty()) refuse(doc.get("consoles")->source(), "consoles");
+    if (!c.admins.empty()) refuse(doc.get("admins")->source(), "admins");
+    const toml::array* terminals = doc.get("terminals") ? doc.get("terminals")->as_array() : nullptr;
+    for (std::size_t i = 0; i < c.terminals.size(); ++i) {
+        if (!c.terminals[i].public_key.empty()) refuse((*terminals)[i].source(), "terminals.public_key");
     }
 }
 
@@ -160,10 +241,22 @@ GatewayConfig build(const toml::table& doc, const std::string& source) {
         r.duration("heartbeat_timeout_ms", c.heartbeat_timeout, 200, 86'400'000);
         r.integer("seq_window", c.seq_window, 1, std::int64_t{1} << 40);
         r.integer("console_queue", c.console_queue, 10, 10'000'000);
+        if (r.get("terminal_rate")) {
+            c.terminal_rate = read_number(r, "terminal_rate");
+            if (c.terminal_rate < 0 || c.terminal_rate > 1e7) {
+                r.fail(r.get("terminal_rate")->source(), "terminal_rate", "must be between 0 (no limit) and 10000000 messages/s");
+            }
+        }
+        r.integer("terminal_burst", c.terminal_burst, 1, 100'000'000);
+        r.duration("max_future_skew_s", c.max_future_skew, 1, 366 * 86'400);
         if (c.heartbeat_timeout <= c.heartbeat_interval) {
             r.fail(t->source(), "heartbeat_timeout_ms", "must be longer than heartbeat_interval_ms");
         }
         r.reject_unknown();
+    }
+    if (const auto* t = root.subtable("security")) {
+        TableReader r(*t, source, "security");
+        read_security(r, c);
     }
     if (const auto* t = root.subtable("ledger")) {
         TableReader r(*t, source, "ledger");
@@ -247,6 +340,7 @@ GatewayConfig build(const toml::table& doc, const std::string& source) {
     if (const auto* t = root.subtable("forwarding")) c.forwarding = forwarding::read_forwarding_config(*t, source);
     const toml::array* terminal_nodes = root.array_of_tables("terminals");
     if (terminal_nodes) {
+        std::set<std::string> terminal_keys;
         for (const auto& node : *terminal_nodes) {
             TableReader r(*node.as_table(), source, "terminals");
             TerminalConfig term;
@@ -254,11 +348,16 @@ GatewayConfig build(const toml::table& doc, const std::string& source) {
             r.text("gate", term.gate, true);
             r.text("kind", term.kind);
             if (term.kind.empty()) term.kind = "terminal";
+            term.public_key = read_public_key(r, false);
+            check_unique_key(r, terminal_keys, term.public_key, "terminal");
             r.reject_unknown();
             c.terminals.push_back(std::move(term));
         }
         validate_references(c, terminal_nodes, root);
     }
+    if (const auto* consoles = root.array_of_tables("consoles")) read_consoles(*consoles, source, c);
+    if (const auto* admins = root.array_of_tables("admins")) read_admins(*admins, source, c);
+    validate_security(c, doc, root);
     root.reject_unknown();
     return c;
 }
@@ -302,6 +401,27 @@ GatewayConfig load_config_file(const std::filesystem::path& path) {
     std::ostringstream text;
     text << in.rdbuf();
     return parse_config(text.str(), path.string());
+}
+
+void check_transport_security(const GatewayConfig& c) {
+    auto is_tcp = [](const std::string& endpoint) { return endpoint.rfind("tcp://", 0) == 0; };
+    const std::pair<const char*, const std::string*> sockets[] = {
+        {"listen.terminals", &c.terminal_endpoint}, {"listen.consoles", &c.console_endpoint},
+        {"listen.control", &c.control_endpoint}};
+    if (!c.security.curve() && !c.security.insecure_plaintext) {
+        for (const auto& [key, endpoint] : sockets) {
+            if (!is_tcp(*endpoint)) continue;
+            throw ConfigError(c.source + ": " + key + " binds " + *endpoint +
+                              " without CURVE: anyone on that network could connect. Set [security].secret_key_file "
+                              "(create the key with `gatehouse keygen --out /etc/gatehouse/server`) and list each "
+                              "client's public_key, or, for a lab only, [security].insecure_plaintext = true");
+        }
+    }
+    if (c.security.curve() && is_tcp(c.control_endpoint) && c.admins.empty()) {
+        throw ConfigError(c.source + ": listen.control binds " + c.control_endpoint +
+                          " with CURVE but no [[admins]] key is listed, so no CLI could use it: add [[admins]] "
+                          "entries or bind the control socket to ipc://");
+    }
 }
 
 void apply_overrides(GatewayConfig& c, const ConfigOverrides& o) {

@@ -9,6 +9,7 @@
 
 #include "gatehouse/daemon/console_messages.hpp"
 #include "gatehouse/daemon/private_files.hpp"
+#include "gatehouse/ipc/curve_keys.hpp"
 #include "gatehouse/ipc/terminal_codec.hpp"
 #include "gatehouse/version.hpp"
 
@@ -38,6 +39,8 @@ void append_moved(std::vector<T>& to, std::vector<T>& from) {
 }
 
 constexpr std::string_view kIpcScheme = "ipc://";
+// Control requests are short JSON objects (an alert note is at most 4 KiB).
+constexpr std::int64_t kMaxControlMessageBytes = 64 * 1024;
 
 // For ipc:// endpoints, the directory of the socket file must exist before bind.
 void prepare_ipc_directory(const std::string& endpoint) {
@@ -91,16 +94,23 @@ std::optional<Pseudonymiser> load_pseudonymiser(const PrivacyConfig& privacy) {
 
 }  // namespace
 
-Gateway::Impl::Impl(GatewayConfig c, GatewayHooks h, storage::Ledger ledger, LedgerStartState start)
+Gateway::Impl::Impl(GatewayConfig c, GatewayHooks h, ServerKey key, storage::Ledger ledger, LedgerStartState start)
     : config(std::move(c)),
       hooks(std::move(h)),
-      terminals(context, config.terminal_endpoint, config.max_message_bytes),
+      server_key(std::move(key)),
+      zap(start_zap_handler(context, config)),
+      terminals(context, config.terminal_endpoint, config.max_message_bytes, server_key.secret),
       registry(config.terminals, config.heartbeat_timeout, config.seq_window),
       writer(std::move(ledger), context),
       alerts(start.last_alert_id, std::move(start.unclosed_alerts)),
       last_screening_id(start.last_screening_id) {
     registry.seed_last_seq(start.last_seq);
     control.set(zmq::sockopt::linger, 0);
+    control.set(zmq::sockopt::maxmsgsize, kMaxControlMessageBytes);
+    // A local ipc:// control socket is guarded by its file mode (below); over TCP only listed admins get in.
+    if (!server_key.secret.empty() && config.control_endpoint.rfind("tcp://", 0) == 0) {
+        ipc::configure_curve_server(control, server_key.secret, "control");
+    }
     prepare_ipc_directory(config.control_endpoint);
     try {
         control.bind(config.control_endpoint);
@@ -110,7 +120,10 @@ Gateway::Impl::Impl(GatewayConfig c, GatewayHooks h, storage::Ledger ledger, Led
     open_ipc_socket_to_group(config.control_endpoint);
     control_inproc = fmt::format("inproc://gatehouse-control-{}", static_cast<const void*>(this));
     control.bind(control_inproc);
-    if (!config.console_endpoint.empty()) consoles.emplace(context, config.console_endpoint, config.console_queue);
+    if (!config.console_endpoint.empty()) {
+        consoles.emplace(context, config.console_endpoint, config.console_queue,
+                         ConsoleSecurity{server_key.secret, console_scopes(config)});
+    }
     camera_reports_endpoint = fmt::format("inproc://gatehouse-cameras-{}", static_cast<const void*>(this));
     camera_reports.set(zmq::sockopt::rcvhwm, 100000);
     camera_reports.bind(camera_reports_endpoint);
@@ -184,7 +197,9 @@ void Gateway::Impl::handle_frame(ipc::InboundFrame& frame) {
                     {ipc::ErrorCode::multipart_message, "", "send each message as exactly one frame", std::nullopt}, "");
         return;
     }
-    std::visit([&](auto&& msg) { handle(frame.peer, msg); }, ipc::decode_terminal_message(frame.payload));
+    auto message = ipc::decode_terminal_message(frame.payload);
+    if (!admit(frame, message)) return;
+    std::visit([&](auto&& msg) { handle(frame.peer, msg); }, message);
 }
 
 void Gateway::Impl::handle(const std::string& peer, const ipc::ProtocolError& error) { reply_error(peer, error, ""); }
@@ -430,6 +445,7 @@ void Gateway::Impl::reload() {
     std::optional<Pseudonymiser> next_pseudonymiser;
     try {
         next = hooks.reload_config ? hooks.reload_config() : load_config_file(config.source);
+        check_transport_security(next);
         for (const auto& cam : next.cameras) {
             (void)screening_config_for(cam, *next.find_gate(cam.gate), config.ledger_path.parent_path() / "snapshots");
         }
@@ -447,6 +463,15 @@ void Gateway::Impl::reload() {
         spdlog::warn("listen.*, ledger.path, ledger.max_size_mb and limits.max_message_bytes change only at a "
                      "restart; keeping the running values");
     }
+    if (next.security.secret_key_file != config.security.secret_key_file ||
+        next.security.insecure_plaintext != config.security.insecure_plaintext) {
+        spdlog::warn("security.secret_key_file and security.insecure_plaintext change only at a restart; keeping the "
+                     "running values (client keys and console topics are reloaded)");
+    }
+    next.security = config.security;
+    if (zap) zap->update_policy(zap_policy(next));
+    if (consoles) consoles->set_scopes(console_scopes(next));
+    for (auto& [id, bucket] : rate_buckets) bucket.set_limits(next.terminal_rate, static_cast<double>(next.terminal_burst));
     next.terminal_endpoint = config.terminal_endpoint;
     next.control_endpoint = config.control_endpoint;
     next.console_endpoint = config.console_endpoint;
@@ -493,6 +518,7 @@ void Gateway::Impl::run() {
                  "console queue {}",
                  config.max_message_bytes, config.heartbeat_timeout.count(), config.seq_window,
                  config.commit_window.count(), config.max_batch, config.console_queue);
+    log_security_posture();
     for (const auto& g : config.gates) {
         spdlog::info("gate {} ({}): camera {}, fever threshold {:.1f} °C, fusion window {} ms, requires{}{}{}, when a "
                      "check is unavailable: {}",
@@ -570,6 +596,8 @@ void Gateway::Impl::run() {
 }
 
 Gateway::Gateway(GatewayConfig config, GatewayHooks hooks) {
+    check_transport_security(config);  // embedded gateways (demo, benchmarks) are held to it as the service is
+    ServerKey key = load_server_key(config);  // a missing or exposed key stops start-up before the ledger is touched
     // The ledger opens first: a corrupt or newer file must stop start-up before any socket is bound. Its
     // directory is created private, and what exists already is checked before the ledger reads it.
     if (config.ledger_path.has_parent_path()) create_private_directory(config.ledger_path.parent_path());
@@ -598,7 +626,8 @@ Gateway::Gateway(GatewayConfig config, GatewayHooks hooks) {
     for (const auto& cam : config.cameras) {
         (void)screening_config_for(cam, *config.find_gate(cam.gate), config.ledger_path.parent_path() / "snapshots");
     }
-    impl_ = std::make_unique<Impl>(std::move(config), std::move(hooks), std::move(ledger), std::move(start));
+    impl_ = std::make_unique<Impl>(std::move(config), std::move(hooks), std::move(key), std::move(ledger),
+                                   std::move(start));
 }
 Gateway::~Gateway() = default;
 

@@ -243,6 +243,7 @@ json Gateway::Impl::status() const {
               {"consoles", consoles ? json(consoles->bound_endpoint()) : json(nullptr)},
               {"control", config.control_endpoint},
               {"metrics", metrics ? json(metrics->address()) : json(nullptr)}}},
+            {"security", security_status()},
             {"gates", std::move(gates_json)},
             {"forwarding", forwarder ? forwarding_json(forwarding) : json(nullptr)},
             {"retention", retention_json(config.retention, retention->figures())},
@@ -347,6 +348,15 @@ std::string Gateway::Impl::metrics_text() const {
             m.gauge("gatehouse_sink_connected", "1 while the sink's upstream confirms deliveries", s.connected ? 1 : 0, sink);
         }
     }
+    const auto zap_counters = zap ? zap->counters() : ipc::ZapCounters{};
+    m.counter("gatehouse_curve_handshakes_total", "CURVE handshakes answered by the ZAP handler, by result",
+              static_cast<double>(zap_counters.accepted), {{"result", "accepted"}});
+    m.counter("gatehouse_curve_handshakes_total", "CURVE handshakes answered by the ZAP handler, by result",
+              static_cast<double>(zap_counters.refused), {{"result", "refused"}});
+    m.counter("gatehouse_console_subscriptions_refused_total", "Console subscriptions outside the console's topics",
+              static_cast<double>(consoles ? consoles->counters().refused_subscriptions : 0));
+    m.gauge("gatehouse_insecure_plaintext", "1 when TCP sockets run without CURVE (insecure_plaintext)",
+            config.security.insecure_plaintext ? 1 : 0);
     const RetentionFigures purge = retention->figures();
     const std::pair<const char*, std::int64_t> purged[] = {
         {"events", purge.purged.events},         {"screenings", purge.purged.screenings},

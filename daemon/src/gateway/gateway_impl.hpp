@@ -2,7 +2,8 @@
 // The gateway's state and reactor, shared by the files that implement it:
 //   gateway.cpp           start-up, the reactor loop, terminal ingest, commits and acks, reload, stop;
 //   gateway_access.cpp    access requests, camera screenings and their fusion, alerts;
-//   gateway_control.cpp   the control socket's commands, status and metrics.
+//   gateway_control.cpp   the control socket's commands, status and metrics;
+//   gateway_security.cpp  CURVE keys, the ZAP handler's policy, who may speak for which terminal, rate and ts limits.
 #include <atomic>
 #include <chrono>
 #include <map>
@@ -30,7 +31,9 @@
 #include "gatehouse/daemon/rate_limited_log.hpp"
 #include "gatehouse/daemon/systemd_notifier.hpp"
 #include "gatehouse/daemon/terminal_registry.hpp"
+#include "gatehouse/daemon/token_bucket.hpp"
 #include "gatehouse/ipc/terminal_endpoint.hpp"
+#include "gatehouse/ipc/zap_handler.hpp"
 #include "gatehouse/storage/ledger.hpp"
 
 namespace gatehouse::daemon {
@@ -54,12 +57,30 @@ struct LedgerStartState {
     std::vector<storage::AlertRecord> unclosed_alerts;
 };
 
+/// The gateway's CURVE server key (Z85), empty on plaintext sockets; loaded (and its file mode checked) before
+/// anything is bound.
+struct ServerKey {
+    std::string secret;
+    std::string public_key;
+};
+ServerKey load_server_key(const GatewayConfig& config);
+/// Who the ZAP handler admits on each socket: terminal keys → terminal ids, console keys, admin keys.
+ipc::ZapPolicy zap_policy(const GatewayConfig& config);
+/// Which topic prefixes each console (by id) may subscribe to.
+ConsoleScopes console_scopes(const GatewayConfig& config);
+/// The context's ZAP handler when the configuration uses CURVE (null otherwise); refused handshakes are logged,
+/// rate-limited, with the peer's address.
+std::unique_ptr<ipc::ZapHandler> start_zap_handler(zmq::context_t& context, const GatewayConfig& config);
+
 // Declaration order matters: the context outlives every socket and camera thread, and the writer (which owns
 // the ledger) is destroyed before the sockets that carry its acks.
 struct Gateway::Impl {
     GatewayConfig config;
     GatewayHooks hooks;
     zmq::context_t context{1};
+    ServerKey server_key;
+    // Before any CURVE socket is bound: libzmq admits every client while no ZAP handler is bound.
+    std::unique_ptr<ipc::ZapHandler> zap;
     ipc::TerminalEndpoint terminals;
     zmq::socket_t control{context, zmq::socket_type::router};
     zmq::socket_t camera_reports{context, zmq::socket_type::pull};
@@ -69,6 +90,7 @@ struct Gateway::Impl {
     LedgerWriter writer;
     IngestCounters counters;
     RateLimitedLog peer_log;
+    std::map<std::string, TokenBucket> rate_buckets;  ///< per configured terminal, by id
     AlertBook alerts;
     std::int64_t last_screening_id = 0;
     std::map<std::string, GateFusion> fusion;  ///< per gate that has a camera
@@ -100,12 +122,18 @@ struct Gateway::Impl {
     /// Decisions, screenings and alerts waiting for the ledger, including those in the commit under way.
     std::size_t records_awaiting_storage() const;
 
-    Impl(GatewayConfig c, GatewayHooks h, storage::Ledger ledger, LedgerStartState start);
+    Impl(GatewayConfig c, GatewayHooks h, ServerKey key, storage::Ledger ledger, LedgerStartState start);
 
     // gateway.cpp: ingest, commits, loop.
     void run();
     void reload();
     void handle_frame(ipc::InboundFrame& frame);
+    /// Checks who sent a decoded message before it is handled: the connection's CURVE identity must match the
+    /// terminal id it names, the terminal within its rate, an event's ts not far in the future. False: refused
+    /// (error reply sent and counted).
+    bool admit(const ipc::InboundFrame& frame, const ipc::DecodedMessage& message);
+    void log_security_posture() const;
+    nlohmann::json security_status() const;
     void handle(const std::string& peer, const ipc::ProtocolError& error);
     void handle(const std::string& peer, const ipc::Hello& hello);
     void handle(const std::string& peer, const ipc::Heartbeat& heartbeat);

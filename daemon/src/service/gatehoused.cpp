@@ -96,6 +96,7 @@ int gatehoused_main(int argc, char** argv) {
     try {
         config = load_config_file(config_path);
         apply_overrides(config, overrides);
+        check_transport_security(config);
         configure_logging(config.log_level);
     } catch (const std::exception& e) {
         std::cerr << "gatehoused: configuration error: " << e.what() << '\n';

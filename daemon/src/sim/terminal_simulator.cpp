@@ -108,6 +108,13 @@ public:
             t->socket.set(zmq::sockopt::linger, 0);
             t->socket.set(zmq::sockopt::sndhwm, 0);
             t->socket.set(zmq::sockopt::rcvhwm, 0);
+            if (!o.server_public_key.empty()) {
+                const auto key = o.terminal_keys.find(id);
+                if (key == o.terminal_keys.end()) {
+                    throw std::invalid_argument("simulator: no CURVE key for terminal '" + id + "'");
+                }
+                ipc::configure_curve_client(t->socket, key->second, o.server_public_key);
+            }
             t->socket.connect(o.endpoint);
             terminals_.push_back(std::move(t));
         }

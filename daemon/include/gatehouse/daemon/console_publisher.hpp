@@ -1,9 +1,12 @@
 #pragma once
 // The socket monitoring consoles subscribe to: alerts, decisions, screenings and events, by topic prefix.
+#include <chrono>
 #include <cstdint>
+#include <map>
 #include <set>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include <zmq.hpp>
 
@@ -17,17 +20,36 @@ struct ConsoleCounters {
     /// message (usually a run of them).
     std::uint64_t overflows = 0;
     std::uint64_t subscribed_topics = 0;  ///< Distinct topic prefixes consoles are subscribed to now.
+    std::uint64_t refused_subscriptions = 0;  ///< Subscriptions outside the console's scope (not applied).
+};
+
+/// Console id (its CURVE key's ZAP user id) → the topic prefixes it may subscribe to; "" permits everything.
+using ConsoleScopes = std::map<std::string, std::vector<std::string>>;
+
+/// How the console socket authenticates: with a `curve_secret_key` it is a CURVE server (ZAP domain "consoles")
+/// and applies only the subscriptions within each console's scope.
+struct ConsoleSecurity {
+    std::string curve_secret_key;
+    ConsoleScopes scopes;
 };
 
 /// An XPUB socket: each message is two frames, [topic][JSON]. A console that does not read fills its own
 /// queue (ZMQ_SNDHWM) and then loses messages; the gate never waits for it. Overflows are counted: a send is
 /// first tried in no-drop mode, and when some subscriber's queue is full it is counted and sent again in the
 /// normal (lossy) mode, which still reaches every console with room.
+/// On a CURVE socket subscriptions are applied by hand (ZMQ_XPUB_MANUAL): a console gets only the topics its
+/// scope permits; refused subscriptions are counted and logged (rate-limited).
 /// Thread-safety: none; owned by the reactor.
 class ConsolePublisher {
 public:
+    static constexpr const char* kZapDomain = "consoles";
+
     /// Binds `endpoint`; throws std::runtime_error naming it when that fails.
-    ConsolePublisher(zmq::context_t& context, const std::string& endpoint, int queue_per_console);
+    ConsolePublisher(zmq::context_t& context, const std::string& endpoint, int queue_per_console,
+                     ConsoleSecurity security = {});
+
+    /// New scopes (reload); they apply to subscriptions made from now on.
+    void set_scopes(ConsoleScopes scopes) { security_.scopes = std::move(scopes); }
 
     void publish(std::string_view topic, const std::string& json);
     /// Reads subscription changes (call when the socket is readable) to keep the subscription count.
@@ -42,10 +64,17 @@ public:
 
 private:
     bool send(std::string_view topic, const std::string& json);
+    bool permitted(const std::string& console, const std::string& topic) const;
+    void apply_manually(const zmq::message_t& message, bool subscribe, const std::string& topic);
 
     zmq::socket_t socket_;
     ConsoleCounters counters_;
     std::multiset<std::string> topics_;  ///< distinct subscribed prefixes (XPUB reports each once)
+    ConsoleSecurity security_;
+    bool manual_ = false;
+    std::multiset<std::string> refused_;  ///< refused subscriptions still held by connected consoles
+    std::chrono::steady_clock::time_point last_refusal_log_{};
+    std::uint64_t refusals_unlogged_ = 0;
 };
 
 }  // namespace gatehouse::daemon

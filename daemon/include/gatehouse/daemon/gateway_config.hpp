@@ -65,6 +65,32 @@ struct TerminalConfig {
     std::string id;
     std::string gate;
     std::string kind;  ///< What the installer says it is; the terminal's hello reports its own kind too.
+    /// Z85 CURVE public key the terminal authenticates with; its connection may then speak only for this id.
+    /// Empty: the terminal cannot connect to a CURVE socket.
+    std::string public_key;
+};
+
+/// `[[consoles]]`: a monitoring console allowed on a CURVE console socket, and what it may subscribe to.
+struct ConsoleClientConfig {
+    std::string id;
+    std::string public_key;           ///< Z85
+    std::vector<std::string> topics;  ///< Topic prefixes it may subscribe to (a subscription must start with one).
+};
+
+/// `[[admins]]`: an administrator's CLI allowed on a TCP (CURVE) control socket.
+struct AdminClientConfig {
+    std::string id;
+    std::string public_key;  ///< Z85
+};
+
+/// `[security]`: CURVE on every TCP socket the gateway binds (docs/security.md).
+struct SecurityConfig {
+    /// The gateway's CURVE secret key (mode 0600); set: every TCP socket is a CURVE server.
+    std::optional<std::filesystem::path> secret_key_file;
+    /// Lab only: TCP sockets without CURVE (anyone on the network can connect); warned about at every start.
+    bool insecure_plaintext = false;
+
+    bool curve() const { return secret_key_file.has_value(); }
 };
 
 /// `[retention]`: how long each kind of record stays in the ledger, and how the purge paces itself.
@@ -110,6 +136,11 @@ struct GatewayConfig {
     std::int64_t seq_window = 100000;
     /// Messages queued per console before a slow console starts losing them (ZMQ_SNDHWM).
     int console_queue = 10000;
+    /// Per-terminal token bucket: sustained messages per second and burst; 0 disables the limit.
+    double terminal_rate = 2000;
+    std::int64_t terminal_burst = 20000;
+    /// Events whose ts lies further than this ahead of the gateway's clock are refused (ts_in_future).
+    std::chrono::seconds max_future_skew{300};
 
     std::filesystem::path ledger_path = "/var/lib/gatehouse/ledger.db";
     /// Group commit: how long the first event of a batch may wait for company before the commit.
@@ -131,6 +162,9 @@ struct GatewayConfig {
     std::vector<GateConfig> gates;
     std::vector<CameraConfig> cameras;
     std::vector<TerminalConfig> terminals;
+    std::vector<ConsoleClientConfig> console_clients;
+    std::vector<AdminClientConfig> admins;
+    SecurityConfig security;
 
     RetentionConfig retention;
     PrivacyConfig privacy;
@@ -163,5 +197,8 @@ GatewayConfig parse_config(std::string_view toml_text, const std::string& source
 GatewayConfig load_config_file(const std::filesystem::path& path);
 /// Applies overrides and re-validates them (throws ConfigError naming the option).
 void apply_overrides(GatewayConfig& config, const ConfigOverrides& overrides);
+/// Refuses (ConfigError) a configuration that binds a TCP socket with neither CURVE nor insecure_plaintext, or a
+/// TCP control socket nobody is allowed on. Checked at start-up and by check-config, after the overrides.
+void check_transport_security(const GatewayConfig& config);
 
 }  // namespace gatehouse::daemon

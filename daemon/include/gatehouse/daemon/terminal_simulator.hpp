@@ -9,6 +9,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "gatehouse/ipc/curve_keys.hpp"
+
 namespace gatehouse::daemon {
 
 /// What to simulate. Terminal ids must be configured on the gateway.
@@ -29,6 +31,9 @@ struct SimulatorOptions {
     /// After sending, how long to wait for the last acks.
     std::chrono::milliseconds drain_timeout{5000};
     std::chrono::milliseconds heartbeat_interval{1000};
+    /// CURVE: the gateway's public key (Z85) and each terminal's own key pair, by terminal id. Empty: plaintext.
+    std::string server_public_key;
+    std::map<std::string, ipc::CurveKeyPair> terminal_keys;
 };
 
 /// Outcome of a simulation; `ok()` when every good event was acked and every bad message answered.

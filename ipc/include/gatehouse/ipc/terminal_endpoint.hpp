@@ -13,6 +13,9 @@ namespace gatehouse::ipc {
 /// the terminal id, which is inside the payload). Frames over the size limit keep only their size.
 struct InboundFrame {
     std::string peer;
+    /// The terminal id the connection authenticated as (the ZAP handler's user id for its CURVE key); empty on
+    /// a plaintext socket.
+    std::string user_id;
     std::string payload;
     std::size_t size = 0;    ///< Size of the first payload frame in bytes.
     bool oversize = false;   ///< size > max_message_bytes; payload left empty.
@@ -27,10 +30,16 @@ struct EndpointCounters {
 /// Binds the terminal ROUTER socket. Frames up to `max_message_bytes` are delivered; larger ones up to the
 /// transport hard limit (16× larger) are reported as oversize so the terminal gets an error reply; beyond
 /// that libzmq drops the connection (ZMQ_MAXMSGSIZE) to bound memory.
+/// With a `curve_secret_key` the socket is a CURVE server whose clients the context's ZAP handler admits under
+/// the domain "terminals".
 /// Thread-safety: none; the reactor thread owns it.
 class TerminalEndpoint {
 public:
-    TerminalEndpoint(zmq::context_t& context, const std::string& endpoint, std::size_t max_message_bytes);
+    /// ZAP domain of the terminal socket.
+    static constexpr const char* kZapDomain = "terminals";
+
+    TerminalEndpoint(zmq::context_t& context, const std::string& endpoint, std::size_t max_message_bytes,
+                     const std::string& curve_secret_key = {});
 
     /// Next frame without blocking, or nullopt when none is queued.
     std::optional<InboundFrame> try_receive();

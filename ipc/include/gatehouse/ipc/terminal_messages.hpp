@@ -59,12 +59,15 @@ enum class ErrorCode {
     seq_behind,
     seq_ahead,
     storage_unavailable,
+    not_authorized,   ///< The message names a terminal other than the one the connection's CURVE key belongs to.
+    rate_limited,     ///< The terminal sends faster than limits.terminal_rate allows (retryable later).
+    ts_in_future,     ///< The event's ts lies further ahead of the gateway's clock than limits.max_future_skew_s.
 };
-inline constexpr int kErrorCodeCount = 12;
+inline constexpr int kErrorCodeCount = 15;
 const char* to_string(ErrorCode code);
 
 /// Gateway → terminal: why a message was refused. `seq` is set when the refused message was an event whose
-/// seq could be read; the terminal may resend that seq only for retryable codes (storage_unavailable).
+/// seq could be read; the terminal may resend that seq only for retryable codes (storage_unavailable, rate_limited).
 struct ProtocolError {
     ErrorCode code;
     std::string field;    ///< JSON path of the offending field ("data.method"), empty when not about one.
