@@ -82,7 +82,8 @@ public:
 
     const std::set<std::int64_t>& acked() const { return acked_; }
     std::int64_t created() const { return next_seq_ - 1; }  ///< Events made so far: seqs 1..created().
-    std::size_t refusals() const { return refusals_; }
+    std::size_t refusals() const { return refusals_; }  ///< storage_unavailable replies (each resent later).
+    std::size_t rate_limited() const { return rate_limited_; }  ///< rate_limited replies (each resent later).
     std::size_t backlog() const { return in_flight_.size() + resend_.size(); }
     /// How long each event took from its first send to its ack, in milliseconds.
     const std::vector<double>& ack_latencies_ms() const { return latencies_ms_; }
@@ -106,6 +107,11 @@ private:
         } else if (reply.value("code", "") == "storage_unavailable") {
             ++refusals_;
             resend_.push_back({seq, FaultClock::now() + std::chrono::milliseconds(200)});
+        } else if (reply.value("code", "") == "rate_limited") {
+            // A backlog sent at full speed meets the gateway's per-terminal rate limit: slow down and resend
+            // later, as the protocol asks (docs/protocol.md).
+            ++rate_limited_;
+            resend_.push_back({seq, FaultClock::now() + std::chrono::milliseconds(100)});
         } else {
             throw std::runtime_error("terminal " + id_ + ": unexpected reply " + reply.dump());
         }
@@ -126,6 +132,7 @@ private:
     std::map<std::int64_t, FaultClock::time_point> first_sent_;
     std::vector<double> latencies_ms_;
     std::size_t refusals_ = 0;
+    std::size_t rate_limited_ = 0;
 };
 
 /// One decision as a terminal received it.

@@ -7,6 +7,7 @@
 
 #include "gatehouse/daemon/forwarding/mqtt_sink.hpp"
 #include "mosquitto_broker.hpp"
+#include "mqtt_sink_config.hpp"
 #include "outbox_records.hpp"
 #include "temp_dir.hpp"
 
@@ -19,20 +20,7 @@ namespace {
 
 const SinkIdentity kIdentity{"gw1", "east"};
 
-SinkConfig mqtt_config(int port, const std::string& client_id) {
-    SinkConfig c;
-    c.name = "mqtt-test";
-    c.type = SinkType::mqtt;
-    c.lanes = {OutboxLane::alert, OutboxLane::record, OutboxLane::routine};
-    c.mqtt.host = "127.0.0.1";
-    c.mqtt.port = port;
-    c.mqtt.client_id = client_id;
-    c.mqtt.max_inflight = 10;
-    c.mqtt.connect_timeout = 2000ms;
-    c.mqtt.publish_timeout = 5000ms;
-    c.mqtt.reconnect_max = std::chrono::seconds(1);
-    return c;
-}
+SinkConfig mqtt_config(int port, const std::string& client_id) { return test::test_mqtt_sink_config(port, client_id); }
 
 /// Records of all three lanes: alerts, decisions and heartbeats, numbered from `first`.
 std::vector<storage::OutboxRecord> mixed_records(int first, int count) {
