@@ -355,6 +355,14 @@ TEST_CASE("CLI over CURVE: a TCP control socket admits listed admins; sim and ta
                                                             gw.server_key().public_key},
                                          keys.path());
     CHECK(console_key.exit_code != 0);  // a console key is not an admin key
+    // erase tells the daemon over the same CURVE control socket, with the admin key, to forget what it erased.
+    const auto erase = run_command(bin("gatehouse"), {"erase", "--person", "E404", "--ledger", (keys / "second.db").string(),
+                                                      "--control", control, "--key", (keys / "admin.key").string(),
+                                                      "--server-key", gw.server_key().public_key, "--yes", "--json"},
+                                   keys.path());
+    INFO(erase.err);
+    CHECK(erase.exit_code == 0);
+    CHECK_THAT(json::parse(erase.out)["daemon"].get<std::string>(), Catch::Contains("forgot 0 open alerts"));
     second.signal(SIGTERM);
     CHECK(second.wait() == 0);
 

@@ -35,7 +35,11 @@ std::optional<CurveClient> ControlTarget::curve_client(const std::string& config
 }
 
 nlohmann::json ControlTarget::request(const nlohmann::json& request, const std::string& config) const {
-    const std::string target = endpoint(config);
+    return this->request(request, endpoint(config), config);
+}
+
+nlohmann::json ControlTarget::request(const nlohmann::json& request, const std::string& target,
+                                      const std::string& config) const {
     // Only a TCP control socket is CURVE; a local ipc:// one is plaintext (the key may be for the console socket).
     const std::optional<CurveClient> curve = target.rfind("tcp://", 0) == 0 ? curve_client(config) : std::nullopt;
     return control_request(target, request, std::chrono::seconds(3), curve ? &*curve : nullptr);

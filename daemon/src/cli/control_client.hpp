@@ -21,12 +21,16 @@ public:
     /// Only --control (and the key options), for commands whose --config another option group already owns (it
     /// is passed to endpoint() and request()).
     void add_control_option(CLI::App& command);
+    /// Whether --control was given.
+    bool given() const { return !control_.empty(); }
     /// Throws ConfigError when the configuration cannot be read.
     std::string endpoint() const { return endpoint(config_); }
     std::string endpoint(const std::string& config) const;
     /// Sends one request to the control socket (see control_request), with the CURVE client key when given.
     nlohmann::json request(const nlohmann::json& request) const { return this->request(request, config_); }
     nlohmann::json request(const nlohmann::json& request, const std::string& config) const;
+    /// The same to an endpoint the caller resolved itself (`config` still supplies a missing server key).
+    nlohmann::json request(const nlohmann::json& request, const std::string& endpoint, const std::string& config) const;
     /// The CURVE client set-up from --key / --server-key (the configuration supplies a missing server key), or
     /// nullopt without --key.
     std::optional<CurveClient> curve_client() const { return curve_client(config_); }

@@ -26,7 +26,7 @@ using nlohmann::json;
 struct EraseArgs {
     std::string ledger;
     std::string config;
-    std::string control;
+    ControlTarget control;  ///< --control, --key, --server-key: the running daemon's control socket.
     std::string person;
     bool lists = false;
     bool yes = false;
@@ -52,7 +52,7 @@ EraseTarget resolve(const EraseArgs& a) {
     } else {
         throw std::runtime_error("no --ledger given and no configuration at " + config + "; pass --ledger PATH or --config FILE");
     }
-    t.control = !a.control.empty() ? a.control : t.config ? t.config->control_endpoint : "";
+    t.control = a.control.given() ? a.control.endpoint(config) : t.config ? t.config->control_endpoint : "";
     return t;
 }
 
@@ -134,12 +134,13 @@ int run(const EraseArgs& a) {
     std::string daemon = "not asked (no control socket configured)";
     if (!a.dry_run && !target.control.empty()) {
         try {
-            const json reply = control_request(target.control, {{"v", 1}, {"cmd", "forget_alerts"}, {"ids", report.alert_ids}},
-                                               std::chrono::milliseconds(1500));
+            const json reply = a.control.request({{"v", 1}, {"cmd", "forget_alerts"}, {"ids", report.alert_ids}}, target.control,
+                                                 a.config);
             daemon = reply.value("ok", false) ? "running; forgot " + reply["forgotten"].dump() + " open alerts"
                                               : "running; refused: " + reply.value("error", std::string("?"));
-        } catch (const std::exception&) {
-            daemon = "not running";
+        } catch (const std::exception& e) {
+            // The ledger is already erased; a daemon that does not answer holds nothing of it once it restarts.
+            daemon = std::string("not reached (") + e.what() + ")";
         }
     }
     if (a.json) {
@@ -174,7 +175,7 @@ void register_erase_command(CLI::App& app) {
     cmd->add_option("--ledger", a->ledger, "Ledger database file (default: ledger.path from the configuration)");
     cmd->add_option("--config,-c", a->config,
                     std::string("Configuration file: ledger, control socket, site secret (default ") + kDefaultConfigPath + ")");
-    cmd->add_option("--control", a->control, "Control socket of the running daemon (overrides the configuration)");
+    a->control.add_control_option(*cmd);
     cmd->add_flag("--lists", a->lists, "Also remove the person's allow/deny list entries (kept by default)");
     cmd->add_flag("--yes,-y", a->yes, "Do not ask for confirmation (required when not on a terminal)");
     cmd->add_flag("--dry-run", a->dry_run, "Only count what would be removed");
