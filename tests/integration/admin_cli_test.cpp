@@ -168,8 +168,9 @@ TEST_CASE("gatehouse demo --mqtt forwards what it records to a local broker", "[
     std::smatch confirmed;
     REQUIRE(std::regex_search(r.out, confirmed, std::regex(R"(: (\d+) records confirmed \(PUBACK\), (\d+) waiting)")));
     const std::size_t count = std::stoul(confirmed[1].str());
+    const std::size_t waiting = std::stoul(confirmed[2].str());
     // The camera keeps screening while the demo stops, so a few of the last records may still wait.
-    CHECK(std::stoul(confirmed[2].str()) < count / 10);
+    CHECK(waiting < count / 10);
     std::map<std::string, std::string> lane_by_key;
     const auto collect = [&](const std::vector<MqttMessage>& messages) {
         lane_by_key.clear();
@@ -181,7 +182,10 @@ TEST_CASE("gatehouse demo --mqtt forwards what it records to a local broker", "[
         return lane_by_key.size() >= count;
     };
     CHECK(platform.wait_until(collect));
-    CHECK(lane_by_key.size() == count);
+    // At least once: a record can reach the broker and the subscriber while the demo stops before its
+    // confirmation is committed; it still waits in the outbox and goes again (same key) at the next start.
+    CHECK(lane_by_key.size() >= count);
+    CHECK(lane_by_key.size() <= count + waiting);
     std::map<std::string, int> per_lane;
     for (const auto& [key, lane] : lane_by_key) ++per_lane[lane];
     CHECK(per_lane["alert"] >= 1);

@@ -561,6 +561,11 @@ TEST_CASE("CPTV: malformed headers are rejected with a clear FrameError", "[visi
     put_section(huge, 'H', {u32_field('X', 100000), u32_field('Y', 100000), u8_field('C', 1)});
     expect_header_error(huge, "larger than 4096*4096");
 
+    // Found by cptv_fuzz: two 32-bit sides whose product overflows 64 bits must be refused, not multiplied.
+    std::vector<std::uint8_t> overflowing = {'C', 'P', 'T', 'V', 2};
+    put_section(overflowing, 'H', {u32_field('X', 2533359632u), u32_field('Y', 4247846924u), u8_field('C', 1)});
+    expect_header_error(overflowing, "larger than 4096*4096");
+
     std::vector<std::uint8_t> empty_size = {'C', 'P', 'T', 'V', 2};
     put_section(empty_size, 'H', {u32_field('X', 0), u32_field('Y', 10), u8_field('C', 1)});
     expect_header_error(empty_size, "is empty");

@@ -168,7 +168,8 @@ void CptvSource::read_preamble() {
     if (!width || !height || !compression) {
         fail(where, "missing a compulsory field (X, Y and C are required)");
     }
-    if (*width == 0 || *height == 0 ||
+    // Each side is bounded before the product, which would overflow even 64 bits for two 32-bit sides.
+    if (*width == 0 || *height == 0 || *width > max_pixels || *height > max_pixels ||
         static_cast<std::int64_t>(*width) * static_cast<std::int64_t>(*height) > max_pixels) {
         fail(where, "frame size " + std::to_string(*width) + "x" + std::to_string(*height) +
                         " is empty or larger than 4096*4096 pixels");
