@@ -159,6 +159,16 @@ secret_file = "nowhere.secret"
     CHECK_THAT(missing, Catch::StartsWith(source + ":5:"));
     CHECK_THAT(missing, Catch::Contains("forwarding.sinks[0].secret_file") && Catch::Contains("nowhere.secret"));
 
+    // A device would never end (or a huge file fill memory): refused by name before anything is read.
+    CHECK_THAT(parse_error(R"(
+[[forwarding.sinks]]
+type = "dingtalk"
+url = "https://oapi.dingtalk.com/robot/send?access_token=T"
+secret_file = "/dev/zero"
+)",
+                           source),
+               Catch::Contains(":5:") && Catch::Contains("not a regular file"));
+
     CHECK_THAT(parse_error(R"(
 [[forwarding.sinks]]
 type = "mqtt"

@@ -174,8 +174,19 @@ private:
         std::string file;
         reader_.text(file_key, file);
         if (file.empty()) return;
-        std::ifstream in(resolve(file), std::ios::binary);
-        if (!in) reader_.fail(file_node->source(), file_key, "cannot read '" + resolve(file).string() + "'");
+        // A secret is a short line; a device (/dev/zero) or a huge file would hang the load or exhaust memory.
+        constexpr std::uintmax_t kMaxSecretBytes = 64 * 1024;
+        const std::filesystem::path path = resolve(file);
+        std::error_code ec;
+        if (std::filesystem::exists(path, ec) && !std::filesystem::is_regular_file(path, ec)) {
+            reader_.fail(file_node->source(), file_key, "'" + path.string() + "' is not a regular file");
+        }
+        if (const auto size = std::filesystem::file_size(path, ec); !ec && size > kMaxSecretBytes) {
+            reader_.fail(file_node->source(), file_key,
+                         "'" + path.string() + "' has " + std::to_string(size) + " bytes; a secret file holds at most 64 KiB");
+        }
+        std::ifstream in(path, std::ios::binary);
+        if (!in) reader_.fail(file_node->source(), file_key, "cannot read '" + path.string() + "'");
         std::stringstream text;
         text << in.rdbuf();
         out = text.str();
