@@ -21,6 +21,7 @@
 #include <thread>
 #include <vector>
 
+#include <CLI/CLI.hpp>
 #include <mosquitto.h>
 #include <spdlog/spdlog.h>
 
@@ -52,23 +53,23 @@ struct Args {
 
 Args parse(int argc, char** argv) {
     Args a;
-    for (int i = 1; i + 1 < argc; i += 2) {
-        const std::string k = argv[i];
-        if (k == "--records") a.records = std::atoll(argv[i + 1]);
-        else if (k == "--ingest-events") a.ingest_events = std::atoll(argv[i + 1]);
-        else if (k == "--inflight") a.inflight = std::atoi(argv[i + 1]);
-        else if (k == "--batch") a.batch = static_cast<std::size_t>(std::atoll(argv[i + 1]));
-        else if (k == "--dir") a.dir = argv[i + 1];
-        else if (k == "--batch-by-batch") a.batch_by_batch = std::string(argv[i + 1]) != "0";
-        else if (k == "--rounds") a.rounds = std::max(1, std::atoi(argv[i + 1]));
-        else {
-            std::fprintf(stderr, "usage: forwarding_bench [--records N] [--ingest-events N] [--inflight W] [--batch B] [--dir DIR] [--batch-by-batch 1] [--rounds R]\n");
-            std::exit(64);
-        }
-    }
-    if (argc % 2 == 0) {
-        std::fprintf(stderr, "usage: forwarding_bench [--records N] [--ingest-events N] [--inflight W] [--batch B] [--dir DIR] [--batch-by-batch 1] [--rounds R]\n");
-        std::exit(64);
+    CLI::App app{"Outbox drain rate to a real mosquitto against raw libmosquitto, and ingest with forwarding on "
+                 "against ingest alone."};
+    app.add_option("--records", a.records, "records in the drain run")
+        ->check(CLI::Range(std::int64_t{1}, std::int64_t{100'000'000}))->capture_default_str();
+    app.add_option("--ingest-events", a.ingest_events, "events in the ingest runs")
+        ->check(CLI::Range(std::int64_t{1}, std::int64_t{100'000'000}))->capture_default_str();
+    app.add_option("--inflight", a.inflight, "QoS 1 messages in flight")->check(CLI::Range(1, 65535))->capture_default_str();
+    app.add_option("--batch", a.batch, "records per outbox batch")->check(CLI::Range(1, 100'000))->capture_default_str();
+    app.add_option("--dir", a.dir, "directory for the ledgers")->capture_default_str();
+    app.add_option("--batch-by-batch", a.batch_by_batch, "wait for each batch's acks before the next (1) or not (0)")
+        ->capture_default_str();
+    app.add_option("--rounds", a.rounds, "rounds of each measurement; the median is reported")
+        ->check(CLI::Range(1, 100))->capture_default_str();
+    try {
+        app.parse(argc, argv);
+    } catch (const CLI::ParseError& e) {
+        std::exit(app.exit(e));
     }
     return a;
 }

@@ -27,6 +27,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
 #include <spdlog/sinks/basic_file_sink.h>
 #include <spdlog/spdlog.h>
@@ -71,25 +72,20 @@ struct Args {
     fs::path dir = fs::temp_directory_path() / "gatehouse-gate-bench";
 };
 
-[[noreturn]] void usage() {
-    std::fprintf(stderr, "usage: gate_bench [--seconds N] [--rate R] [--alert-rate A] [--gates G] [--dir DIR]\n");
-    std::exit(64);
-}
-
 Args parse(int argc, char** argv) {
     Args a;
-    for (int i = 1; i < argc; i += 2) {
-        const std::string k = argv[i];
-        if (i + 1 >= argc) usage();
-        const char* v = argv[i + 1];
-        if (k == "--seconds") a.seconds = std::atof(v);
-        else if (k == "--rate") a.rate = std::atof(v);
-        else if (k == "--alert-rate") a.alert_rate = std::atof(v);
-        else if (k == "--gates") a.gates = std::atoi(v);
-        else if (k == "--dir") a.dir = v;
-        else usage();
+    CLI::App app{"Access decisions under a mixed load of card requests and door alerts at up to 99 gates."};
+    app.add_option("--seconds", a.seconds, "seconds of the run")->check(CLI::Range(0.1, 86400.0))->capture_default_str();
+    app.add_option("--rate", a.rate, "access requests per second in all")->check(CLI::Range(0.0, 1e6))->capture_default_str();
+    app.add_option("--alert-rate", a.alert_rate, "door_forced events per second")
+        ->check(CLI::Range(0.0, 1e6))->capture_default_str();
+    app.add_option("--gates", a.gates, "camera gates")->check(CLI::Range(1, 99))->capture_default_str();
+    app.add_option("--dir", a.dir, "directory for the ledger and logs")->capture_default_str();
+    try {
+        app.parse(argc, argv);
+    } catch (const CLI::ParseError& e) {
+        std::exit(app.exit(e));
     }
-    if (a.seconds <= 0 || a.rate < 0 || a.alert_rate < 0 || a.gates < 1 || a.gates > 99) usage();
     return a;
 }
 

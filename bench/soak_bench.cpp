@@ -4,7 +4,7 @@
 // the last 10 s go to a CSV; at the end the goal checks are printed: RSS growth after warm-up < 5 %, decision
 // p99 of the first and last minute, and nothing lost (every acked event stored once, every one forwarded).
 //
-// Usage: soak_bench [--minutes N (30)] [--rate EVENTS_PER_S (1000)] [--csv FILE (soak.csv)]
+// Usage: soak_bench [--minutes N (30)] [--rate EVENTS_PER_S (1000)] [--csv FILE (soak.csv)]; --help lists them
 //        then bench/plot_soak.sh soak.csv docs/soak.png
 #include <algorithm>
 #include <chrono>
@@ -21,6 +21,7 @@
 #include <thread>
 #include <vector>
 
+#include <CLI/CLI.hpp>
 #include <mosquitto.h>
 #include <nlohmann/json.hpp>
 #include <SQLiteCpp/SQLiteCpp.h>
@@ -178,15 +179,17 @@ struct PacedTerminal {
 int main(int argc, char** argv) {
     double minutes = 30, rate = 1000;
     std::string csv_path = "soak.csv";
-    for (int i = 1; i + 1 < argc; i += 2) {
-        const std::string flag = argv[i];
-        if (flag == "--minutes") minutes = std::atof(argv[i + 1]);
-        else if (flag == "--rate") rate = std::atof(argv[i + 1]);
-        else if (flag == "--csv") csv_path = argv[i + 1];
-        else {
-            std::cerr << "usage: soak_bench [--minutes N] [--rate EVENTS_PER_S] [--csv FILE]\n";
-            return 64;
-        }
+    CLI::App app{"The real gatehoused under steady load (events, decisions, a 25 fps thermal stream, forwarding to "
+                 "mosquitto) for N minutes: RSS, ledger size, backlog and decision p99 every 10 s; exit 1 if "
+                 "anything was lost or RSS grew 5 % or more."};
+    app.add_option("--minutes", minutes, "length of the run")->check(CLI::Range(0.1, 10080.0))->capture_default_str();
+    app.add_option("--rate", rate, "events per second from the four terminals")
+        ->check(CLI::Range(1.0, 20'000.0))->capture_default_str();
+    app.add_option("--csv", csv_path, "samples file (plot with bench/plot_soak.sh)")->capture_default_str();
+    try {
+        app.parse(argc, argv);
+    } catch (const CLI::ParseError& e) {
+        return app.exit(e);
     }
     TempDir broker_dir;
     MosquittoBroker broker(broker_dir.path());

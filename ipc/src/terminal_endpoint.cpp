@@ -3,6 +3,7 @@
 #include <stdexcept>
 
 #include "gatehouse/ipc/curve_keys.hpp"
+#include "gatehouse/ipc/zap_handler.hpp"
 
 namespace gatehouse::ipc {
 
@@ -39,6 +40,7 @@ std::optional<InboundFrame> TerminalEndpoint::try_receive() {
     frame.size = part.size();
     // Only a CURVE connection has a User-Id (set by the ZAP handler); gets() throws when the property is absent.
     if (const char* user = zmq_msg_gets(part.handle(), "User-Id")) frame.user_id = user;
+    if (const char* key = zmq_msg_gets(part.handle(), ZapHandler::kKeyProperty)) frame.public_key = key;
     frame.oversize = part.size() > max_message_bytes_;
     if (!frame.oversize) frame.payload.assign(static_cast<const char*>(part.data()), part.size());
     while (part.more()) {

@@ -1,6 +1,8 @@
 #include "gatehouse/ipc/zap_handler.hpp"
 
+#include <cstdint>
 #include <stdexcept>
+#include <string_view>
 #include <vector>
 
 #include "gatehouse/ipc/curve_keys.hpp"
@@ -11,6 +13,17 @@ namespace {
 constexpr const char* kZapEndpoint = "inproc://zeromq.zap.01";
 
 std::string text(const zmq::message_t& m) { return std::string(static_cast<const char*>(m.data()), m.size()); }
+
+// ZMTP metadata (RFC 37): per property a 1-byte name length, the name, a 4-byte big-endian value length, the value.
+std::string metadata(std::string_view name, std::string_view value) {
+    std::string out;
+    out.push_back(static_cast<char>(name.size()));
+    out.append(name);
+    const auto n = static_cast<std::uint32_t>(value.size());
+    for (int shift = 24; shift >= 0; shift -= 8) out.push_back(static_cast<char>((n >> shift) & 0xff));
+    out.append(value);
+    return out;
+}
 
 }  // namespace
 
@@ -68,13 +81,14 @@ void ZapHandler::answer(zmq::socket_t& zap) {
         if (!zap.recv(frame, zmq::recv_flags::dontwait)) return;
         frames.push_back(std::move(frame));
     } while (frames.back().more());
-    auto reply = [&zap](const std::string& request_id, const char* code, const char* status, const std::string& user) {
+    auto reply = [&zap](const std::string& request_id, const char* code, const char* status, const std::string& user,
+                        const std::string& properties = {}) {
         zap.send(zmq::str_buffer("1.0"), zmq::send_flags::sndmore);
         zap.send(zmq::buffer(request_id), zmq::send_flags::sndmore);
         zap.send(zmq::buffer(std::string_view(code)), zmq::send_flags::sndmore);
         zap.send(zmq::buffer(std::string_view(status)), zmq::send_flags::sndmore);
         zap.send(zmq::buffer(user), zmq::send_flags::sndmore);
-        zap.send(zmq::message_t(), zmq::send_flags::none);
+        zap.send(zmq::buffer(properties), zmq::send_flags::none);
     };
     if (frames.size() < 6 || text(frames[0]) != "1.0") {
         // Not a ZAP request we understand; a REP socket must still answer before it can read the next one.
@@ -96,7 +110,7 @@ void ZapHandler::answer(zmq::socket_t& zap) {
         if (const auto domain = policy->find(who.domain); domain != policy->end()) {
             if (const auto user = domain->second.find(who.public_key); user != domain->second.end()) {
                 ++accepted_;
-                reply(request_id, "200", "OK", user->second);
+                reply(request_id, "200", "OK", user->second, metadata(kKeyProperty, who.public_key));
                 return;
             }
         }

@@ -54,3 +54,40 @@ TEST_CASE("a console that does not read overflows, counted, while another consol
     const int kept = drain(stuck);
     CHECK(kept <= 20);  // the stuck console holds at most its two queues' worth; the rest was dropped for it
 }
+
+TEST_CASE("reopen cuts every console and binds the same address again; consoles come back by themselves",
+          "[consoles]") {
+    zmq::context_t context(1);
+    ConsolePublisher publisher(context, "tcp://127.0.0.1:*", 100);
+    const std::string endpoint = publisher.bound_endpoint();
+    auto console = subscriber(context, endpoint, "alert.", 100);
+    // libzmq resends a SUB's subscriptions after a reconnection when its owner next calls into the socket (a
+    // console does, reading), hence the empty reads.
+    const auto wait_subscribed = [&] {
+        for (int i = 0; i < 500 && publisher.counters().subscribed_topics == 0; ++i) {
+            zmq::message_t nothing;
+            CHECK_FALSE(console.recv(nothing, zmq::recv_flags::dontwait));
+            publisher.drain_subscriptions();
+            std::this_thread::sleep_for(std::chrono::milliseconds(10));
+        }
+        return publisher.counters().subscribed_topics;
+    };
+    REQUIRE(wait_subscribed() == 1);
+    publisher.publish("alert.fever.g1", R"({"n":1})");
+    console.set(zmq::sockopt::rcvtimeo, 5000);
+    zmq::message_t topic, body;
+    REQUIRE(console.recv(topic));
+    REQUIRE(console.recv(body));
+    CHECK(body.to_string() == R"({"n":1})");
+
+    publisher.reopen({});
+    CHECK(publisher.bound_endpoint() == endpoint);
+    CHECK(publisher.counters().reopens == 1);
+    CHECK(publisher.counters().subscribed_topics == 0);  // until the console has resubscribed on the new socket
+    REQUIRE(wait_subscribed() == 1);
+    publisher.publish("alert.fever.g1", R"({"n":2})");
+    REQUIRE(console.recv(topic));
+    REQUIRE(console.recv(body));
+    CHECK(body.to_string() == R"({"n":2})");
+    CHECK(publisher.counters().published == 2);
+}

@@ -4,6 +4,8 @@
 
 #include <sys/stat.h>
 
+#include <fstream>
+#include <iterator>
 #include <thread>
 
 #include "gateway_fixture.hpp"
@@ -156,6 +158,73 @@ TEST_CASE("CURVE: a console gets only the topics its scope permits; refused subs
     CHECK(t2.expect_reply()["type"] == "ack");
     CHECK(guard.expect("alert.tamper.g2").body["source"] == "t2");
     CHECK(unknown.collect(std::chrono::milliseconds(800)).empty());
+}
+
+TEST_CASE("CURVE: a reload that revokes a terminal's or a console's key cuts its open connection",
+          "[integration][security][consoles]") {
+    const CurveKeyPair guard_key = generate_curve_keypair();
+    const CurveKeyPair leaver_key = generate_curve_keypair();
+    const std::string leaver_block = console_toml("leaver", leaver_key, "[\"alert.\"]");
+    GatewayFixture gw(2, console_toml("guard", guard_key, "[\"alert.\"]") + leaver_block, "", "", Transport::curve);
+    const std::pair<CurveKeyPair, std::string> guard_id{guard_key, gw.server_key().public_key};
+    const std::pair<CurveKeyPair, std::string> leaver_id{leaver_key, gw.server_key().public_key};
+    TestConsole guard(gw.context(), gw.console_endpoint(), {"alert."}, &guard_id);
+    TestConsole leaver(gw.context(), gw.console_endpoint(), {"alert."}, &leaver_id);
+    REQUIRE(eventually([&] { return gw.status()["consoles"]["subscribed_topics"].get<int>() >= 2; }));
+
+    auto stolen = curve_terminal(gw, "t2", gw.terminal_key("t2"));
+    stolen.send(stolen.event(1, "door", {{"state", "held_open"}}));
+    CHECK(stolen.expect_reply()["type"] == "ack");
+    CHECK(guard.expect("alert.door_held_open.g2").body["source"] == "t2");
+    CHECK(leaver.expect("alert.door_held_open.g2").body["source"] == "t2");
+
+    // t2 gets a new key (its old one was on a stolen device) and the leaver console is removed.
+    const CurveKeyPair new_t2 = generate_curve_keypair();
+    std::string text;
+    {
+        std::ifstream in(gw.config_path());
+        text.assign(std::istreambuf_iterator<char>(in), {});
+    }
+    const auto key_at = text.find(gw.terminal_key("t2").public_key);
+    const auto block_at = text.find(leaver_block);
+    REQUIRE(key_at != std::string::npos);
+    REQUIRE(block_at != std::string::npos);
+    text.replace(key_at, new_t2.public_key.size(), new_t2.public_key);
+    text.erase(text.find(leaver_block), leaver_block.size());
+    std::ofstream(gw.config_path()) << text;
+    gw.process().signal(SIGHUP);
+    REQUIRE(eventually([&] { return gw.status()["consoles"]["reopens"] == 1; }));
+
+    // The connection made with the old key is still open, and refused message by message.
+    stolen.send_event(2);
+    const json refused = stolen.expect_reply();
+    CHECK(refused["type"] == "error");
+    CHECK(refused["code"] == "not_authorized");
+    CHECK(refused["seq"] == 2);
+    CHECK_THAT(refused["message"].get<std::string>(), Catch::Contains("no longer listed for terminal 't2'"));
+    stolen.send({{"v", 1}, {"type", "heartbeat"}, {"terminal", "t2"}});
+    CHECK(stolen.expect_reply()["code"] == "not_authorized");
+    // The new key works at once, from its own connection.
+    auto renewed = curve_terminal(gw, "t2", new_t2);
+    renewed.send_event(2);
+    CHECK(renewed.expect_reply()["type"] == "ack");
+    CHECK(gw.status()["counters"]["events_stored"] == 2);
+
+    // The kept console reconnected by itself; the removed one is refused at its handshake and hears nothing more.
+    // (libzmq resends a SUB's subscriptions when its owner next calls into the socket, as a console's read does.)
+    REQUIRE(eventually([&] {
+        CHECK(guard.collect(std::chrono::milliseconds(20)).empty());
+        CHECK(leaver.collect(std::chrono::milliseconds(20)).empty());
+        return gw.status()["consoles"]["subscribed_topics"].get<int>() >= 1;
+    }));
+    renewed.send(renewed.event(3, "tamper", {{"detail", "case opened"}}));
+    CHECK(renewed.expect_reply()["type"] == "ack");
+    CHECK(guard.expect("alert.tamper.g2").body["source"] == "t2");
+    CHECK(leaver.collect(std::chrono::milliseconds(1000)).empty());
+    CHECK(gw.status()["consoles"]["subscribed_topics"] == 1);
+    REQUIRE(eventually([&] {
+        return gw.process().stderr_text().find("every console was disconnected") != std::string::npos;
+    }));
 }
 
 TEST_CASE("CURVE: oversize frames are refused, and 10,000 malformed messages in a row do not stop a good terminal",
@@ -363,6 +432,33 @@ TEST_CASE("CLI over CURVE: a TCP control socket admits listed admins; sim and ta
     INFO(erase.err);
     CHECK(erase.exit_code == 0);
     CHECK_THAT(json::parse(erase.out)["daemon"].get<std::string>(), Catch::Contains("forgot 0 open alerts"));
+
+    // An admin client that holds its connection is refused once a reload replaced its key (a TCP control socket
+    // needs at least one admin, so the admin is re-keyed rather than removed).
+    zmq::socket_t held(gw.context(), zmq::socket_type::dealer);
+    held.set(zmq::sockopt::linger, 0);
+    held.set(zmq::sockopt::rcvtimeo, 5000);
+    gatehouse::ipc::configure_curve_client(held, admin, gw.server_key().public_key);
+    held.connect(control);
+    const auto ask_status = [&held] {
+        held.send(zmq::message_t(), zmq::send_flags::sndmore);
+        held.send(zmq::str_buffer(R"({"v":1,"cmd":"status"})"), zmq::send_flags::none);
+        zmq::message_t empty, body;
+        if (!held.recv(empty) || !held.recv(body)) throw std::runtime_error("no control reply on the held connection");
+        return json::parse(body.to_string_view());
+    };
+    CHECK(ask_status()["ok"] == true);
+    REQUIRE(text.find(admin.public_key) != std::string::npos);
+    text.replace(text.find(admin.public_key), admin.public_key.size(), generate_curve_keypair().public_key);
+    std::ofstream(keys / "tcp.toml") << text;
+    second.signal(SIGHUP);
+    json after;
+    INFO(second.stderr_text());
+    REQUIRE(eventually([&] {
+        after = ask_status();
+        return after["ok"] == false;
+    }));
+    CHECK_THAT(after["error"].get<std::string>(), Catch::Contains("no longer listed in [[admins]]"));
     second.signal(SIGTERM);
     CHECK(second.wait() == 0);
 

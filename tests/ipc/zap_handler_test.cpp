@@ -68,6 +68,7 @@ TEST_CASE("ZAP: a listed key connects and its messages carry its user id; an unk
     REQUIRE(frame);
     CHECK(frame->payload == "hello");
     CHECK(frame->user_id == "t1");
+    CHECK(frame->public_key == t1.public_key);  // the key it was admitted with, to check against later reloads
     CHECK(endpoint.send(frame->peer, "welcome"));
     zmq::message_t reply;
     REQUIRE(good.recv(reply));
@@ -121,7 +122,7 @@ TEST_CASE("ZAP: a key is admitted only in its own domain, and a reloaded policy 
     CHECK(zap.counters().accepted == 1);
 }
 
-TEST_CASE("without CURVE a frame has no user id", "[ipc][curve]") {
+TEST_CASE("without CURVE a frame has no user id and no key", "[ipc][curve]") {
     zmq::context_t context(1);
     TerminalEndpoint endpoint(context, "tcp://127.0.0.1:*", 1024);
     zmq::socket_t client(context, zmq::socket_type::dealer);
@@ -131,4 +132,5 @@ TEST_CASE("without CURVE a frame has no user id", "[ipc][curve]") {
     const auto frame = receive(endpoint, std::chrono::seconds(10));
     REQUIRE(frame);
     CHECK(frame->user_id.empty());
+    CHECK(frame->public_key.empty());
 }

@@ -1,5 +1,6 @@
 #include <catch2/catch.hpp>
 
+#include "gatehouse/vision/camera_health_monitor.hpp"
 #include "gatehouse/vision/face_measurement.hpp"
 #include "gatehouse/vision/head_detector.hpp"
 #include "gatehouse/vision/reduced_frame.hpp"
@@ -127,4 +128,28 @@ TEST_CASE("face measurement reads the canthus, and sees glasses", "[vision][meas
             CHECK(head.contains(reading->hottest));
         }
     }
+}
+
+TEST_CASE("camera health: reported on the first frame, again once the frame rate is known, then on changes",
+          "[vision][health]") {
+    using gatehouse::vision::CameraHealthMonitor;
+    using gatehouse::vision::Frame;
+    CameraHealthMonitor health;
+    const auto frame = [](std::int64_t index) {
+        Frame f;
+        f.index = index;
+        f.time_ms = index * 40;  // 25 fps
+        return f;
+    };
+    health.on_frame(frame(0), false);
+    CHECK(health.take_report_due());
+    CHECK(health.snapshot(std::chrono::steady_clock::now()).fps == 0);  // one frame: no rate yet
+    health.on_frame(frame(1), false);
+    CHECK(health.take_report_due());  // the rate is known: report it rather than leave 0 fps standing
+    CHECK(health.snapshot(std::chrono::steady_clock::now()).fps == Approx(25));
+    for (int i = 2; i < 50; ++i) health.on_frame(frame(i), false);
+    CHECK_FALSE(health.take_report_due());  // a steady camera is not reported frame by frame
+    health.on_frame(frame(55), false);      // frames 50-54 dropped
+    CHECK(health.take_report_due());
+    CHECK(health.snapshot(std::chrono::steady_clock::now()).dropped_frames == 5);
 }

@@ -15,6 +15,9 @@ void CameraHealthMonitor::on_frame(const Frame& frame, bool skipped_for_ffc) {
     if (last_time_ms_ && last_index_ && frame.time_ms > *last_time_ms_) {
         const double frames = static_cast<double>(std::max<std::int64_t>(1, frame.index - *last_index_));
         const double interval = static_cast<double>(frame.time_ms - *last_time_ms_) / frames;
+        // The first frame's report could not carry a rate yet (it said 0 fps until the next report, seconds
+        // later on a quiet camera), so the first rate is reported as soon as it is known.
+        if (interval_ms_ == 0) report_due_ = true;
         // An exponential average over ~20 frames: steady, yet follows a camera that changes its rate.
         interval_ms_ = interval_ms_ == 0 ? interval : 0.95 * interval_ms_ + 0.05 * interval;
         health_.fps = 1000.0 / interval_ms_;

@@ -1,6 +1,8 @@
 #include "gatehouse/daemon/console_publisher.hpp"
 
+#include <cerrno>
 #include <stdexcept>
+#include <thread>
 
 #include <spdlog/spdlog.h>
 
@@ -15,9 +17,19 @@ constexpr auto kRefusalLogInterval = std::chrono::seconds(5);
 
 ConsolePublisher::ConsolePublisher(zmq::context_t& context, const std::string& endpoint, int queue_per_console,
                                    ConsoleSecurity security)
-    : socket_(context, zmq::socket_type::xpub), security_(std::move(security)) {
+    : context_(context), queue_per_console_(queue_per_console), security_(std::move(security)) {
+    open_socket();
+    try {
+        socket_.bind(endpoint);
+    } catch (const zmq::error_t& e) {
+        throw std::runtime_error("cannot bind console socket " + endpoint + ": " + e.what());
+    }
+}
+
+void ConsolePublisher::open_socket() {
+    socket_ = zmq::socket_t(context_, zmq::socket_type::xpub);
     socket_.set(zmq::sockopt::linger, 0);
-    socket_.set(zmq::sockopt::sndhwm, queue_per_console);
+    socket_.set(zmq::sockopt::sndhwm, queue_per_console_);
     socket_.set(zmq::sockopt::xpub_nodrop, 1);
     socket_.set(zmq::sockopt::maxmsgsize, kMaxSubscriptionBytes);
     if (!security_.curve_secret_key.empty()) {
@@ -25,10 +37,31 @@ ConsolePublisher::ConsolePublisher(zmq::context_t& context, const std::string& e
         socket_.set(zmq::sockopt::xpub_manual, 1);
         manual_ = true;
     }
-    try {
-        socket_.bind(endpoint);
-    } catch (const zmq::error_t& e) {
-        throw std::runtime_error("cannot bind console socket " + endpoint + ": " + e.what());
+}
+
+void ConsolePublisher::reopen(ConsoleScopes scopes) {
+    const std::string endpoint = bound_endpoint();
+    socket_.close();
+    security_.scopes = std::move(scopes);
+    topics_.clear();
+    refused_.clear();
+    counters_.subscribed_topics = 0;
+    ++counters_.reopens;
+    open_socket();
+    // libzmq closes the old listener on its I/O thread, a moment after close() returned: until then the
+    // address is still taken.
+    constexpr auto kRebindLimit = std::chrono::seconds(5);
+    const auto deadline = std::chrono::steady_clock::now() + kRebindLimit;
+    for (;;) {
+        try {
+            socket_.bind(endpoint);
+            return;
+        } catch (const zmq::error_t& e) {
+            if (e.num() != EADDRINUSE || std::chrono::steady_clock::now() > deadline) {
+                throw std::runtime_error("cannot bind console socket " + endpoint + " again: " + e.what());
+            }
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
     }
 }
 

@@ -1,6 +1,7 @@
 // Gateway start-up, the reactor loop, terminal ingest, group commits and acks, reload and stop.
 #include "gateway/gateway_impl.hpp"
 
+#include <algorithm>
 #include <filesystem>
 #include <iterator>
 #include <utility>
@@ -470,7 +471,22 @@ void Gateway::Impl::reload() {
     }
     next.security = config.security;
     if (zap) zap->update_policy(zap_policy(next));
-    if (consoles) consoles->set_scopes(console_scopes(next));
+    if (consoles) {
+        // A console removed, re-keyed or narrowed keeps what it was admitted with as long as its connection
+        // lasts, so then every console is cut and must reconnect under the new rules; a console added is not.
+        const auto& kept = next.console_clients;
+        const bool revoked = std::any_of(config.console_clients.begin(), config.console_clients.end(), [&](const auto& c) {
+            return std::find(kept.begin(), kept.end(), c) == kept.end();
+        });
+        if (revoked && zap) {
+            consoles->reopen(console_scopes(next));
+            spdlog::warn("reload revoked or narrowed a console's key or topics: every console was disconnected and "
+                         "reconnects under the new [[consoles]] (live messages until then are missed; the ledger has "
+                         "them)");
+        } else {
+            consoles->set_scopes(console_scopes(next));
+        }
+    }
     for (auto& [id, bucket] : rate_buckets) bucket.set_limits(next.terminal_rate, static_cast<double>(next.terminal_burst));
     next.terminal_endpoint = config.terminal_endpoint;
     next.control_endpoint = config.control_endpoint;
@@ -539,7 +555,10 @@ void Gateway::Impl::run() {
     // and start_cameras did that).
     notifier.ready(status_line(Clock::now()));
     while (!stop_requested.load(std::memory_order_relaxed)) {
-        if (reload_requested.exchange(false)) reload();
+        if (reload_requested.exchange(false)) {
+            reload();
+            if (consoles) items[4].socket = consoles->socket().handle();  // a reload may have reopened it
+        }
         // A full batch waiting for the writer stops reading terminals: backpressure instead of memory growth.
         items[0].events = pending.records.events.size() < config.max_batch ? ZMQ_POLLIN : 0;
         auto wake = Clock::now() + kIdleTick;

@@ -1,6 +1,8 @@
 // Gateway: the control socket's commands (status, metrics, reload, alerts), status and metrics.
 #include "gateway/gateway_impl.hpp"
 
+#include <algorithm>
+
 #include <spdlog/spdlog.h>
 
 #include "gatehouse/daemon/console_messages.hpp"
@@ -124,13 +126,26 @@ void Gateway::Impl::serve_control() {
         const json request = json::parse(parts[2].to_string_view(), nullptr, false);
         bool deferred = false;
         json reply;
-        if (!request.is_object()) {
+        if (!admin_still_listed(parts[2])) {
+            reply = {{"ok", false},
+                     {"error", "this connection's CURVE key is no longer listed in [[admins]] (revoked by a reload)"}};
+        } else if (!request.is_object()) {
             reply = {{"ok", false}, {"error", "request must be a JSON object with \"cmd\""}};
         } else {
             reply = control_command(routing_id, request, deferred);
         }
         if (!deferred) send_control_reply(routing_id, reply.dump());
     }
+}
+
+// Only a CURVE (TCP) control connection has a User-Id; the ZAP handler checked its key at the handshake, and a
+// client may keep the connection open across a reload that removed it.
+bool Gateway::Impl::admin_still_listed(const zmq::message_t& request) const {
+    const char* user = zmq_msg_gets(request.handle(), "User-Id");
+    if (!user) return true;
+    const char* key = zmq_msg_gets(request.handle(), ipc::ZapHandler::kKeyProperty);
+    return std::any_of(config.admins.begin(), config.admins.end(),
+                       [&](const AdminClientConfig& a) { return key && a.id == user && a.public_key == key; });
 }
 
 json Gateway::Impl::control_command(const std::string& routing_id, const json& request, bool& deferred) {
@@ -255,7 +270,8 @@ json Gateway::Impl::status() const {
             {"consoles",
              {{"published", consoles ? consoles->counters().published : 0},
               {"overflows", consoles ? consoles->counters().overflows : 0},
-              {"subscribed_topics", consoles ? consoles->counters().subscribed_topics : 0}}},
+              {"subscribed_topics", consoles ? consoles->counters().subscribed_topics : 0},
+              {"reopens", consoles ? consoles->counters().reopens : 0}}},
             {"counters",
              {{"frames", counters.frames},
               {"events_stored", counters.events_stored},

@@ -179,6 +179,7 @@ struct Gateway::Impl {
 
     // gateway_control.cpp: control socket, status, metrics.
     void serve_control();
+    bool admin_still_listed(const zmq::message_t& request) const;
     nlohmann::json control_command(const std::string& routing_id, const nlohmann::json& request, bool& deferred);
     nlohmann::json status() const;
     std::string metrics_text() const;

@@ -94,6 +94,20 @@ std::unique_ptr<ipc::ZapHandler> start_zap_handler(zmq::context_t& context, cons
 
 bool Gateway::Impl::admit(const ipc::InboundFrame& frame, const ipc::DecodedMessage& message) {
     const Speaker who = speaker(message);
+    // The ZAP handler checks a key only at the handshake; a connection made before a reload removed or replaced
+    // its key would otherwise go on speaking for the terminal (a stolen terminal is revoked exactly so).
+    if (!frame.user_id.empty()) {
+        const TerminalState* owner = registry.find(frame.user_id);
+        if (!owner || owner->config.public_key != frame.public_key) {
+            reply_error(frame.peer,
+                        {ipc::ErrorCode::not_authorized, "",
+                         "this connection's CURVE key is no longer listed for terminal '" + frame.user_id +
+                             "' (revoked by a reload); reconnect with the current key",
+                         who.seq},
+                        frame.user_id);
+            return false;
+        }
+    }
     // A CURVE key is bound to one terminal: its connection may not speak for another (and so for another gate).
     if (!frame.user_id.empty() && !who.terminal.empty() && who.terminal != frame.user_id) {
         reply_error(frame.peer,

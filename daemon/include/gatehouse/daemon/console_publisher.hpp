@@ -21,6 +21,7 @@ struct ConsoleCounters {
     std::uint64_t overflows = 0;
     std::uint64_t subscribed_topics = 0;  ///< Distinct topic prefixes consoles are subscribed to now.
     std::uint64_t refused_subscriptions = 0;  ///< Subscriptions outside the console's scope (not applied).
+    std::uint64_t reopens = 0;  ///< Times every console was cut off by reopen() (a reload that revoked one).
 };
 
 /// Console id (its CURVE key's ZAP user id) → the topic prefixes it may subscribe to; "" permits everything.
@@ -50,6 +51,13 @@ public:
 
     /// New scopes (reload); they apply to subscriptions made from now on.
     void set_scopes(ConsoleScopes scopes) { security_.scopes = std::move(scopes); }
+    /// Closes the socket, which cuts every console, and binds a new one at the same address with `scopes`.
+    /// Consoles reconnect by themselves (ZeroMQ) and resubscribe; the handshake and each subscription are then
+    /// checked against the current keys and scopes. This is how a reload revokes a console: libzmq cannot drop
+    /// one XPUB peer, and one admitted before keeps its connection and its subscriptions. Live messages published
+    /// until a console is back are missed by it (they are in the ledger). Throws std::runtime_error when the
+    /// address cannot be bound again within a few seconds.
+    void reopen(ConsoleScopes scopes);
 
     void publish(std::string_view topic, const std::string& json);
     /// Reads subscription changes (call when the socket is readable) to keep the subscription count.
@@ -63,10 +71,13 @@ public:
     const ConsoleCounters& counters() const { return counters_; }
 
 private:
+    void open_socket();
     bool send(std::string_view topic, const std::string& json);
     bool permitted(const std::string& console, const std::string& topic) const;
     void apply_manually(const zmq::message_t& message, bool subscribe, const std::string& topic);
 
+    zmq::context_t& context_;
+    int queue_per_console_;
     zmq::socket_t socket_;
     ConsoleCounters counters_;
     std::multiset<std::string> topics_;  ///< distinct subscribed prefixes (XPUB reports each once)

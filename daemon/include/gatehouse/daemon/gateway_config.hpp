@@ -75,6 +75,7 @@ struct ConsoleClientConfig {
     std::string id;
     std::string public_key;           ///< Z85
     std::vector<std::string> topics;  ///< Topic prefixes it may subscribe to (a subscription must start with one).
+    bool operator==(const ConsoleClientConfig&) const = default;
 };
 
 /// `[[admins]]`: an administrator's CLI allowed on a TCP (CURVE) control socket.

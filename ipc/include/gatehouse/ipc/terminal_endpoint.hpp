@@ -16,6 +16,8 @@ struct InboundFrame {
     /// The terminal id the connection authenticated as (the ZAP handler's user id for its CURVE key); empty on
     /// a plaintext socket.
     std::string user_id;
+    /// The Z85 CURVE key the connection was admitted with (ZapHandler::kKeyProperty); empty on plaintext.
+    std::string public_key;
     std::string payload;
     std::size_t size = 0;    ///< Size of the first payload frame in bytes.
     bool oversize = false;   ///< size > max_message_bytes; payload left empty.

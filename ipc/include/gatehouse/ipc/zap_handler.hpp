@@ -14,7 +14,9 @@
 namespace gatehouse::ipc {
 
 /// Who may connect, per ZAP domain (the socket's ZMQ_ZAP_DOMAIN, e.g. "terminals"): Z85 public key → user id.
-/// The user id is what the socket's messages then carry as "User-Id" metadata (a terminal id, a console id).
+/// The user id is what the socket's messages then carry as "User-Id" metadata (a terminal id, a console id);
+/// the admitted key itself they carry as ZapHandler::kKeyProperty, so that a receiver can tell a connection
+/// made with a key revoked since (a reload) from one made with the current key.
 using ZapPolicy = std::map<std::string, std::map<std::string, std::string>>;
 
 /// One refused handshake, reported to the observer on the handler's thread.
@@ -40,6 +42,8 @@ struct ZapCounters {
 class ZapHandler {
 public:
     using Observer = std::function<void(const ZapRefusal&)>;
+    /// Message property (zmq_msg_gets) holding the Z85 public key a CURVE connection was admitted with.
+    static constexpr const char* kKeyProperty = "Curve-Public-Key";
 
     ZapHandler(zmq::context_t& context, ZapPolicy policy, Observer on_refused = {});
     ~ZapHandler();

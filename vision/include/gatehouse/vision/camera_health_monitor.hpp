@@ -11,8 +11,9 @@
 namespace gatehouse::vision {
 
 /// Frame-rate estimate (from frame timestamps), dropped frames (index gaps), FFC skips and the reference's
-/// state. report_due() is true after the first frame, when the reference state changes, and when frames
-/// were dropped (at most once per second of source time). Not thread-safe.
+/// state. report_due() is true after the first frame, after the second (the first with a frame rate), when the
+/// reference state changes, and when frames were dropped (at most once per second of source time). Not
+/// thread-safe.
 class CameraHealthMonitor {
 public:
     void on_frame(const Frame& frame, bool skipped_for_ffc);
