@@ -110,6 +110,7 @@ daemon::SimulatorReport through_gateway(const Args& a, const std::filesystem::pa
                                         std::int64_t count, std::chrono::milliseconds duration, std::size_t window) {
     std::filesystem::remove_all(dir);
     std::filesystem::create_directories(dir);
+    std::filesystem::permissions(dir, std::filesystem::perms::owner_all);  // as a ledger directory should be
     daemon::Gateway gateway(bench_config(dir / "ledger.db", terminals, a.commit_window_us));
     std::thread reactor([&gateway] { gateway.run(); });
     daemon::SimulatorOptions sim;

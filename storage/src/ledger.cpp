@@ -1,7 +1,12 @@
 #include "gatehouse/storage/ledger.hpp"
 
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <algorithm>
+#include <cerrno>
 #include <chrono>
+#include <cstring>
 
 #include <sqlite3.h>
 
@@ -20,6 +25,19 @@ constexpr const char* kInsertEvent =
     "INSERT INTO events (terminal, seq, gate, kind, person, occurred_ms, received_ms, offline, data) "
     "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (terminal, seq) DO NOTHING";
 
+// SQLite creates a new database with 0644 (less the umask), and its -wal and -shm files take the database's mode:
+// an empty file made 0600 first keeps health data private from the first byte, whatever the umask.
+void create_private_file(const std::filesystem::path& path) {
+    const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    if (fd >= 0) {
+        ::close(fd);
+        return;
+    }
+    if (errno == EEXIST) return;  // created meanwhile by another process: SQLite opens it
+    throw LedgerError(errno == ENOSPC ? LedgerFault::disk_full : LedgerFault::io,
+                      "ledger " + path.string() + ": cannot create it: " + std::strerror(errno));
+}
+
 }  // namespace
 
 int Ledger::schema_version() { return latest_schema_version(); }
@@ -31,6 +49,7 @@ Ledger::Ledger(const LedgerOptions& options) {
                               ": no such file (has the daemon run with this ledger.path?)");
     }
     const int flags = options.read_only ? SQLite::OPEN_READONLY : (SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE);
+    if (!options.read_only && !std::filesystem::exists(options.path)) create_private_file(options.path);
     try {
         impl_ = std::make_unique<Impl>(options, flags);
         auto& db = impl_->db;

@@ -1,5 +1,7 @@
 #include <catch2/catch.hpp>
 
+#include <sys/stat.h>
+
 #include <fstream>
 #include <type_traits>
 
@@ -110,6 +112,30 @@ TEST_CASE("ledger runs in WAL mode with synchronous=FULL and the admin indexes",
     // synchronous is per connection: check what the ledger's own connection uses (2 = FULL).
     Ledger ledger({dir / "ledger.db"});
     CHECK(ledger.synchronous_level() == 2);
+}
+
+TEST_CASE("a new ledger and its WAL files are created 0600 whatever the umask; a missing directory is a clear error",
+          "[storage][ledger][privacy]") {
+    TempDir dir;
+    const mode_t old_umask = ::umask(022);
+    {
+        Ledger ledger({dir / "ledger.db"});
+        REQUIRE(ledger.append_events(std::vector{event("t1", 1)}) == std::vector{AppendOutcome::stored});
+        for (const char* suffix : {"", "-wal", "-shm"}) {
+            struct stat st {};
+            CAPTURE(suffix);
+            REQUIRE(::stat((dir.path().string() + "/ledger.db" + suffix).c_str(), &st) == 0);
+            CHECK((st.st_mode & 0777) == 0600);
+        }
+    }
+    ::umask(old_umask);
+    try {
+        Ledger ledger({dir / "no-such-dir" / "ledger.db"});
+        FAIL("a ledger in a missing directory opened");
+    } catch (const LedgerError& e) {
+        CHECK(e.fault() == LedgerFault::io);
+        CHECK_THAT(e.what(), Catch::Contains("no-such-dir/ledger.db: cannot create it: No such file or directory"));
+    }
 }
 
 TEST_CASE("events survive closing and reopening the ledger", "[storage][ledger]") {

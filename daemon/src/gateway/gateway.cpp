@@ -64,8 +64,6 @@ void open_ipc_socket_to_group(const std::string& endpoint) {
 
 // Health data on disk: the ledger (with -wal and -shm) and the snapshot directories are the service user's
 // alone. A mode that lets others in is tightened with a warning; a file owned by someone else stops start-up.
-// The ledger's directory may be shared (a home or /srv directory): a loose mode there is only warned about,
-// since the files in it are private anyway (see docs/privacy.md).
 void enforce_private_storage(const GatewayConfig& config) {
     std::vector<std::filesystem::path> paths = ledger_files(config.ledger_path);
     for (const auto& dir : snapshot_directories(config)) paths.push_back(dir);
@@ -76,6 +74,11 @@ void enforce_private_storage(const GatewayConfig& config) {
         spdlog::warn("{} was mode {:04o}, readable by group or others: tightened to {}", finding.path.string(),
                      finding.old_mode, std::filesystem::is_directory(finding.path) ? "0700" : "0600");
     }
+}
+
+// The ledger's directory may be shared (a home or /srv directory): a loose mode there is only warned about,
+// since the files in it are private anyway (see docs/privacy.md).
+void report_shared_ledger_directory(const GatewayConfig& config) {
     if (!config.ledger_path.has_parent_path()) return;
     for (const auto& finding : enforce_private_modes({config.ledger_path.parent_path()}, LooseMode::report)) {
         spdlog::warn("ledger directory {} is mode {:04o}: others can see the names of the files in it (not their "
@@ -629,6 +632,7 @@ Gateway::Gateway(GatewayConfig config, GatewayHooks hooks) {
         }
     }
     enforce_private_storage(config);
+    report_shared_ledger_directory(config);
     (void)load_pseudonymiser(config.privacy);  // a missing or readable secret stops start-up before anything opens
     storage::LedgerOptions options{config.ledger_path};
     options.gateway_id = config.gateway_id;

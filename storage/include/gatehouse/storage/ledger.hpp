@@ -37,7 +37,8 @@ struct LedgerOptions {
     OutboxLimits outbox_limits;
 };
 
-/// The SQLite ledger. Opening creates the file if needed and migrates an older schema in place (PRAGMA
+/// The SQLite ledger. Opening creates the file if needed (mode 0600, and so its -wal and -shm files, whatever the
+/// umask: it holds health data) and migrates an older schema in place (PRAGMA
 /// user_version); a newer schema is refused. Writes are durable when a call returns: WAL with
 /// synchronous=FULL, so a committed batch survives a power cut, not only a crash.
 ///
