@@ -186,11 +186,7 @@ int main(int argc, char** argv) {
     app.add_option("--rate", rate, "events per second from the four terminals")
         ->check(CLI::Range(1.0, 20'000.0))->capture_default_str();
     app.add_option("--csv", csv_path, "samples file (plot with bench/plot_soak.sh)")->capture_default_str();
-    try {
-        app.parse(argc, argv);
-    } catch (const CLI::ParseError& e) {
-        return app.exit(e);
-    }
+    CLI11_PARSE(app, argc, argv);
     TempDir broker_dir;
     MosquittoBroker broker(broker_dir.path());
     UpstreamCounter upstream(broker.port());

@@ -3,9 +3,9 @@
 // timeouts (heartbeats, the fusion window) keep their real length.
 #include <catch2/catch.hpp>
 
+#include <cstdlib>
 #include <fstream>
 #include <iostream>
-#include <cstdlib>
 #include <limits>
 
 #include "fault_configs.hpp"

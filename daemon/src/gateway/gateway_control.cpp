@@ -144,8 +144,9 @@ bool Gateway::Impl::admin_still_listed(const zmq::message_t& request) const {
     const char* user = zmq_msg_gets(request.handle(), "User-Id");
     if (!user) return true;
     const char* key = zmq_msg_gets(request.handle(), ipc::ZapHandler::kKeyProperty);
+    if (!key) return false;
     return std::any_of(config.admins.begin(), config.admins.end(),
-                       [&](const AdminClientConfig& a) { return key && a.id == user && a.public_key == key; });
+                       [&](const AdminClientConfig& a) { return a.id == user && a.public_key == key; });
 }
 
 json Gateway::Impl::control_command(const std::string& routing_id, const json& request, bool& deferred) {
