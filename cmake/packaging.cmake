@@ -33,7 +33,8 @@ gatehouse command checks the configuration and shows the service's status.")
 # The runtime library packages (libzmq5, libtomlplusplus3, libspdlog1.10-fmt9, libsqlite3-0, ...: whatever the
 # binaries link) come from dpkg-shlibdeps. The postinst needs systemd-sysusers (systemd) or else adduser.
 set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)
-set(CPACK_DEBIAN_PACKAGE_DEPENDS "adduser | systemd-sysusers")
+# tzdata: gateway.timezone names an IANA zone, read from /usr/share/zoneinfo (libdate-tz3 depends on it too).
+set(CPACK_DEBIAN_PACKAGE_DEPENDS "adduser | systemd-sysusers, tzdata")
 set(CPACK_DEBIAN_PACKAGE_SUGGESTS "systemd")
 
 set(_gatehouse_debian_dir "${PROJECT_SOURCE_DIR}/systemd/debian")

@@ -153,7 +153,7 @@ void insert_alerts(SQLite::Database& db, const std::vector<AlertRecord>& alerts)
     if (alerts.empty()) return;
     SQLite::Statement q(db,
                         "INSERT INTO alerts (id, kind, severity, gate, source, raised_ms, person, celsius, snapshot, "
-                        "text, state) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+                        "text, state, screening, request) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
     for (const AlertRecord& a : alerts) {
         q.reset();
         q.bind(1, a.id);
@@ -167,13 +167,17 @@ void insert_alerts(SQLite::Database& db, const std::vector<AlertRecord>& alerts)
         bind_optional(q, 9, a.snapshot);
         q.bind(10, a.text);
         q.bind(11, to_string(a.state));
+        bind_optional(q, 12, a.screening);
+        bind_optional(q, 13, a.request);
         q.exec();
     }
 }
 
 void insert_alert_actions(SQLite::Database& db, const std::vector<AlertAction>& actions) {
     if (actions.empty()) return;
-    SQLite::Statement record(db, "INSERT INTO alert_actions (alert, action, actor, note, at_ms) VALUES (?, ?, ?, ?, ?)");
+    SQLite::Statement record(db,
+                             "INSERT INTO alert_actions (alert, action, actor, note, at_ms, disposition, recheck_celsius) "
+                             "VALUES (?, ?, ?, ?, ?, ?, ?)");
     SQLite::Statement update(db, "UPDATE alerts SET state = ? WHERE id = ?");
     for (const AlertAction& a : actions) {
         record.reset();
@@ -182,12 +186,39 @@ void insert_alert_actions(SQLite::Database& db, const std::vector<AlertAction>& 
         record.bind(3, a.actor);
         record.bind(4, a.note);
         record.bind(5, a.at_ms);
+        if (a.disposition) record.bind(6, to_string(*a.disposition)); else record.bind(6);
+        bind_optional(record, 7, a.recheck_celsius);
         record.exec();
         update.reset();
         update.bind(1, to_string(a.to));
         update.bind(2, a.alert);
         update.exec();
     }
+}
+
+// Reports on the upstream channel are unique per day (reports_upstream_once): a second one is skipped.
+std::vector<bool> insert_reports(SQLite::Database& db, const std::vector<ReportRecord>& reports) {
+    std::vector<bool> stored;
+    if (reports.empty()) return stored;
+    SQLite::Statement q(db,
+                        "INSERT INTO reports (kind, first_day, last_day, gate, timezone, format, channel, actor, "
+                        "generated_ms, sha256, bytes) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING");
+    for (const ReportRecord& r : reports) {
+        q.reset();
+        q.bind(1, r.kind);
+        q.bind(2, r.first_day);
+        q.bind(3, r.last_day);
+        bind_optional(q, 4, r.gate);
+        q.bind(5, r.timezone);
+        q.bind(6, r.format);
+        q.bind(7, r.channel);
+        q.bind(8, r.actor);
+        q.bind(9, r.generated_ms);
+        q.bind(10, r.sha256);
+        q.bind(11, r.bytes);
+        stored.push_back(q.exec() == 1);
+    }
+    return stored;
 }
 
 }  // namespace
@@ -222,18 +253,22 @@ std::vector<AppendOutcome> Ledger::append(const LedgerBatch& batch) {
         insert_decisions(impl_->db, batch.decisions);
         insert_alerts(impl_->db, batch.alerts);
         insert_alert_actions(impl_->db, batch.alert_actions);
+        const std::vector<bool> reports_stored = insert_reports(impl_->db, batch.reports);
         OutboxAppendReport outbox_report;
         if (!batch.outbox.empty()) {
             const auto now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
                                     std::chrono::system_clock::now().time_since_epoch())
                                     .count();
-            const bool any_resend = std::find(outcomes.begin(), outcomes.end(), AppendOutcome::duplicate) != outcomes.end();
+            const bool any_resend = std::find(outcomes.begin(), outcomes.end(), AppendOutcome::duplicate) != outcomes.end() ||
+                                    std::find(reports_stored.begin(), reports_stored.end(), false) != reports_stored.end();
             if (!any_resend) {
                 outbox_report = impl_->outbox->append(batch.outbox, now_ms);
             } else {
                 std::vector<OutboxEntry> fresh;
                 for (const auto& entry : batch.outbox) {
-                    if (!entry.for_event || outcomes.at(*entry.for_event) == AppendOutcome::stored) fresh.push_back(entry);
+                    if (entry.for_event && outcomes.at(*entry.for_event) != AppendOutcome::stored) continue;
+                    if (entry.for_report && (*entry.for_report >= reports_stored.size() || !reports_stored[*entry.for_report])) continue;
+                    fresh.push_back(entry);
                 }
                 if (!fresh.empty()) outbox_report = impl_->outbox->append(fresh, now_ms);
             }

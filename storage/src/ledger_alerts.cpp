@@ -21,10 +21,29 @@ std::optional<AlertState> parse_alert_state(const std::string& text) {
     return std::nullopt;
 }
 
+const char* to_string(RecheckDisposition disposition) {
+    switch (disposition) {
+        case RecheckDisposition::recheck_normal: return "recheck_normal";
+        case RecheckDisposition::sent_to_clinic: return "sent_to_clinic";
+        case RecheckDisposition::sent_home: return "sent_home";
+        case RecheckDisposition::other: return "other";
+    }
+    return "other";
+}
+
+std::optional<RecheckDisposition> parse_recheck_disposition(const std::string& text) {
+    for (RecheckDisposition d : {RecheckDisposition::recheck_normal, RecheckDisposition::sent_to_clinic,
+                                 RecheckDisposition::sent_home, RecheckDisposition::other}) {
+        if (text == to_string(d)) return d;
+    }
+    return std::nullopt;
+}
+
 namespace {
 
 constexpr const char* kAlertColumns =
-    "SELECT id, kind, severity, gate, source, raised_ms, person, celsius, snapshot, text, state FROM alerts";
+    "SELECT id, kind, severity, gate, source, raised_ms, person, celsius, snapshot, text, state, screening, request "
+    "FROM alerts";
 
 AlertRecord read_alert(SQLite::Statement& q) {
     AlertRecord a;
@@ -39,6 +58,8 @@ AlertRecord read_alert(SQLite::Statement& q) {
     if (!q.getColumn(8).isNull()) a.snapshot = q.getColumn(8).getString();
     a.text = q.getColumn(9).getString();
     a.state = parse_alert_state(q.getColumn(10).getString()).value_or(AlertState::open);
+    if (!q.getColumn(11).isNull()) a.screening = q.getColumn(11).getInt64();
+    if (!q.getColumn(12).isNull()) a.request = q.getColumn(12).getString();
     return a;
 }
 
@@ -71,11 +92,16 @@ std::optional<AlertRecord> Ledger::alert(std::int64_t id) {
 std::vector<AlertAction> Ledger::alert_actions(std::int64_t alert) {
     std::vector<AlertAction> out;
     try {
-        SQLite::Statement q(impl_->db, "SELECT action, actor, note, at_ms FROM alert_actions WHERE alert = ? ORDER BY at_ms, id");
+        SQLite::Statement q(impl_->db,
+                            "SELECT action, actor, note, at_ms, disposition, recheck_celsius FROM alert_actions "
+                            "WHERE alert = ? ORDER BY at_ms, id");
         q.bind(1, alert);
         while (q.executeStep()) {
-            out.push_back({alert, parse_alert_state(q.getColumn(0).getString()).value_or(AlertState::closed),
-                           q.getColumn(1).getString(), q.getColumn(2).getString(), q.getColumn(3).getInt64()});
+            AlertAction action{alert, parse_alert_state(q.getColumn(0).getString()).value_or(AlertState::closed),
+                               q.getColumn(1).getString(), q.getColumn(2).getString(), q.getColumn(3).getInt64()};
+            if (!q.getColumn(4).isNull()) action.disposition = parse_recheck_disposition(q.getColumn(4).getString());
+            if (!q.getColumn(5).isNull()) action.recheck_celsius = q.getColumn(5).getDouble();
+            out.push_back(std::move(action));
         }
     } catch (const SQLite::Exception& e) {
         throw translate(impl_->path, e, "read alert actions");

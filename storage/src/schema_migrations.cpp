@@ -11,7 +11,7 @@ namespace {
 
 // Migration i upgrades a file from user_version i to i+1. Never edit a released step: append a new one,
 // because deployed gateways carry files at every version.
-constexpr std::array<std::string_view, 7> kMigrations = {
+constexpr std::array<std::string_view, 8> kMigrations = {
     // 0 -> 1: terminal events. occurred_ms is the terminal's clock (what admins ask about); received_ms
     // is the gateway's. Indexes serve the admin queries: by gate, person, kind and time range.
     R"sql(
@@ -186,6 +186,34 @@ constexpr std::array<std::string_view, 7> kMigrations = {
     ALTER TABLE outbox ADD COLUMN screening INTEGER;
     CREATE INDEX outbox_by_person    ON outbox (person) WHERE person IS NOT NULL;
     CREATE INDEX outbox_by_screening ON outbox (screening) WHERE screening IS NOT NULL;
+    )sql",
+    // 7 -> 8: the inspectors' ledger (docs/reports.md). An alert names the screening and the access request it
+    // was raised for, so that a fever reading finds its alert and the re-check recorded when it was closed; the
+    // reports generated are recorded (who, when, which days, a hash of the content), at most one scheduled report
+    // upstream per day.
+    R"sql(
+    ALTER TABLE alerts ADD COLUMN screening INTEGER;
+    ALTER TABLE alerts ADD COLUMN request TEXT;
+    CREATE INDEX alerts_by_screening ON alerts (screening) WHERE screening IS NOT NULL;
+    ALTER TABLE alert_actions ADD COLUMN disposition TEXT
+        CHECK (disposition IN ('recheck_normal', 'sent_to_clinic', 'sent_home', 'other'));
+    ALTER TABLE alert_actions ADD COLUMN recheck_celsius REAL;
+    CREATE TABLE reports (
+        id           INTEGER PRIMARY KEY,
+        kind         TEXT    NOT NULL CHECK (kind IN ('daily', 'range')),
+        first_day    TEXT    NOT NULL,
+        last_day     TEXT    NOT NULL,
+        gate         TEXT,
+        timezone     TEXT    NOT NULL,
+        format       TEXT    NOT NULL,
+        channel      TEXT    NOT NULL CHECK (channel IN ('cli', 'upstream')),
+        actor        TEXT    NOT NULL,
+        generated_ms INTEGER NOT NULL,
+        sha256       TEXT    NOT NULL,
+        bytes        INTEGER NOT NULL
+    );
+    CREATE INDEX reports_by_day ON reports (first_day);
+    CREATE UNIQUE INDEX reports_upstream_once ON reports (first_day) WHERE channel = 'upstream';
     )sql",
 };
 

@@ -27,8 +27,9 @@ enum class Transport { plaintext, curve };
 class GatewayFixture {
 public:
     /// `g1_policy` / `g2_policy` are TOML lines appended right after each gate (e.g. a [gates.policy] table).
+    /// `start_now` false: the caller prepares the ledger first and calls start().
     explicit GatewayFixture(int terminals = 3, std::string extra_config = "", std::string g1_policy = "",
-                            std::string g2_policy = "", Transport transport = Transport::plaintext) {
+                            std::string g2_policy = "", Transport transport = Transport::plaintext, bool start_now = true) {
         config_path_ = dir_ / "gatehouse.toml";
         std::ofstream config(config_path_);
         config << "[gateway]\nid = \"test-gw\"\n\n[listen]\nterminals = \"tcp://127.0.0.1:*\"\nconsoles = \"tcp://127.0.0.1:*\"\ncontrol = \"ipc://"
@@ -51,7 +52,7 @@ public:
             }
         }
         config.close();
-        start();
+        if (start_now) start();
     }
 
     void start() {

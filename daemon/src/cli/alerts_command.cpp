@@ -1,9 +1,5 @@
 #include "alerts_command.hpp"
 
-#include <pwd.h>
-#include <unistd.h>
-
-#include <cstdlib>
 #include <iostream>
 #include <memory>
 
@@ -17,6 +13,7 @@
 #include "gatehouse/ipc/terminal_codec.hpp"
 #include "gatehouse/storage/ledger.hpp"
 #include "ledger_location.hpp"
+#include "login_name.hpp"
 #include "text_table.hpp"
 #include "time_bound.hpp"
 
@@ -34,18 +31,13 @@ struct AlertsArgs {
     std::int64_t id = 0;
     std::string note;
     std::string actor;
+    std::string disposition;                ///< alerts close: the re-check's outcome
+    std::optional<double> recheck_celsius;  ///< alerts close: the re-check temperature
 };
 
-// Who acts: the name given, else the login behind sudo, else the caller's login. The control socket is open to
-// the gatehouse group only, so this names a member of that group; it is recorded as given.
-std::string actor_of(const AlertsArgs& a) {
-    if (!a.actor.empty()) return a.actor;
-    for (const char* var : {"SUDO_USER", "USER", "LOGNAME"}) {
-        if (const char* v = std::getenv(var); v && *v) return v;
-    }
-    if (const passwd* pw = ::getpwuid(::getuid())) return pw->pw_name;
-    return "uid:" + std::to_string(::getuid());
-}
+// Who acts: the name given, else the login. The control socket is open to the gatehouse group only, so this
+// names a member of that group; it is recorded as given.
+std::string actor_of(const AlertsArgs& a) { return login_name(a.actor); }
 
 std::string text_or_dash(const json& v) {
     if (v.is_null()) return "-";
@@ -101,6 +93,8 @@ void show(const AlertsArgs& a) {
         out["actions"].push_back({{"state", storage::to_string(action.to)},
                                   {"actor", action.actor},
                                   {"note", action.note},
+                                  {"disposition", action.disposition ? json(storage::to_string(*action.disposition)) : json(nullptr)},
+                                  {"recheck_celsius", action.recheck_celsius ? json(*action.recheck_celsius) : json(nullptr)},
                                   {"time", ipc::format_utc_timestamp(action.at_ms)}});
     }
     if (a.json) {
@@ -118,13 +112,20 @@ void show(const AlertsArgs& a) {
     for (const auto& action : out["actions"]) {
         std::cout << "  " << action["time"].get<std::string>() << "  " << action["state"].get<std::string>() << " by "
                   << action["actor"].get<std::string>()
+                  << (action["disposition"].is_null() ? "" : " [" + action["disposition"].get<std::string>() +
+                                                                 (action["recheck_celsius"].is_null()
+                                                                      ? ""
+                                                                      : ", re-check " + text_or_dash(action["recheck_celsius"]) + " °C") +
+                                                                 "]")
                   << (action["note"].get<std::string>().empty() ? "" : ": " + action["note"].get<std::string>()) << '\n';
     }
 }
 
 void act(const AlertsArgs& a, const char* cmd) {
-    const json reply = a.target.request(
-                                       {{"v", 1}, {"cmd", cmd}, {"id", a.id}, {"actor", actor_of(a)}, {"note", a.note}});
+    json request = {{"v", 1}, {"cmd", cmd}, {"id", a.id}, {"actor", actor_of(a)}, {"note", a.note}};
+    if (!a.disposition.empty()) request["disposition"] = a.disposition;
+    if (a.recheck_celsius) request["recheck_celsius"] = *a.recheck_celsius;
+    const json reply = a.target.request(request);
     if (!reply.value("ok", false)) throw std::runtime_error(reply.value("error", "the daemon refused the request"));
     std::cout << "alert " << a.id << " " << reply.value("state", "") << '\n';
 }
@@ -160,9 +161,23 @@ void register_alerts_command(CLI::App& app) {
     ack->callback([ack_args] { act(*ack_args, "alert_ack"); });
 
     auto close_args = std::make_shared<AlertsArgs>();
-    auto* close = alerts->add_subcommand("close", "Close an alert with a note on how it was resolved");
+    auto* close = alerts->add_subcommand(
+        "close",
+        "Close an alert with a note on how it was resolved.\n"
+        "A fever alert is closed with the outcome of the manual re-check that follows it: --disposition (required for\n"
+        "fever alerts, also taken by denied alerts such as a denial for an uncertain screening) and, when a re-check\n"
+        "temperature was taken, --recheck. Both are kept in the ledger, go upstream with the close and appear in the\n"
+        "daily report (gatehouse report daily).\n"
+        "  gatehouse alerts close 42 --disposition recheck_normal --recheck 36.6 --note \"forehead 36.6, let in\"\n"
+        "  gatehouse alerts close 43 --disposition sent_to_clinic --recheck 38.2 --note \"escorted to the clinic\"");
     close->add_option("id", close_args->id, "Alert id")->required();
     close->add_option("--note", close_args->note, "How it was resolved (kept in the ledger)")->required();
+    close->add_option("--disposition", close_args->disposition,
+                      "Re-check outcome: recheck_normal (normal on re-check, let in), sent_to_clinic, sent_home, or other "
+                      "(say what in --note)")
+        ->check(CLI::IsMember({"recheck_normal", "sent_to_clinic", "sent_home", "other"}));
+    close->add_option("--recheck", close_args->recheck_celsius, "Re-check temperature in °C (30.0-45.0), if one was taken")
+        ->check(CLI::Range(30.0, 45.0));
     close->add_option("--as", close_args->actor, "Who closes (default: your login name)");
     close_args->target.add_options(*close);
     close->callback([close_args] { act(*close_args, "alert_close"); });

@@ -10,7 +10,8 @@ enum ExitCode : int {
     kExitDataError = 65,   ///< EX_DATAERR: corrupt ledger, malformed input file.
     kExitUnavailable = 69, ///< EX_UNAVAILABLE: daemon not reachable, endpoint cannot be bound.
     kExitSoftware = 70,    ///< EX_SOFTWARE: internal error.
-    kExitNoInput = 66,     ///< EX_NOINPUT: missing file (ledger, configuration).
+    kExitNoInput = 66,     ///< EX_NOINPUT: missing file (ledger, configuration), or records purged by retention.
+    kExitCantCreate = 73,  ///< EX_CANTCREAT: an output file (--out) cannot be written.
     kExitConfig = 78,      ///< EX_CONFIG: invalid configuration.
 };
 

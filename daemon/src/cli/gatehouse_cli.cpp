@@ -17,6 +17,7 @@
 #include "keygen_command.hpp"
 #include "lists_command.hpp"
 #include "query_command.hpp"
+#include "report_command.hpp"
 #include "screen_command.hpp"
 #include "sim_command.hpp"
 #include "status_command.hpp"
@@ -46,6 +47,7 @@ int gatehouse_cli_main(int argc, char** argv) {
     register_tail_command(app);
     register_keygen_command(app);
     register_erase_command(app);
+    register_report_command(app);
     try {
         app.parse(argc, argv);
     } catch (const CLI::RuntimeError& e) {

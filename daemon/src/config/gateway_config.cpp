@@ -24,6 +24,18 @@ std::string not_an_endpoint(const std::string& value) {
     return "'" + value + "' is not a ZeroMQ endpoint (tcp://HOST:PORT or ipc://PATH)";
 }
 
+// "08:00" → 480.
+std::optional<int> parse_clock_time(const std::string& text) {
+    if (text.size() != 5 || text[2] != ':') return std::nullopt;
+    for (std::size_t i : {0u, 1u, 3u, 4u}) {
+        if (text[i] < '0' || text[i] > '9') return std::nullopt;
+    }
+    const int hours = (text[0] - '0') * 10 + (text[1] - '0');
+    const int minutes = (text[3] - '0') * 10 + (text[4] - '0');
+    if (hours > 23 || minutes > 59) return std::nullopt;
+    return hours * 60 + minutes;
+}
+
 void check_endpoint(TableReader& r, const toml::node* node, const std::string& key, const std::string& value) {
     if (!is_zmq_endpoint(value)) r.fail(node->source(), key, not_an_endpoint(value));
 }
@@ -219,6 +231,12 @@ GatewayConfig build(const toml::table& doc, const std::string& source) {
         TableReader r(*t, source, "gateway");
         r.text("id", c.gateway_id);
         r.text("site", c.site);
+        r.text("timezone", c.timezone);
+        if (!c.timezone.empty() && !LocalTimeZone::find(c.timezone)) {
+            r.fail(r.get("timezone")->source(), "timezone",
+                   "'" + c.timezone + "' is not a time zone in the system's database (an IANA name such as "
+                   "\"Asia/Shanghai\"; see /usr/share/zoneinfo, package tzdata)");
+        }
         r.reject_unknown();
     }
     if (const auto* t = root.subtable("listen")) {
@@ -319,6 +337,17 @@ GatewayConfig build(const toml::table& doc, const std::string& source) {
         r.text("site_secret_file", secret);
         if (!secret.empty()) c.privacy.site_secret_file = secret;
         if (c.privacy.pseudonymise_upstream && !c.privacy.site_secret_file) r.fail_missing("site_secret_file");
+        r.reject_unknown();
+    }
+    if (const auto* t = root.subtable("reports")) {
+        TableReader r(*t, source, "reports");
+        std::string at;
+        r.text("daily_upstream_at", at);
+        if (!at.empty()) {
+            const auto minutes = parse_clock_time(at);
+            if (!minutes) r.fail(r.get("daily_upstream_at")->source(), "daily_upstream_at", "'" + at + "' is not a local time HH:MM (00:00-23:59)");
+            c.reports.daily_upstream_minutes = *minutes;
+        }
         r.reject_unknown();
     }
     if (const auto* gates = root.array_of_tables("gates")) {

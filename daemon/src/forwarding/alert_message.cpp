@@ -113,6 +113,18 @@ ChatMessage digest_message(const std::vector<AlertFacts>& alerts, const SinkIden
 
 }  // namespace
 
+std::optional<ChatMessage> standalone_message(const storage::OutboxRecord& record) {
+    if (record.body_json.find("\"chat\"") == std::string::npos) return std::nullopt;  // alerts: no parse
+    const nlohmann::json body = nlohmann::json::parse(record.body_json, nullptr, false);
+    if (!body.is_object()) return std::nullopt;
+    const auto chat = body.find("chat");
+    if (chat == body.end() || !chat->is_object()) return std::nullopt;
+    const auto title = chat->find("title");
+    const auto markdown = chat->find("markdown");
+    if (title == chat->end() || !title->is_string() || markdown == chat->end() || !markdown->is_string()) return std::nullopt;
+    return ChatMessage{title->get<std::string>(), markdown->get<std::string>()};
+}
+
 std::string format_local_time(std::int64_t ms) {
     const std::time_t seconds = static_cast<std::time_t>(ms / 1000);
     std::tm local{};

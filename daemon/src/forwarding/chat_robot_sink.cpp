@@ -49,7 +49,30 @@ DeliveryReport ChatRobotSink::deliver(std::span<const storage::OutboxRecord> rec
         return report;
     }
 
-    const ChatMessage message = format_alert_message(records, identity_, options_.digest_lines);
+    // A record that is a message of its own (the daily report) is never merged into a digest: it goes alone, and
+    // the alerts before it go first; what is held back waits for the next slot of the rate limit.
+    std::size_t sending = records.size();
+    std::optional<ChatMessage> standalone;
+    for (std::size_t i = 0; i < records.size(); ++i) {
+        if (auto m = standalone_message(records[i])) {
+            if (i == 0) {
+                standalone = std::move(m);
+                sending = 1;
+            } else {
+                sending = i;
+            }
+            break;
+        }
+    }
+    const auto sent = records.first(sending);
+    const ChatMessage message = standalone ? *standalone : format_alert_message(sent, identity_, options_.digest_lines);
+    auto hold_back = [&] {
+        if (sending == records.size()) return;
+        std::fill(report.statuses.begin() + static_cast<std::ptrdiff_t>(sending), report.statuses.end(), DeliveryStatus::retry_later);
+        report.retry_after = options_.effective_min_interval();
+        report.detail = type_name_ + ": the daily report goes as a message of its own; " +
+                        std::to_string(records.size() - sending) + " record(s) follow in the next message";
+    };
     const ChatRequest request = api_->request(message, std::chrono::system_clock::now());
     const HttpResponse response = http_->post_json(request.url, request.body);
     // Whatever reached the robot counts against its limit, answered ok or not.
@@ -72,6 +95,7 @@ DeliveryReport ChatRobotSink::deliver(std::span<const storage::OutboxRecord> rec
     switch (reply.kind) {
         case ChatReply::Kind::ok:
             report.statuses.assign(records.size(), DeliveryStatus::delivered);
+            hold_back();
             break;
         case ChatReply::Kind::rate_limited:
             quiet_until_ = now + reply.retry_after;

@@ -35,6 +35,8 @@ storage::AlertRecord AlertBook::raise(AlertSpec spec, std::int64_t now_ms) {
     a.celsius = spec.celsius;
     a.snapshot = std::move(spec.snapshot);
     a.text = std::move(spec.text);
+    a.screening = spec.screening;
+    a.request = std::move(spec.request);
     unclosed_.emplace(a.id, a);
     return a;
 }

@@ -34,7 +34,9 @@ json to_json(const storage::AlertRecord& a) {
             {"celsius", or_null(a.celsius)},
             {"snapshot", or_null(a.snapshot)},
             {"text", a.text},
-            {"state", storage::to_string(a.state)}};
+            {"state", storage::to_string(a.state)},
+            {"screening", or_null(a.screening)},
+            {"request", or_null(a.request)}};
 }
 
 json to_json(const storage::AlertAction& a) {
@@ -43,6 +45,8 @@ json to_json(const storage::AlertAction& a) {
             {"state", storage::to_string(a.to)},
             {"actor", a.actor},
             {"note", a.note},
+            {"disposition", a.disposition ? json(storage::to_string(*a.disposition)) : json(nullptr)},
+            {"recheck_celsius", or_null(a.recheck_celsius)},
             {"time", ipc::format_utc_timestamp(a.at_ms)},
             {"time_ms", a.at_ms}};
 }

@@ -147,6 +147,7 @@ Gateway::Impl::Impl(GatewayConfig c, GatewayHooks h, ServerKey key, storage::Led
     } else {
         spdlog::info("forwarding off (no [forwarding] sinks enabled): records stay in the ledger only");
     }
+    start_report_scheduler();
 }
 
 std::uintmax_t Gateway::Impl::ledger_size_bytes() const {
@@ -347,7 +348,8 @@ void Gateway::Impl::send_decisions(const LedgerWriteResult& result) {
 void Gateway::Impl::keep_unrecorded(storage::LedgerBatch& records) {
     records.events.clear();
     // Outbox entries of events go with their events (resent by the terminals); the others stay with their records.
-    std::erase_if(records.outbox, [](const storage::OutboxEntry& e) { return e.for_event.has_value(); });
+    // A scheduled report's entry goes with its report row, which is not kept: the scheduler offers the day again.
+    std::erase_if(records.outbox, [](const storage::OutboxEntry& e) { return e.for_event.has_value() || e.for_report.has_value(); });
     const std::size_t incoming = record_count(records);
     if (record_count(unrecorded) + incoming > kMaxUnrecorded) {
         counters.records_unrecorded_lost += incoming;
@@ -513,6 +515,7 @@ void Gateway::Impl::reload() {
     pseudonymiser = std::move(next_pseudonymiser);
     retention->reconfigure(next.retention, snapshot_directories(next));
     config = std::move(next);
+    start_report_scheduler();
     if (cameras_changed) {
         spdlog::info("camera configuration changed: restarting the cameras");
         start_cameras();
@@ -582,6 +585,7 @@ void Gateway::Impl::run() {
         if (now >= next_check) {
             check_terminals(now);
             check_forwarding();
+            queue_scheduled_reports();
             apply(camera_monitor.check_stalls(now));
             next_check = now + std::chrono::milliseconds(200);
         }

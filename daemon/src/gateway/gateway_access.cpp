@@ -137,7 +137,7 @@ void Gateway::Impl::decide(const ipc::AccessRequest& request, const std::string&
     const std::string who_upstream = upstream_person(who);
     bool specific = false;
     auto raise = [&](const char* kind, const auto& text_about) {
-        raise_alert({kind, gate_id, request.terminal, who, facts.celsius, d.snapshot, text_about(who)},
+        raise_alert({kind, gate_id, request.terminal, who, facts.celsius, d.snapshot, text_about(who), d.screening, request.request},
                     {who, d.screening, text_about(who_upstream)});
     };
     auto alert = [&](const char* kind, const auto& text_about) {
@@ -263,7 +263,8 @@ void Gateway::Impl::on_screening(const std::string& camera, const json& s) {
     if (record.verdict == "elevated") {
         raise_alert({"fever", record.gate, camera, std::nullopt, record.celsius, record.snapshot,
                      fmt::format("Elevated temperature {:.1f} °C at gate {} (camera {})", record.celsius.value_or(0.0),
-                                 record.gate, camera)},
+                                 record.gate, camera),
+                     record.id},
                     {std::nullopt, record.id, std::nullopt});
     }
     const auto f = fusion.find(record.gate);
@@ -309,7 +310,8 @@ void Gateway::Impl::expire_fusion(Clock::time_point now) {
         for (const auto& s : expired.unclaimed_near_credential) {
             raise_alert({"tailgating", gate, s.camera, std::nullopt, s.celsius, s.snapshot,
                          fmt::format("Possible tailgating at gate {}: a person was screened but presented no credential",
-                                     gate)},
+                                     gate),
+                         s.id},
                         {std::nullopt, s.id, std::nullopt});
         }
     }

@@ -7,6 +7,7 @@
 
 #include "gatehouse/daemon/console_messages.hpp"
 #include "gatehouse/daemon/prometheus_text.hpp"
+#include "gatehouse/daemon/recheck_request.hpp"
 #include "gatehouse/ipc/terminal_codec.hpp"
 #include "gatehouse/version.hpp"
 
@@ -185,9 +186,19 @@ json Gateway::Impl::control_command(const std::string& routing_id, const json& r
         const std::string note_text = note != request.end() ? note->get<std::string>() : "";
         if (note_text.size() > 4096) return {{"ok", false}, {"error", "\"note\" is longer than 4096 bytes"}};
         const auto to = cmd == "alert_ack" ? storage::AlertState::acknowledged : storage::AlertState::closed;
+        // The re-check of a fever alert (issue 17): checked against the alert before anything changes.
+        RecheckOutcome recheck;
+        if (const auto open = alerts.unclosed().find(id->get<std::int64_t>()); open != alerts.unclosed().end()) {
+            const GateConfig* gate = config.find_gate(open->second.gate);
+            auto read = read_recheck(request, to, open->second, note_text, gate ? gate->policy.fever_threshold : GatePolicy{}.fever_threshold);
+            if (auto* refused = std::get_if<std::string>(&read)) return {{"ok", false}, {"error", *refused}};
+            recheck = std::get<RecheckOutcome>(read);
+        }
         auto outcome = alerts.act(id->get<std::int64_t>(), to, actor, note_text, ipc::utc_now_ms());
         if (auto* refused = std::get_if<std::string>(&outcome)) return {{"ok", false}, {"error", *refused}};
         auto& action = std::get<storage::AlertAction>(outcome);
+        action.disposition = recheck.disposition;
+        action.recheck_celsius = recheck.recheck_celsius;
         // Answered once the action is on disk, like every other record.
         open_batch();
         forward(storage::OutboxLane::alert, "alert_state", "", action.at_ms, to_json(action));
@@ -198,6 +209,17 @@ json Gateway::Impl::control_command(const std::string& routing_id, const json& r
         return {};
     }
     return {{"ok", false}, {"error", "unknown command '" + cmd + "' (" + kCommands + ")"}};
+}
+
+json Gateway::Impl::reports_status() const {
+    json out = {{"timezone", config.time_zone().name()}, {"daily_upstream_at", nullptr}};
+    if (const auto at = config.reports.daily_upstream_minutes) out["daily_upstream_at"] = fmt::format("{:02d}:{:02d}", *at / 60, *at % 60);
+    if (!report_scheduler) return out;
+    const auto f = report_scheduler->figures();
+    out["checks"] = f.checks;
+    out["last_sent_day"] = f.last_sent_day ? json(*f.last_sent_day) : json(nullptr);
+    out["error"] = f.last_error.empty() ? json(nullptr) : json(f.last_error);
+    return out;
 }
 
 json Gateway::Impl::status() const {
@@ -264,6 +286,7 @@ json Gateway::Impl::status() const {
             {"forwarding", forwarder ? forwarding_json(forwarding) : json(nullptr)},
             {"retention", retention_json(config.retention, retention->figures())},
             {"privacy", {{"pseudonymise_upstream", pseudonymiser.has_value()}}},
+            {"reports", reports_status()},
             {"cameras", std::move(cameras_json)},
             {"terminals_online", registry.online_count()},
             {"terminals", std::move(terminals_json)},

@@ -22,7 +22,7 @@ void Gateway::Impl::forward(storage::OutboxLane lane, const std::string& kind, c
         if (subject.upstream_text) body["text"] = *subject.upstream_text;
     }
     pending.records.outbox.push_back(
-        {lane, kind, gate, at_ms, body.dump(), for_event, std::move(subject.person), subject.screening});
+        {lane, kind, gate, at_ms, body.dump(), for_event, std::nullopt, std::move(subject.person), subject.screening});
 }
 
 std::string Gateway::Impl::upstream_person(const std::string& person) const {

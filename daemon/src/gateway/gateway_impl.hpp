@@ -29,6 +29,7 @@
 #include "gatehouse/daemon/pseudonymiser.hpp"
 #include "gatehouse/daemon/retention_purger.hpp"
 #include "gatehouse/daemon/rate_limited_log.hpp"
+#include "gatehouse/daemon/reports/report_scheduler.hpp"
 #include "gatehouse/daemon/systemd_notifier.hpp"
 #include "gatehouse/daemon/terminal_registry.hpp"
 #include "gatehouse/daemon/token_bucket.hpp"
@@ -110,6 +111,7 @@ struct Gateway::Impl {
     forwarding::ForwarderSnapshot forwarding;             // as of the last poll (about once a second)
     std::optional<Pseudonymiser> pseudonymiser;           // set when privacy.pseudonymise_upstream
     std::unique_ptr<RetentionPurger> retention;           // own thread and connection
+    std::unique_ptr<reports::ReportScheduler> report_scheduler;  // own thread; null without [reports] or sinks
 
     // The open group-commit batch, filled while the writer commits the previous one.
     LedgerWriteBatch pending;
@@ -177,11 +179,18 @@ struct Gateway::Impl {
     void check_forwarding();
     std::optional<Clock::time_point> next_fusion_deadline() const;
 
+    // gateway_reports.cpp: the daily report upstream.
+    /// Starts, reconfigures or stops the scheduler for the current configuration (start-up and reload).
+    void start_report_scheduler();
+    /// Appends the reports the scheduler has ready, with their outbox entries, to the pending batch.
+    void queue_scheduled_reports();
+
     // gateway_control.cpp: control socket, status, metrics.
     void serve_control();
     bool admin_still_listed(const zmq::message_t& request) const;
     nlohmann::json control_command(const std::string& routing_id, const nlohmann::json& request, bool& deferred);
     nlohmann::json status() const;
+    nlohmann::json reports_status() const;
     std::string metrics_text() const;
     std::optional<std::string> fetch_metrics();
     void send_control_reply(const std::string& routing_id, const std::string& body);

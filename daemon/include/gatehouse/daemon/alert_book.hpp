@@ -20,6 +20,8 @@ struct AlertSpec {
     std::optional<double> celsius;
     std::optional<std::string> snapshot;
     std::string text;
+    std::optional<std::int64_t> screening;  ///< The camera screening it is about.
+    std::optional<std::string> request;     ///< The access request it was raised for.
 };
 
 /// Severity of an alert kind: critical (fever, red code, forced door, tamper, storage full), warning (yellow code, tailgating,

@@ -21,9 +21,10 @@ std::string screening_topic(const storage::ScreeningRecord& screening);
 /// "event.<gate>.<kind>".
 std::string event_topic(const storage::EventRecord& event);
 
-/// {"type":"alert", id, kind, severity, gate, source, time (ISO 8601 UTC), time_ms, person, celsius, snapshot, text, state}
+/// {"type":"alert", id, kind, severity, gate, source, time (ISO 8601 UTC), time_ms, person, celsius, snapshot, text, state,
+/// screening, request}
 nlohmann::json to_json(const storage::AlertRecord& alert);
-/// {"type":"alert_state", id, state, actor, note, time, time_ms}
+/// {"type":"alert_state", id, state, actor, note, disposition, recheck_celsius, time, time_ms}
 nlohmann::json to_json(const storage::AlertAction& action);
 /// {"type":"decision", request, terminal, gate, person, method, result, reasons, celsius, health_code, screening, snapshot, time, time_ms}
 nlohmann::json to_json(const storage::DecisionRecord& decision);

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "gatehouse/daemon/forwarding/forwarding_config.hpp"
+#include "gatehouse/daemon/local_time_zone.hpp"
 
 namespace gatehouse::daemon {
 
@@ -118,12 +119,23 @@ struct PrivacyConfig {
     bool operator==(const PrivacyConfig&) const = default;
 };
 
+/// `[reports]`: the daily report sent upstream by the daemon itself (docs/reports.md).
+struct ReportsConfig {
+    /// Local time (minutes after midnight, in gateway.timezone) at which the previous day's report goes through
+    /// the outbox to the sinks that take the alert lane; unset: no scheduled report.
+    std::optional<int> daily_upstream_minutes;
+    bool operator==(const ReportsConfig&) const = default;
+};
+
 /// Validated configuration. Defaults are what a production gate wants; see config/gatehouse.toml.
 struct GatewayConfig {
     std::string source = "<defaults>";  ///< File the configuration came from (for messages).
 
     std::string gateway_id = "gatehouse";
     std::string site = "default";
+    /// `gateway.timezone`: the IANA zone that defines a local day for reports and history (the ledger keeps UTC);
+    /// empty: the system's zone. Checked at load; time_zone() resolves it.
+    std::string timezone;
 
     std::string terminal_endpoint = "tcp://127.0.0.1:5560";
     std::string control_endpoint = "ipc:///run/gatehouse/control.sock";
@@ -169,9 +181,13 @@ struct GatewayConfig {
 
     RetentionConfig retention;
     PrivacyConfig privacy;
+    ReportsConfig reports;
 
     /// `[forwarding]`: upstream sinks and the outbox's limits; inactive unless sinks are configured.
     forwarding::ForwardingConfig forwarding;
+
+    /// The zone `timezone` names (the system's when empty).
+    LocalTimeZone time_zone() const { return LocalTimeZone::from_setting(timezone); }
 
     const TerminalConfig* find_terminal(const std::string& id) const;
     const GateConfig* find_gate(const std::string& id) const;

@@ -12,6 +12,14 @@ enum class AlertState { open, acknowledged, closed };
 const char* to_string(AlertState state);
 std::optional<AlertState> parse_alert_state(const std::string& text);
 
+/// What was done with a person after a fever alert (or a denial for an uncertain screening) and the manual
+/// re-check that follows it: let in after a normal re-check, sent to the clinic, sent home, or something else
+/// (described in the note).
+enum class RecheckDisposition { recheck_normal, sent_to_clinic, sent_home, other };
+
+const char* to_string(RecheckDisposition disposition);
+std::optional<RecheckDisposition> parse_recheck_disposition(const std::string& text);
+
 /// One alert raised by the gateway.
 struct AlertRecord {
     std::int64_t id = 0;                  ///< Gateway-assigned, ascending.
@@ -25,6 +33,8 @@ struct AlertRecord {
     std::optional<std::string> snapshot;  ///< Evidence JPEG path.
     std::string text;                     ///< One human line, English.
     AlertState state = AlertState::open;
+    std::optional<std::int64_t> screening;  ///< The camera screening it is about (fever, tailgating, a decision's).
+    std::optional<std::string> request;     ///< The access request it was raised for (with `source`, the terminal).
 };
 
 /// An operator's (or the gateway's own) action on an alert.
@@ -34,6 +44,10 @@ struct AlertAction {
     std::string actor;                         ///< Login name as given by the CLI, or "gatehouse" for automatic closes.
     std::string note;
     std::int64_t at_ms = 0;
+    /// Closing a fever alert (or a denial for an uncertain screening): the re-check's outcome, and its
+    /// temperature when one was taken.
+    std::optional<RecheckDisposition> disposition;
+    std::optional<double> recheck_celsius;
 };
 
 }  // namespace gatehouse::storage

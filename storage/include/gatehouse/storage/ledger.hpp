@@ -17,6 +17,8 @@
 #include "gatehouse/storage/ledger_error.hpp"
 #include "gatehouse/storage/outbox_limits.hpp"
 #include "gatehouse/storage/person_list.hpp"
+#include "gatehouse/storage/report_figures.hpp"
+#include "gatehouse/storage/report_record.hpp"
 #include "gatehouse/storage/terminal_record.hpp"
 
 namespace gatehouse::storage {
@@ -86,6 +88,17 @@ public:
     /// Highest ids in use, so the gateway continues numbering after a restart.
     std::int64_t max_alert_id();
     std::int64_t max_screening_id();
+
+    /// The report figures of one window (docs/reports.md says what each counts).
+    DayFigures report_figures(const ReportQuery& query);
+    /// Reports generated about days from `first_day` to `last_day` (local dates, inclusive), oldest first.
+    std::vector<ReportRecord> reports(const std::string& first_day, const std::string& last_day);
+    /// The newest day a report went upstream for (the scheduled report), if any.
+    std::optional<std::string> last_upstream_report_day();
+    /// Whether the gate appears in any stored event, screening, decision or alert.
+    bool gate_has_records(const std::string& gate);
+    /// The oldest time stamp of each kind the report reads (events, screenings, decisions), 0 when empty.
+    std::int64_t oldest_record_ms();
 
     /// Highest stored seq per terminal; the gateway's dedup window starts from these at start-up.
     std::map<std::string, std::int64_t> last_seq_by_terminal();

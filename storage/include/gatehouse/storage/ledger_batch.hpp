@@ -6,6 +6,7 @@
 #include "gatehouse/storage/decision_record.hpp"
 #include "gatehouse/storage/event_record.hpp"
 #include "gatehouse/storage/outbox_record.hpp"
+#include "gatehouse/storage/report_record.hpp"
 #include "gatehouse/storage/screening_record.hpp"
 
 namespace gatehouse::storage {
@@ -17,13 +18,16 @@ struct LedgerBatch {
     std::vector<DecisionRecord> decisions;
     std::vector<AlertRecord> alerts;
     std::vector<AlertAction> alert_actions;
+    /// Reports generated. A report on the upstream channel is stored at most once per day: a second one for the
+    /// same day is skipped, and so are the outbox entries that name it (OutboxEntry::for_report).
+    std::vector<ReportRecord> reports;
     /// What of the above goes upstream: written to the outbox in the same transaction, so a crash can never
     /// record without forwarding or forward without recording.
     std::vector<OutboxEntry> outbox;
 
     bool empty() const {
         return events.empty() && screenings.empty() && decisions.empty() && alerts.empty() && alert_actions.empty() &&
-               outbox.empty();
+               reports.empty() && outbox.empty();
     }
 };
 

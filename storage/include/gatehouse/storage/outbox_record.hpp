@@ -33,6 +33,9 @@ struct OutboxEntry {
     /// Index of the event in the same batch this entry forwards: it is written only if that event was newly
     /// stored, so a terminal's resend is not forwarded a second time under a new key.
     std::optional<std::size_t> for_event;
+    /// Index of the report in the same batch this entry carries: written only if that report was newly stored, so
+    /// that a scheduled report goes upstream once per day.
+    std::optional<std::size_t> for_report;
     /// Who the record is about (the real id, also when the body carries a pseudonym), and the screening it
     /// shows: kept beside the body so that `gatehouse erase` finds the rows without reading bodies.
     std::optional<std::string> person;

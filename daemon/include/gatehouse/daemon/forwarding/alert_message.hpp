@@ -1,6 +1,7 @@
 #pragma once
 // The chat text of alerts: one alert in full, or a burst merged into one digest.
 #include <cstdint>
+#include <optional>
 #include <span>
 #include <string>
 
@@ -20,6 +21,10 @@ struct ChatMessage {
 /// so that every alert id is in the message. Alert bodies are read leniently (missing fields are left out).
 ChatMessage format_alert_message(std::span<const storage::OutboxRecord> alerts, const SinkIdentity& identity,
                                  int digest_lines);
+
+/// A record that is a message of its own rather than an alert (the daily report): its body's `chat` object
+/// ({"title": ..., "markdown": ...}); nullopt for an alert.
+std::optional<ChatMessage> standalone_message(const storage::OutboxRecord& record);
 
 /// ms since the epoch as local ISO 8601 with the UTC offset, e.g. "2026-03-01T08:15:30+08:00".
 std::string format_local_time(std::int64_t ms);
