@@ -66,9 +66,12 @@ void fill(storage::Ledger& ledger, const Args& a, std::int64_t first_ms) {
     const std::int64_t step = span / people;
     std::int64_t seq = 0, screening = 0, alert = 0;
     storage::LedgerBatch batch;
+    storage::LedgerBatch closes;  // after their alerts: an action moves its alert's state
     auto flush = [&] {
         ledger.append(batch);
+        ledger.append(closes);
         batch = {};
+        closes = {};
     };
     for (std::int64_t i = 0; i < people; ++i) {
         const std::int64_t t = first_ms + i * step;
@@ -121,6 +124,13 @@ void fill(storage::Ledger& ledger, const Args& a, std::int64_t first_ms) {
             al.screening = s.id;
             al.request = d.request;
             batch.alerts.push_back(al);
+            if (al.kind == "fever" && p(rng) < 0.8) {  // most fevers are re-checked and closed within minutes
+                storage::AlertAction close{al.id, storage::AlertState::closed, "li.wei", "re-checked at the booth", t + 300'000};
+                const bool normal = p(rng) < 0.6;
+                close.disposition = normal ? storage::RecheckDisposition::recheck_normal : storage::RecheckDisposition::sent_to_clinic;
+                close.recheck_celsius = normal ? 36.9 : 38.0;
+                closes.alert_actions.push_back(close);
+            }
         }
         if (batch.events.size() >= 20'000) flush();
     }

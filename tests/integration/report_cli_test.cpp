@@ -3,6 +3,7 @@
 // Then the re-check disposition through the real daemon: control socket, ledger, console, report.
 #include <catch2/catch.hpp>
 
+#include <cstdio>
 #include <fstream>
 #include <iterator>
 
@@ -201,7 +202,13 @@ TEST_CASE("the HTML report renders in headless Chromium to a non-blank A4 page",
     REQUIRE(std::filesystem::exists(pdf));
     const std::string document = read_file(pdf);
     CHECK(document.rfind("%PDF", 0) == 0);
-    CHECK(document.find("/MediaBox [0 0 594.95996 841.91998]") != std::string::npos);  // A4 in points
+    // Every page is A4: 595 × 842 points.
+    const auto box = document.find("/MediaBox [");
+    REQUIRE(box != std::string::npos);
+    double x0 = -1, y0 = -1, width = 0, height = 0;
+    REQUIRE(std::sscanf(document.c_str() + box + 11, "%lf %lf %lf %lf", &x0, &y0, &width, &height) == 4);
+    CHECK(width == Approx(595.3).margin(1.0));
+    CHECK(height == Approx(841.9).margin(1.0));
 }
 
 TEST_CASE("closing a fever alert records the re-check: control socket, ledger, console, report", "[integration][reports][alerts]") {

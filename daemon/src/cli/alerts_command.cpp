@@ -75,7 +75,7 @@ void list(const AlertsArgs& a) {
         print_alerts(reply["alerts"], a.json);
         return;
     }
-    const auto since = parse_time_bound(a.since, ipc::utc_now_ms());
+    const auto since = parse_time_bound(a.since, ipc::utc_now_ms(), a.ledger.time_zone());
     if (!since) throw CLI::ValidationError("--since", "'" + a.since + "' is not a time (2026-11-22, 14d, 12h)");
     storage::Ledger ledger({a.ledger.resolve(), /*read_only=*/true});
     json alerts = json::array();

@@ -45,7 +45,8 @@ void register_check_config_command(CLI::App& app) {
         const Style style(stdout);
         std::cout << style.green("ok") << ": " << *path << ": gateway '" << c.gateway_id << "', " << c.gates.size()
                   << " gate(s), " << c.cameras.size() << " camera(s), " << c.terminals.size() << " terminal(s); terminals on " << c.terminal_endpoint
-                  << ", ledger " << c.ledger_path.string() << key_note << '\n';
+                  << ", ledger " << c.ledger_path.string() << ", time zone " << c.time_zone().name()
+                  << (c.timezone.empty() ? " (the system's)" : "") << key_note << '\n';
     });
 }
 

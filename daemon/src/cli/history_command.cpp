@@ -35,7 +35,7 @@ struct TimelineEntry {
 };
 
 int run(const HistoryArgs& a) {
-    const auto since = parse_time_bound(a.since, ipc::utc_now_ms());
+    const auto since = parse_time_bound(a.since, ipc::utc_now_ms(), a.ledger.time_zone());
     if (!since) throw CLI::ValidationError("--since", "'" + a.since + "' is not a time (2026-11-22, 14d, 12h)");
     storage::Ledger ledger({a.ledger.resolve(), /*read_only=*/true});
     const Style style(stdout);
@@ -86,7 +86,7 @@ void register_history_command(CLI::App& app) {
     auto* cmd = app.add_subcommand("history", "One person's events and access decisions in time order (default: 14 days)");
     a->ledger.add_options(*cmd);
     cmd->add_option("person", a->person, "Person id")->required();
-    cmd->add_option("--since", a->since, "From this time: 2026-11-22, 2026-11-22T08:00:00Z, or an age like 14d")->capture_default_str();
+    cmd->add_option("--since", a->since, "From this time: 2026-11-22 (a local day of gateway.timezone), 2026-11-22T08:00:00Z, or an age like 14d")->capture_default_str();
     cmd->add_flag("--json", a->json, "One JSON object per line (type event or decision)");
     cmd->callback([a] { finish(run(*a)); });
 }

@@ -11,6 +11,12 @@ void LedgerLocation::add_options(CLI::App& command) {
     command.add_option("--config,-c", config_, std::string("Configuration file (default ") + kDefaultConfigPath + ")");
 }
 
+LocalTimeZone LedgerLocation::time_zone() const {
+    const std::string config = config_.empty() ? kDefaultConfigPath : config_;
+    if (config_.empty() && !std::filesystem::exists(config)) return LocalTimeZone::system();
+    return load_config_file(config).time_zone();
+}
+
 std::filesystem::path LedgerLocation::resolve() const {
     if (!ledger_.empty()) return ledger_;
     const std::string config = config_.empty() ? kDefaultConfigPath : config_;

@@ -35,12 +35,14 @@ struct FilterOptions {
         c.add_option("--terminal", terminal, "Only events of this terminal");
         c.add_option("--person", person, "Only events about this person id");
         c.add_option("--kind", kind, "Only this kind (credential, health_code, temperature, door, tamper, fault)");
-        c.add_option("--since", since, "From this time: 2026-11-22, 2026-11-22T08:00:00Z, or an age like 2h, 14d");
+        c.add_option("--since", since, "From this time: 2026-11-22 (a local day of gateway.timezone), 2026-11-22T08:00:00Z, or an age like 2h, 14d");
         c.add_option("--until", until, "Up to this time (same forms as --since)");
     }
 
     storage::EventFilter filter() const {
         const auto now = ipc::utc_now_ms();
+        const bool dates = since.size() == 10 || until.size() == 10;
+        const LocalTimeZone zone = dates ? ledger.time_zone() : LocalTimeZone::utc();
         storage::EventFilter f;
         auto set = [](const std::string& v, std::optional<std::string>& out) {
             if (!v.empty()) out = v;
@@ -49,9 +51,9 @@ struct FilterOptions {
         set(terminal, f.terminal);
         set(person, f.person);
         set(kind, f.kind);
-        auto time = [now](const std::string& option, const std::string& v, std::optional<std::int64_t>& out) {
+        auto time = [now, &zone](const std::string& option, const std::string& v, std::optional<std::int64_t>& out) {
             if (v.empty()) return;
-            out = parse_time_bound(v, now);
+            out = parse_time_bound(v, now, zone);
             if (!out) throw CLI::ValidationError(option, "'" + v + "' is not a time (2026-11-22, 2026-11-22T08:00:00Z, 2h, 14d)");
         };
         time("--since", since, f.since_ms);

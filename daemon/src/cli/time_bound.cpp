@@ -6,8 +6,12 @@
 
 namespace gatehouse::daemon::cli {
 
-std::optional<std::int64_t> parse_time_bound(const std::string& text, std::int64_t now_ms) {
-    if (text.size() == 10 && text[4] == '-' && text[7] == '-') return ipc::parse_utc_timestamp(text + "T00:00:00Z");
+std::optional<std::int64_t> parse_time_bound(const std::string& text, std::int64_t now_ms, const LocalTimeZone& zone) {
+    if (text.size() == 10 && text[4] == '-' && text[7] == '-') {
+        const auto date = LocalDate::parse(text);
+        if (!date) return std::nullopt;
+        return zone.day(*date).start_ms;
+    }
     if (auto absolute = ipc::parse_utc_timestamp(text)) return absolute;
     if (text.size() < 2) return std::nullopt;
     std::int64_t amount = 0;

@@ -1,5 +1,6 @@
 #include "gatehouse/daemon/forwarding/chat_robot_sink.hpp"
 
+#include <algorithm>
 #include <stdexcept>
 
 #include "forwarding/chat_robot_api.hpp"

@@ -2,6 +2,8 @@
 // ledger's only writer, records each with its outbox entry in one group commit.
 #include "gateway/gateway_impl.hpp"
 
+#include <algorithm>
+
 #include <spdlog/spdlog.h>
 
 namespace gatehouse::daemon {

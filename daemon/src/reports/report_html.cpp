@@ -1,6 +1,7 @@
 // HTML printable on A4 (portrait, 12 mm margins), the hourly chart drawn here as inline SVG: no script, no
 // external resource, so it prints the same from any browser and can be archived as one file.
 #include <algorithm>
+#include <iterator>
 
 #include "gatehouse/daemon/reports/report_formats.hpp"
 #include "reports/report_cells.hpp"

@@ -63,8 +63,8 @@ json to_json(const DailyReport& r) {
     const LocalTimeZone& zone = r.zone;
     json gates = json::array();
     for (const auto& g : r.figures.gates) {
-        json o = figures_json(g);
-        o = json{{"gate", g.gate}}.update(o);
+        json o = {{"gate", g.gate}};
+        o.update(figures_json(g));
         o["hourly_passages"] = g.hourly_passages;
         o["hourly_alerts"] = g.hourly_alerts;
         gates.push_back(std::move(o));

@@ -1,4 +1,5 @@
 // The report on a terminal (aligned columns, colour when asked) and as a chat robot's markdown message.
+#include <algorithm>
 #include <sstream>
 
 #include "gatehouse/daemon/reports/report_formats.hpp"
