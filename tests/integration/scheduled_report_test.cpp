@@ -73,7 +73,7 @@ std::vector<std::string> chat_days(HttpReceiver& robot, RobotAnswers& answers, c
 
 std::string config(int broker_port, const std::string& robot_url) {
     return mqtt_forwarding(broker_port) + "\n[[forwarding.sinks]]\nname = \"duty-wecom\"\ntype = \"wecom\"\nurl = \"" + robot_url +
-           "\"\nmin_interval_ms = 50\n\n[reports]\ndaily_upstream_at = \"00:00\"\n";
+           "\"\nmin_interval_ms = 50\nrate_limit_messages = 1000\n\n[reports]\ndaily_upstream_at = \"00:00\"\n";
 }
 
 bool wait_for(const std::function<bool()>& done, std::chrono::seconds timeout) {
@@ -164,8 +164,11 @@ TEST_CASE("days missed while the gateway was down go once each, through an upstr
 
     answers.set_up(true);
     broker.start();
-    REQUIRE(wait_for([&] { return mqtt_days(platform).size() >= 2 && chat_days(robot, answers, days).size() >= 2; },
-                     std::chrono::seconds(40)));
+    const bool arrived = wait_for([&] { return mqtt_days(platform).size() >= 2 && chat_days(robot, answers, days).size() >= 2; },
+                                  std::chrono::seconds(40));
+    INFO("MQTT days " << json(mqtt_days(platform)).dump() << ", chat days " << json(chat_days(robot, answers, days)).dump() << ", "
+                      << robot.requests().size() << " robot requests; forwarding " << gw.status()["forwarding"].dump());
+    REQUIRE(arrived);
     // Every sink has confirmed everything: nothing more can come.
     REQUIRE(wait_for(
         [&] {

@@ -133,6 +133,18 @@ DailyReport build_daily_report(storage::Ledger& ledger, const ReportSetting& s, 
     q.thresholds = s.thresholds;
     q.now_ms = s.now_ms;
     r.figures = ledger.report_figures(q);
+    // A configured gate without a record that day is shown with its zeros: idle, not forgotten.
+    for (const auto& id : s.configured_gates) {
+        if (s.gate && *s.gate != id) continue;
+        auto& gates = r.figures.gates;
+        const auto at = std::lower_bound(gates.begin(), gates.end(), id, [](const auto& g, const std::string& x) { return g.gate < x; });
+        if (at != gates.end() && at->gate == id) continue;
+        storage::GateFigures idle;
+        idle.gate = id;
+        idle.hourly_passages.assign(r.hour_starts.size(), 0);
+        idle.hourly_alerts.assign(r.hour_starts.size(), 0);
+        gates.insert(at, std::move(idle));
+    }
     return r;
 }
 

@@ -44,6 +44,7 @@ tr { page-break-inside: avoid; }
 th, td { border: 0.4pt solid #888; padding: 1mm 1.4mm; text-align: left; vertical-align: top; }
 th { background: #eee; font-weight: 600; }
 td.n { text-align: right; font-variant-numeric: tabular-nums; }
+table.figures td:first-child { width: 48mm; }
 tr.total td { font-weight: bold; background: #f6f6f6; }
 .chart { margin-top: 1mm; }
 .sign { margin-top: 10mm; display: flex; gap: 10mm; page-break-inside: avoid; }
@@ -63,7 +64,7 @@ std::string signature() {
 
 // The figures as rows (one per figure) and columns (one per gate, then the total): fits A4 for a few gates.
 std::string figures_table(const json& j) {
-    std::string t = "<table>\n<tr><th></th>";
+    std::string t = "<table class=\"figures\">\n<tr><th></th>";
     for (const auto& g : j["gates"]) t += "<th>" + esc(g["gate"].get<std::string>()) + "</th>";
     t += "<th>合计 / Total</th></tr>\n";
     for (const auto& f : labels::kFigures) {
@@ -126,7 +127,7 @@ std::string hourly_chart_svg(const DailyReport& r) {
         s += fmt::format("<line x1=\"{}\" y1=\"{:.1f}\" x2=\"{}\" y2=\"{:.1f}\" stroke=\"#ddd\" stroke-width=\"0.6\"/>\n", kLeft, y,
                          kLeft + plot_w, y);
         s += fmt::format("<text x=\"{}\" y=\"{:.1f}\" text-anchor=\"end\" fill=\"#2458a6\">{}</text>\n", kLeft - 4, y + 3.5,
-                         max_p * i / 4);
+                         cells::number(nlohmann::json(static_cast<double>(max_p) * i / 4.0)));
         s += fmt::format("<text x=\"{}\" y=\"{:.1f}\" fill=\"#b42318\">{}</text>\n", kLeft + plot_w + 4, y + 3.5,
                          cells::number(nlohmann::json(static_cast<double>(max_a) * i / 4.0)));
     }
