@@ -34,6 +34,19 @@ void bind_window(SQLite::Statement& s, const ReportQuery& q) {
     if (q.gate) s.bind(":gate", *q.gate);
 }
 
+// The strings of a JSON array of reason codes ('["fever","no_health_code"]'): the gateway writes them, plain
+// identifiers without escapes; anything else in the text is skipped.
+std::vector<std::string> reason_list(const std::string& json_array) {
+    std::vector<std::string> out;
+    for (std::size_t at = json_array.find('"'); at != std::string::npos; at = json_array.find('"', at)) {
+        const std::size_t end = json_array.find('"', at + 1);
+        if (end == std::string::npos) break;
+        out.push_back(json_array.substr(at + 1, end - at - 1));
+        at = end + 1;
+    }
+    return out;
+}
+
 // The re-check recorded when `alert` was closed (the latest close), into `r`.
 void read_close(SQLite::Database& db, std::int64_t alert, FeverReading& r) {
     SQLite::Statement a(db, "SELECT state FROM alerts WHERE id = ?");
@@ -112,39 +125,6 @@ DayFigures Ledger::report_figures(const ReportQuery& query) {
             }
         }
         {
-            // One pass over the day's decisions, grouped by gate, result and hour.
-            SQLite::Statement s(db,
-                                "SELECT gate, result, (decided_ms - :start) / " + std::to_string(kHourMs) +
-                                    " AS hour, COUNT(*), SUM(health_code = 'red'), SUM(health_code = 'yellow'), "
-                                    "SUM(alert = 1 AND result = 'grant'), SUM(celsius IS NOT NULL AND screening IS NULL) "
-                                    "FROM decisions WHERE decided_ms >= :start AND decided_ms < :end" +
-                                    gate_clause(query, "gate") + " GROUP BY gate, result, hour");
-            bind_window(s, query);
-            while (s.executeStep()) {
-                auto& g = figures_of(gates, s.getColumn(0).getString(), hours);
-                const bool grant = s.getColumn(1).getString() == "grant";
-                const std::int64_t n = s.getColumn(3).getInt64();
-                (grant ? g.granted : g.denied) += n;
-                if (grant) add_hourly(g.hourly_passages, s.getColumn(2).getInt64(), n);
-                g.health_code_red += s.getColumn(4).getInt64();
-                g.health_code_yellow += s.getColumn(5).getInt64();
-                g.unchecked_passes += s.getColumn(6).getInt64();
-                g.screened_terminal += s.getColumn(7).getInt64();
-            }
-        }
-        {
-            SQLite::Statement s(db, "SELECT d.gate, j.value, COUNT(*) FROM decisions d, json_each(d.reasons) j "
-                                    "WHERE d.decided_ms >= :start AND d.decided_ms < :end AND d.result = 'deny'" +
-                                    gate_clause(query, "d.gate") + " GROUP BY d.gate, j.value");
-            bind_window(s, query);
-            while (s.executeStep()) {
-                auto& g = figures_of(gates, s.getColumn(0).getString(), hours);
-                const std::string reason = s.getColumn(1).getString();
-                g.denied_by_reason[reason] += s.getColumn(2).getInt64();
-                if (reason == "screening_uncertain") g.uncertain_denied += s.getColumn(2).getInt64();
-            }
-        }
-        {
             SQLite::Statement s(db, "SELECT gate, (raised_ms - :start) / " + std::to_string(kHourMs) +
                                         " AS hour, COUNT(*) FROM alerts WHERE raised_ms >= :start AND raised_ms < :end" +
                                         gate_clause(query, "gate") + " GROUP BY gate, hour");
@@ -182,30 +162,54 @@ DayFigures Ledger::report_figures(const ReportQuery& query) {
                 }
             }
         }
-        // (b) access requests denied for fever by the terminal's own reading (no elevated screening behind them),
-        // and the denials for an uncertain screening, with the alerts raised for them.
+        // One pass over the day's decisions (the largest table a report reads): counts by gate, result and hour,
+        // denial reasons, and (b) the access requests denied for fever by the terminal's own reading (no elevated
+        // screening behind them) and the denials for an uncertain screening, with the alerts raised for them.
         {
             SQLite::Statement s(db,
-                                "SELECT d.gate, d.terminal, d.request, d.person, d.decided_ms, d.celsius, d.result, d.screening, "
-                                "EXISTS (SELECT 1 FROM json_each(d.reasons) WHERE value = 'fever'), "
-                                "EXISTS (SELECT 1 FROM json_each(d.reasons) WHERE value = 'screening_uncertain') "
-                                "FROM decisions d WHERE d.decided_ms >= :start AND d.decided_ms < :end AND "
-                                "(d.reasons LIKE '%\"fever\"%' OR (d.result = 'deny' AND d.reasons LIKE '%screening_uncertain%'))" +
-                                    gate_clause(query, "d.gate") + " ORDER BY d.decided_ms, d.id");
+                                "SELECT gate, result, decided_ms, health_code, alert, celsius, screening, reasons, terminal, request, "
+                                "person FROM decisions WHERE decided_ms >= :start AND decided_ms < :end" +
+                                    gate_clause(query, "gate") + " ORDER BY decided_ms, id");
             bind_window(s, query);
             SQLite::Statement elevated(db, "SELECT 1 FROM screenings WHERE id = ? AND verdict = 'elevated'");
             while (s.executeStep()) {
+                auto& g = figures_of(gates, s.getColumn(0).getString(), hours);
+                const bool grant = s.getColumn(1).getString() == "grant";
+                const std::int64_t at = s.getColumn(2).getInt64();
+                const bool has_celsius = !s.getColumn(5).isNull();
+                const bool has_screening = !s.getColumn(6).isNull();
+                if (grant) {
+                    ++g.granted;
+                    add_hourly(g.hourly_passages, (at - query.start_ms) / kHourMs, 1);
+                    if (s.getColumn(4).getInt() != 0) ++g.unchecked_passes;
+                } else {
+                    ++g.denied;
+                }
+                if (!s.getColumn(3).isNull()) {
+                    const std::string code = s.getColumn(3).getString();
+                    if (code == "red") ++g.health_code_red;
+                    if (code == "yellow") ++g.health_code_yellow;
+                }
+                if (has_celsius && !has_screening) ++g.screened_terminal;
+                const std::string reasons_text = s.getColumn(7).getString();
+                const bool fever = reasons_text.find("\"fever\"") != std::string::npos;
+                const bool uncertain = reasons_text.find("\"screening_uncertain\"") != std::string::npos;
+                if (!grant) {
+                    for (const auto& reason : reason_list(reasons_text)) {
+                        ++g.denied_by_reason[reason];
+                        if (reason == "screening_uncertain") ++g.uncertain_denied;
+                    }
+                }
+                if (!fever && !(uncertain && !grant)) continue;
                 FeverReading r;
-                r.gate = s.getColumn(0).getString();
-                r.source = s.getColumn(1).getString();
-                const std::string request = s.getColumn(2).getString();
-                r.person = s.getColumn(3).getString();
-                r.at_ms = s.getColumn(4).getInt64();
-                if (!s.getColumn(5).isNull()) r.celsius = s.getColumn(5).getDouble();
-                r.granted = s.getColumn(6).getString() == "grant";
-                if (!s.getColumn(7).isNull()) r.screening = s.getColumn(7).getInt64();
-                const bool fever = s.getColumn(8).getInt() != 0;
-                const bool uncertain = s.getColumn(9).getInt() != 0;
+                r.gate = g.gate;
+                r.source = s.getColumn(8).getString();
+                const std::string request = s.getColumn(9).getString();
+                r.person = s.getColumn(10).getString();
+                r.at_ms = at;
+                if (has_celsius) r.celsius = s.getColumn(5).getDouble();
+                r.granted = grant;
+                if (has_screening) r.screening = s.getColumn(6).getInt64();
                 if (fever) {
                     bool counted_by_camera = false;
                     if (r.screening) {
@@ -214,15 +218,14 @@ DayFigures Ledger::report_figures(const ReportQuery& query) {
                         counted_by_camera = elevated.executeStep();
                         elevated.reset();
                     }
-                    if (!counted_by_camera) {
-                        r.source_kind = "terminal";
-                        ++figures_of(gates, r.gate, hours).fever;
-                        if (query.details) {
-                            if (auto alert = alert_for_request(db, "fever", r.source, request, r.at_ms)) read_close(db, *alert, r);
-                            out.fevers.push_back(r);
-                        }
+                    if (counted_by_camera) continue;
+                    r.source_kind = "terminal";
+                    ++g.fever;
+                    if (query.details) {
+                        if (auto alert = alert_for_request(db, "fever", r.source, request, r.at_ms)) read_close(db, *alert, r);
+                        out.fevers.push_back(std::move(r));
                     }
-                } else if (uncertain && !*r.granted && query.details) {
+                } else if (query.details) {
                     r.source_kind = "camera";
                     if (auto alert = alert_for_request(db, "denied", r.source, request, r.at_ms)) read_close(db, *alert, r);
                     out.uncertain_denials.push_back(std::move(r));
