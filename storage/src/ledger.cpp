@@ -17,6 +17,7 @@
 
 #include "gatehouse/storage/schema_migrations.hpp"
 #include "ledger_connection.hpp"
+#include "report_rows.hpp"
 
 namespace gatehouse::storage {
 namespace {
@@ -200,22 +201,10 @@ void insert_alert_actions(SQLite::Database& db, const std::vector<AlertAction>& 
 std::vector<bool> insert_reports(SQLite::Database& db, const std::vector<ReportRecord>& reports) {
     std::vector<bool> stored;
     if (reports.empty()) return stored;
-    SQLite::Statement q(db,
-                        "INSERT INTO reports (kind, first_day, last_day, gate, timezone, format, channel, actor, "
-                        "generated_ms, sha256, bytes) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING");
+    SQLite::Statement q(db, std::string(kInsertReport) + " ON CONFLICT DO NOTHING");
     for (const ReportRecord& r : reports) {
         q.reset();
-        q.bind(1, r.kind);
-        q.bind(2, r.first_day);
-        q.bind(3, r.last_day);
-        bind_optional(q, 4, r.gate);
-        q.bind(5, r.timezone);
-        q.bind(6, r.format);
-        q.bind(7, r.channel);
-        q.bind(8, r.actor);
-        q.bind(9, r.generated_ms);
-        q.bind(10, r.sha256);
-        q.bind(11, r.bytes);
+        bind_report(q, r);
         stored.push_back(q.exec() == 1);
     }
     return stored;

@@ -10,6 +10,7 @@
 #include <SQLiteCpp/Statement.h>
 
 #include "gatehouse/storage/ledger.hpp"
+#include "gatehouse/storage/schema_migrations.hpp"
 #include "outbox_writer.hpp"
 
 namespace gatehouse::storage {
@@ -32,6 +33,17 @@ inline LedgerError translate(const std::filesystem::path& path, const SQLite::Ex
             return {LedgerFault::missing, where + "cannot open (" + e.what() + "); check the path and permissions"};
         default:
             return {LedgerFault::io, where + e.what()};
+    }
+}
+
+/// Refuses a ledger whose schema is not this build's: connections that write beside the daemon (the purge, erasure,
+/// the CLI's report log) never migrate a file themselves.
+inline void require_current_schema(SQLite::Database& db, const std::filesystem::path& path) {
+    const int version = db.execAndGet("PRAGMA user_version").getInt();
+    if (version != latest_schema_version()) {
+        throw LedgerError(LedgerFault::io, "ledger " + path.string() + ": schema version " + std::to_string(version) +
+                                               ", this gatehouse needs " + std::to_string(latest_schema_version()) +
+                                               "; start the daemon once to upgrade it");
     }
 }
 

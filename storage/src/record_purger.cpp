@@ -204,12 +204,7 @@ struct RecordPurger::Impl {
 RecordPurger::RecordPurger(const std::filesystem::path& ledger, int busy_timeout_ms) {
     try {
         impl_ = std::make_unique<Impl>(ledger, busy_timeout_ms);
-        const int version = impl_->db.execAndGet("PRAGMA user_version").getInt();
-        if (version != latest_schema_version()) {
-            throw LedgerError(LedgerFault::io, "ledger " + ledger.string() + ": schema version " + std::to_string(version) +
-                                                   ", this gatehouse needs " + std::to_string(latest_schema_version()) +
-                                                   "; start the daemon once to upgrade it");
-        }
+        require_current_schema(impl_->db, ledger);
         // Deletions are as durable as the records were: a purge or an erasure must not come back after a power cut.
         impl_->db.exec("PRAGMA synchronous = FULL");
     } catch (const SQLite::Exception& e) {

@@ -4,8 +4,8 @@
 #include <SQLiteCpp/Exception.h>
 #include <SQLiteCpp/Statement.h>
 
-#include "gatehouse/storage/schema_migrations.hpp"
 #include "ledger_connection.hpp"
+#include "report_rows.hpp"
 
 namespace gatehouse::storage {
 
@@ -22,12 +22,7 @@ ReportLog::ReportLog(const std::filesystem::path& ledger, int busy_timeout_ms) {
     }
     try {
         impl_ = std::make_unique<Impl>(ledger, busy_timeout_ms);
-        const int version = impl_->db.execAndGet("PRAGMA user_version").getInt();
-        if (version != latest_schema_version()) {
-            throw LedgerError(LedgerFault::io, "ledger " + ledger.string() + ": schema version " + std::to_string(version) +
-                                                   ", this gatehouse needs " + std::to_string(latest_schema_version()) +
-                                                   "; start the daemon once to upgrade it");
-        }
+        require_current_schema(impl_->db, ledger);
         impl_->db.exec("PRAGMA synchronous = FULL");
     } catch (const SQLite::Exception& e) {
         throw translate(ledger, e, "open for recording a report");
@@ -38,20 +33,8 @@ ReportLog::~ReportLog() = default;
 
 void ReportLog::record(const ReportRecord& r) {
     try {
-        SQLite::Statement q(impl_->db,
-                            "INSERT INTO reports (kind, first_day, last_day, gate, timezone, format, channel, actor, "
-                            "generated_ms, sha256, bytes) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
-        q.bind(1, r.kind);
-        q.bind(2, r.first_day);
-        q.bind(3, r.last_day);
-        if (r.gate) q.bind(4, *r.gate); else q.bind(4);
-        q.bind(5, r.timezone);
-        q.bind(6, r.format);
-        q.bind(7, r.channel);
-        q.bind(8, r.actor);
-        q.bind(9, r.generated_ms);
-        q.bind(10, r.sha256);
-        q.bind(11, r.bytes);
+        SQLite::Statement q(impl_->db, kInsertReport);
+        bind_report(q, r);
         q.exec();
     } catch (const SQLite::Exception& e) {
         throw translate(impl_->path, e, "record the report");

@@ -182,6 +182,19 @@ void deliver(const ReportArgs& a, const Source& s, OutputFile& out, storage::Rep
     }
 }
 
+// The ledger's record of a report about `first`..`last` (format, channel and hash are filled by deliver()).
+storage::ReportRecord record_of(const char* kind, const LocalDate& first, const LocalDate& last, const reports::ReportSetting& s) {
+    storage::ReportRecord record;
+    record.kind = kind;
+    record.first_day = first.to_string();
+    record.last_day = last.to_string();
+    record.gate = s.gate;
+    record.timezone = s.zone.name();
+    record.actor = s.generated_by;
+    record.generated_ms = s.now_ms;
+    return record;
+}
+
 void apply_pseudonyms(const ReportArgs& a, const Source& s, reports::DailyReport& report) {
     if (!a.pseudonymise) return;
     if (!s.config || !s.config->privacy.site_secret_file) {
@@ -210,15 +223,7 @@ int run_daily(const ReportArgs& a) {
     }
     apply_pseudonyms(a, s, report);
     const bool colour = format == ReportFormat::text && !out.to_file() && Style(stdout).enabled();
-    const std::string content = reports::render(report, format, colour);
-    storage::ReportRecord record;
-    record.kind = "daily";
-    record.first_day = record.last_day = day.to_string();
-    record.gate = setting.gate;
-    record.timezone = setting.zone.name();
-    record.actor = setting.generated_by;
-    record.generated_ms = setting.now_ms;
-    deliver(a, s, out, record, content, format);
+    deliver(a, s, out, record_of("daily", day, day, setting), reports::render(report, format, colour), format);
     return kExitOk;
 }
 
@@ -244,16 +249,7 @@ int run_range(const ReportArgs& a) {
         }
     }
     const bool colour = format == ReportFormat::text && !out.to_file() && Style(stdout).enabled();
-    const std::string content = reports::render(report, format, colour);
-    storage::ReportRecord record;
-    record.kind = "range";
-    record.first_day = first.to_string();
-    record.last_day = last.to_string();
-    record.gate = setting.gate;
-    record.timezone = setting.zone.name();
-    record.actor = setting.generated_by;
-    record.generated_ms = setting.now_ms;
-    deliver(a, s, out, record, content, format);
+    deliver(a, s, out, record_of("range", first, last, setting), reports::render(report, format, colour), format);
     return kExitOk;
 }
 

@@ -33,7 +33,10 @@ const char* to_string(ReportFormat format) {
     return "text";
 }
 
-std::string render(const DailyReport& r, ReportFormat format, bool colour) {
+namespace {
+
+template <typename Report>
+std::string render_report(const Report& r, ReportFormat format, bool colour) {
     switch (format) {
         case ReportFormat::csv: return render_csv(r);
         case ReportFormat::html: return render_html(r);
@@ -43,15 +46,10 @@ std::string render(const DailyReport& r, ReportFormat format, bool colour) {
     return render_text(r, colour);
 }
 
-std::string render(const RangeReport& r, ReportFormat format, bool colour) {
-    switch (format) {
-        case ReportFormat::csv: return render_csv(r);
-        case ReportFormat::html: return render_html(r);
-        case ReportFormat::json: return to_json(r).dump(2) + "\n";
-        case ReportFormat::text: return render_text(r, colour);
-    }
-    return render_text(r, colour);
-}
+}  // namespace
+
+std::string render(const DailyReport& r, ReportFormat format, bool colour) { return render_report(r, format, colour); }
+std::string render(const RangeReport& r, ReportFormat format, bool colour) { return render_report(r, format, colour); }
 
 std::string sha256_hex(std::string_view content) {
     unsigned char digest[EVP_MAX_MD_SIZE];
