@@ -172,7 +172,8 @@ TEST_CASE("days missed while the gateway was down go once each, through an upstr
     // Every sink has confirmed everything: nothing more can come.
     REQUIRE(wait_for(
         [&] {
-            for (const auto& sink : gw.status()["forwarding"]["sinks"]) {
+            const json status = gw.status();  // the loop must not iterate into a destroyed temporary
+            for (const auto& sink : status["forwarding"]["sinks"]) {
                 if (sink["unconfirmed"].get<int>() > 0) return false;
             }
             return true;
