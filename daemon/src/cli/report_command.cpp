@@ -203,28 +203,38 @@ void apply_pseudonyms(const ReportArgs& a, const Source& s, reports::DailyReport
     reports::pseudonymise(report, Pseudonymiser::from_file(*s.config->privacy.site_secret_file));
 }
 
-int run_daily(const ReportArgs& a) {
-    const Source s = resolve(a);
-    const auto setting = setting_of(a, s);
-    const LocalDate day = parse_day("--date", a.date, setting.zone, setting.now_ms);
+// The common path of `daily` and `range`: the --out file opened first (an unwritable path fails before any work),
+// the report built with a progress line on a terminal, then recorded in the ledger and handed out.
+template <typename Build>
+int produce(const ReportArgs& a, const Source& s, storage::ReportRecord record, Build build) {
     const ReportFormat format = format_of(a);
     OutputFile out(a.out);
     storage::Ledger ledger({s.ledger, /*read_only=*/true});
-    reports::DailyReport report;
+    std::string content;
     {
         Progress progress;
-        progress.show("reading " + day.to_string() + " (" + setting.zone.name() + ") from " + s.ledger.string() + " …");
         try {
-            report = reports::build_daily_report(ledger, setting, day);
+            const bool colour = format == ReportFormat::text && !out.to_file() && Style(stdout).enabled();
+            content = reports::render(build(ledger, progress), format, colour);
         } catch (const reports::ReportError& e) {
             progress.clear();
             return refuse(e);
         }
     }
-    apply_pseudonyms(a, s, report);
-    const bool colour = format == ReportFormat::text && !out.to_file() && Style(stdout).enabled();
-    deliver(a, s, out, record_of("daily", day, day, setting), reports::render(report, format, colour), format);
+    deliver(a, s, out, std::move(record), content, format);
     return kExitOk;
+}
+
+int run_daily(const ReportArgs& a) {
+    const Source s = resolve(a);
+    const auto setting = setting_of(a, s);
+    const LocalDate day = parse_day("--date", a.date, setting.zone, setting.now_ms);
+    return produce(a, s, record_of("daily", day, day, setting), [&](storage::Ledger& ledger, Progress& progress) {
+        progress.show("reading " + day.to_string() + " (" + setting.zone.name() + ") from " + s.ledger.string() + " …");
+        reports::DailyReport report = reports::build_daily_report(ledger, setting, day);
+        apply_pseudonyms(a, s, report);
+        return report;
+    });
 }
 
 int run_range(const ReportArgs& a) {
@@ -232,25 +242,12 @@ int run_range(const ReportArgs& a) {
     const auto setting = setting_of(a, s);
     const LocalDate last = parse_day("--until", a.until, setting.zone, setting.now_ms);
     const LocalDate first = a.since.empty() ? last.plus_days(-13) : parse_day("--since", a.since, setting.zone, setting.now_ms);
-    const ReportFormat format = format_of(a);
-    OutputFile out(a.out);
-    storage::Ledger ledger({s.ledger, /*read_only=*/true});
-    reports::RangeReport report;
-    {
-        Progress progress;
-        try {
-            report = reports::build_range_report(ledger, setting, first, last, [&](int done, int total) {
-                progress.show("reading " + first.plus_days(done - 1).to_string() + " (" + std::to_string(done) + "/" +
-                              std::to_string(total) + " days) …");
-            });
-        } catch (const reports::ReportError& e) {
-            progress.clear();
-            return refuse(e);
-        }
-    }
-    const bool colour = format == ReportFormat::text && !out.to_file() && Style(stdout).enabled();
-    deliver(a, s, out, record_of("range", first, last, setting), reports::render(report, format, colour), format);
-    return kExitOk;
+    return produce(a, s, record_of("range", first, last, setting), [&](storage::Ledger& ledger, Progress& progress) {
+        return reports::build_range_report(ledger, setting, first, last, [&](int done, int total) {
+            progress.show("reading " + first.plus_days(done - 1).to_string() + " (" + std::to_string(done) + "/" +
+                          std::to_string(total) + " days) …");
+        });
+    });
 }
 
 int run_log(const ReportArgs& a) {
