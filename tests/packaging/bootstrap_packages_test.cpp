@@ -154,22 +154,33 @@ std::string resolve(const std::string& program) {
     return {};
 }
 
-/// The package that owns `path` (merged /usr: dpkg may record /bin/x or /usr/bin/x; alternatives symlinks are
-/// followed to their target).
-std::string owner(const std::string& path, const fs::path& out) {
-    std::vector<std::string> tries{path};
-    if (path.rfind("/usr/", 0) == 0) tries.push_back(path.substr(4)); else tries.push_back("/usr" + path);
+/// The paths under which dpkg may have recorded a program (merged /usr: /bin/x or /usr/bin/x; an alternatives
+/// symlink's target).
+std::vector<std::string> recorded_paths(const std::string& path) {
+    std::vector<std::string> tries{path, path.rfind("/usr/", 0) == 0 ? path.substr(4) : "/usr" + path};
     std::error_code ec;
     const auto real = fs::canonical(path, ec).string();
     if (!ec && real != path) {
         tries.push_back(real);
         if (real.rfind("/usr/", 0) == 0) tries.push_back(real.substr(4));
     }
-    for (const auto& t : tries) {
-        const auto r = run_command("/usr/bin/dpkg-query", {"-S", t}, out);
-        if (r.exit_code == 0) return r.out.substr(0, r.out.find_first_of(":,"));
+    return tries;
+}
+
+/// Path → owning package for every path dpkg knows, in one dpkg-query call (one per path takes seconds).
+std::map<std::string, std::string> owners(const std::set<std::string>& paths, const fs::path& out) {
+    std::vector<std::string> args{"-S"};
+    args.insert(args.end(), paths.begin(), paths.end());
+    const auto r = run_command("/usr/bin/dpkg-query", args, out);  // exits 1 when some path has no owner
+    std::map<std::string, std::string> result;
+    std::istringstream lines(r.out);
+    for (std::string line; std::getline(lines, line);) {
+        // "package[, package2]: /path"; "diversion by dash from: /bin/sh" lines say nothing of the owner.
+        const auto colon = line.find(": /");
+        if (colon == std::string::npos || line.rfind("diversion by ", 0) == 0) continue;
+        result.emplace(line.substr(colon + 2), line.substr(0, line.find_first_of(":,")));
     }
-    return {};
+    return result;
 }
 
 }  // namespace
@@ -193,13 +204,25 @@ TEST_CASE("every program the suites and scripts call comes from a package script
     REQUIRE(callers.count("openssl") == 1);  // the scanner sees the TLS tests' certificate commands
     REQUIRE(callers.count("cmake") == 1);    // and the scripts' commands
 
-    std::size_t checked = 0;
+    std::map<std::string, std::string> resolved;  // program → installed path
+    std::set<std::string> candidates;
     for (const auto& [program, files] : callers) {
-        const std::string path = resolve(program);
         // A word that names no installed program is a shell function or variable name, not a call; a program that
         // is missing here entirely fails its own test with "not found".
-        if (path.empty()) continue;
-        const std::string package = owner(path, dir.path());
+        if (const std::string path = resolve(program); !path.empty()) {
+            resolved[program] = path;
+            for (const auto& p : recorded_paths(path)) candidates.insert(p);
+        }
+    }
+    const auto owner_of = owners(candidates, dir.path());
+
+    std::size_t checked = 0;
+    for (const auto& [program, path] : resolved) {
+        std::string package;
+        for (const auto& p : recorded_paths(path)) {
+            if (const auto o = owner_of.find(p); o != owner_of.end() && package.empty()) package = o->second;
+        }
+        const auto& files = callers[program];
         INFO(program << " (" << path << ") called in " << *files.begin() << (files.size() > 1 ? " and others" : "")
                      << " is in package '" << package << "'");
         if (package.empty()) {
