@@ -28,8 +28,12 @@ TEST_CASE("a terminal going silent raises terminal_offline; the gateway closes i
     CHECK(console.collect(std::chrono::milliseconds(800)).empty());
     t2.send(gatehouse::ipc::Heartbeat{"t2"});
     CHECK(t2.expect_reply()["type"] == "heartbeat");
+    // Closed by the gateway: on alert_state.<kind> as documented, with the alert's kind and gate in the body.
     const auto closed = console.expect("alert_state.");
+    CHECK(closed.topic == "alert_state.terminal_offline");
     CHECK(closed.body["id"] == offline.body["id"]);
+    CHECK(closed.body["kind"] == "terminal_offline");
+    CHECK(closed.body["gate"] == "g2");
     CHECK(closed.body["state"] == "closed");
     CHECK(closed.body["actor"] == "gatehouse");
     gatehouse::storage::Ledger ledger({gw.ledger_path(), /*read_only=*/true});
@@ -63,11 +67,20 @@ TEST_CASE("door and tamper events raise alerts; operators acknowledge and close 
                                  gw.dir().path());
     REQUIRE(ack.exit_code == 0);
     CHECK_THAT(ack.out, Catch::Contains("acknowledged"));
-    CHECK(console.expect("alert_state.").body["state"] == "acknowledged");
+    const auto acknowledged = console.expect("alert_state.");
+    CHECK(acknowledged.topic == "alert_state.door_held_open");
+    CHECK(acknowledged.body["state"] == "acknowledged");
     const auto close = run_command(bin("gatehouse"), {"alerts", "close", id, "--note", "door closed, hinge fixed", "--as", "li.wei",
                                                       "--control", control},
                                    gw.dir().path());
     REQUIRE(close.exit_code == 0);
+    // Closed by an operator: the same topic and body (it used to be alert_state.closed, without kind or gate).
+    const auto closed = console.expect("alert_state.");
+    CHECK(closed.topic == "alert_state.door_held_open");
+    CHECK(closed.body["state"] == "closed");
+    CHECK(closed.body["kind"] == "door_held_open");
+    CHECK(closed.body["gate"] == "g2");
+    CHECK(closed.body["actor"] == "li.wei");
     const auto again = run_command(bin("gatehouse"), {"alerts", "close", id, "--note", "twice", "--control", control}, gw.dir().path());
     CHECK(again.exit_code != 0);
     CHECK_THAT(again.err, Catch::Contains("already closed"));

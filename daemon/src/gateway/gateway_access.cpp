@@ -7,6 +7,7 @@
 #include "gatehouse/ipc/terminal_codec.hpp"
 
 namespace gatehouse::daemon {
+
 std::optional<storage::PersonListEntry> Gateway::Impl::find_listed(storage::PersonListKind list, const std::string& person) {
     try {
         if (!lists_reader) lists_reader.emplace(storage::LedgerOptions{config.ledger_path, /*read_only=*/true});
@@ -29,11 +30,12 @@ void Gateway::Impl::on_access_request(const std::string& peer, const TerminalSta
         decide(request, peer, now, nullptr, "no_screening");
         return;
     }
-    if (camera_monitor.faulted(*gate->camera)) {
+    const auto gate_fusion = fusion.find(gate->id);
+    if (camera_monitor.faulted(*gate->camera) || gate_fusion == fusion.end()) {
         decide(request, peer, now, nullptr, "camera_fault");
         return;
     }
-    GateFusion& f = fusion.at(gate->id);
+    GateFusion& f = gate_fusion->second;
     if (auto screening = f.take(now)) {
         decide(request, peer, now, &*screening, "");
         return;
@@ -97,7 +99,9 @@ void Gateway::Impl::raise_alert(const AlertDraft& draft, std::optional<std::int6
 }
 
 void Gateway::Impl::raise_condition(AlertSpec spec) {
-    if (auto a = alerts->raise_condition(std::move(spec), ipc::utc_now_ms())) batch.add_alert({std::move(*a), std::nullopt, std::nullopt});
+    if (auto a = alerts->raise_condition(std::move(spec), ipc::utc_now_ms())) {
+        batch.add_alert({std::move(*a), std::nullopt, std::nullopt});
+    }
 }
 
 void Gateway::Impl::clear_condition(const std::string& kind, const std::string& source, const std::string& note) {

@@ -16,7 +16,7 @@ void MessageBoundary::contained(const char* socket, const std::string& reason) n
     try {
         ++failures_[socket];
         log_.warn(std::string("internal:") + socket,
-                  fmt::format("internal error while handling a message on the {} socket (the message was refused, "
+                  fmt::format("internal error in the {} handler (what it was handling was refused or left undone; "
                               "the gateway goes on): {}",
                               socket, reason));
     } catch (...) {
