@@ -19,6 +19,7 @@ TEST_CASE("a terminal going silent raises terminal_offline; the gateway closes i
           "[integration][alerts]") {
     GatewayFixture gw(2, "[limits]\nheartbeat_interval_ms = 100\nheartbeat_timeout_ms = 400\n");
     TestConsole console(gw.context(), gw.console_endpoint(), {"alert.terminal_offline.", "alert_state."});
+    gw.wait_for_console_topics(2);
     TestTerminal t2(gw.context(), gw.endpoint(), "t2");
     t2.hello();
     const auto offline = console.expect("alert.terminal_offline.g2");
@@ -44,6 +45,7 @@ TEST_CASE("door and tamper events raise alerts; operators acknowledge and close 
           "[integration][alerts][cli]") {
     GatewayFixture gw(2);
     TestConsole console(gw.context(), gw.console_endpoint(), {"alert.", "alert_state."});
+    gw.wait_for_console_topics(2);
     TestTerminal t2(gw.context(), gw.endpoint(), "t2");
     t2.send(t2.event(1, ipc::DoorData{ipc::DoorState::held_open}));
     t2.send(t2.event(2, ipc::TamperData{"case opened"}));
@@ -109,7 +111,7 @@ TEST_CASE("door and tamper events raise alerts; operators acknowledge and close 
 TEST_CASE("gatehouse tail prints alerts and decisions as they happen, one JSON object a line", "[integration][cli]") {
     GatewayFixture gw(2, "", "[gates.policy]\nrequire_health_code = false\n");
     ChildProcess tail(bin("gatehouse"), {"tail", "--control", gw.control_endpoint(), "--json", "--count", "2"}, gw.dir().path());
-    std::this_thread::sleep_for(std::chrono::milliseconds(700));  // let it connect and subscribe
+    gw.wait_for_console_topics(3);  // tail's alert., alert_state. and decision.: what follows reaches it
     TestTerminal t1(gw.context(), gw.endpoint(), "t1");
     auto request = t1.request("r1", "E1");
     request.celsius = 38.9;
@@ -140,6 +142,7 @@ TEST_CASE("a console that never reads does not delay decisions; its overflows ar
     stuck.set(zmq::sockopt::subscribe, "");
     stuck.connect(gw.console_endpoint());
     TestConsole healthy(gw.context(), gw.console_endpoint(), {"decision."});
+    gw.wait_for_console_topics(2);  // the stuck console's "" and decision.
 
     // Flood the console socket: door events with large payloads each publish an event and an alert.
     TestTerminal t2(gw.context(), gw.endpoint(), "t2");

@@ -8,6 +8,7 @@
 
 #include "gatehouse/ipc/control_messages.hpp"
 #include "gatehouse/ipc/curve_keys.hpp"
+#include "eventually.hpp"
 #include "gateway_fixture.hpp"
 #include "test_terminal.hpp"
 
@@ -211,15 +212,12 @@ TEST_CASE("reload [forwarding]: the forwarder starts with the new section and th
         }
     }
     json routine;
-    for (int i = 0; i < 200; ++i) {
+    REQUIRE(eventually([&] {
         const json f = gw.status()["forwarding"];
-        if (!f.is_null() && f["lanes"][2]["dropped"].get<std::int64_t>() > 0) {
-            routine = f["lanes"][2];
-            break;
-        }
-        std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    }
-    REQUIRE_FALSE(routine.is_null());
+        if (f.is_null() || f["lanes"][2]["dropped"].get<std::int64_t>() == 0) return false;
+        routine = f["lanes"][2];
+        return true;
+    }));
     CHECK(routine["max_bytes"] == 1024 * 1024);
     CHECK(routine["bytes"].get<std::int64_t>() <= 1024 * 1024);
 }
