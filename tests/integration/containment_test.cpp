@@ -89,7 +89,9 @@ void expect_heartbeat(TestTerminal& t, std::size_t& other_replies) {
 
 std::uint64_t internal_errors(GatewayFixture& gw) {
     std::uint64_t n = 0;
-    for (const auto& [socket, count] : gw.status()["counters"]["internal_errors"].items()) n += count.get<std::uint64_t>();
+    // Held in a variable: a range-for over items() of a temporary's member would read it after it is destroyed.
+    const nlohmann::json status = gw.status();
+    for (const auto& [socket, count] : status["counters"]["internal_errors"].items()) n += count.get<std::uint64_t>();
     return n;
 }
 
