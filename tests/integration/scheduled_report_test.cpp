@@ -10,6 +10,7 @@
 #include "gatehouse/daemon/local_time_zone.hpp"
 #include "gatehouse/ipc/terminal_codec.hpp"
 #include "gatehouse/storage/ledger.hpp"
+#include "eventually.hpp"
 #include "gateway_fixture.hpp"
 #include "http_receiver.hpp"
 #include "mosquitto_broker.hpp"
@@ -76,32 +77,31 @@ std::string config(int broker_port, const std::string& robot_url) {
            "\"\nmin_interval_ms = 50\nrate_limit_messages = 1000\n\n[reports]\ndaily_upstream_at = \"00:00\"\n";
 }
 
-bool wait_for(const std::function<bool()>& done, std::chrono::seconds timeout) {
-    const auto deadline = std::chrono::steady_clock::now() + timeout;
-    while (!done()) {
-        if (std::chrono::steady_clock::now() > deadline) return false;
-        std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    }
-    return true;
-}
+// The upstream of both tests: a real mosquitto broker with a persistent subscriber, and a chat robot receiver.
+struct Upstream {
+    TempDir broker_dir;
+    MosquittoBroker broker{broker_dir.path()};
+    MqttSubscriber platform{broker.port(), "gatehouse/#", "report-platform", /*clean_session=*/false};
+    RobotAnswers answers;
+    HttpReceiver robot{answers.responder()};
+
+    std::string gateway_config() { return config(broker.port(), robot.url()); }
+};
 
 }  // namespace
 
 TEST_CASE("the daily report reaches MQTT and the chat robot once, and a restart sends nothing again",
           "[integration][reports][forwarding]") {
-    TempDir broker_dir;
-    MosquittoBroker broker(broker_dir.path());
-    MqttSubscriber platform(broker.port(), "gatehouse/#", "report-platform", /*clean_session=*/false);
-    RobotAnswers answers;
-    HttpReceiver robot(answers.responder());
-    GatewayFixture gw(2, config(broker.port(), robot.url()));
+    Upstream up;
+    auto& [broker_dir, broker, platform, answers, robot] = up;
+    GatewayFixture gw(2, up.gateway_config());
     // The fixture names no zone: the system's, as the daemon sees it.
     const auto today = daemon::LocalTimeZone::system().date_of(ipc::utc_now_ms());
     const std::string d1 = today.plus_days(-1).to_string(), d2 = today.plus_days(-2).to_string();
     const std::vector<std::string> days = {d2, d1};
 
     // At start the scheduled time (00:00) has passed: yesterday's report goes out, and only yesterday's.
-    REQUIRE(wait_for([&] { return !mqtt_days(platform).empty() && !chat_days(robot, answers, days).empty(); }, std::chrono::seconds(20)));
+    REQUIRE(eventually([&] { return !mqtt_days(platform).empty() && !chat_days(robot, answers, days).empty(); }, std::chrono::seconds(20)));
     const json first = json::parse(platform.messages().back().payload);
     CHECK(first["lane"] == "alert");
     CHECK(first["kind"] == "daily_report");
@@ -114,7 +114,7 @@ TEST_CASE("the daily report reaches MQTT and the chat robot once, and a restart 
     REQUIRE(gw.process().wait() == 0);
     gw.start();
     // The new scheduler has looked at the ledger twice and found the day sent.
-    REQUIRE(wait_for([&] { return gw.status()["reports"].value("checks", 0) >= 2; }, std::chrono::seconds(60)));
+    REQUIRE(eventually([&] { return gw.status()["reports"].value("checks", 0) >= 2; }, std::chrono::seconds(60)));
     CHECK(gw.status()["reports"]["last_sent_day"] == d1);
     CHECK(mqtt_days(platform) == std::vector<std::string>{d1});
     CHECK(chat_days(robot, answers, days) == std::vector<std::string>{d1});
@@ -122,12 +122,9 @@ TEST_CASE("the daily report reaches MQTT and the chat robot once, and a restart 
 
 TEST_CASE("days missed while the gateway was down go once each, through an upstream outage and a restart",
           "[integration][reports][forwarding]") {
-    TempDir broker_dir;
-    MosquittoBroker broker(broker_dir.path());
-    MqttSubscriber platform(broker.port(), "gatehouse/#", "report-platform", /*clean_session=*/false);
-    RobotAnswers answers;
-    HttpReceiver robot(answers.responder());
-    GatewayFixture gw(2, config(broker.port(), robot.url()), "", "", Transport::plaintext, /*start_now=*/false);
+    Upstream up;
+    auto& [broker_dir, broker, platform, answers, robot] = up;
+    GatewayFixture gw(2, up.gateway_config(), "", "", Transport::plaintext, /*start_now=*/false);
     const auto today = daemon::LocalTimeZone::system().date_of(ipc::utc_now_ms());
     const std::string d1 = today.plus_days(-1).to_string(), d2 = today.plus_days(-2).to_string(), d3 = today.plus_days(-3).to_string();
     const std::vector<std::string> days = {d3, d2, d1};
@@ -149,7 +146,7 @@ TEST_CASE("days missed while the gateway was down go once each, through an upstr
     answers.set_up(false);
     gw.start();
     // Both missed days are recorded and queued while nothing upstream answers.
-    REQUIRE(wait_for([&] { return gw.status()["reports"].value("last_sent_day", json()) == d1; }, std::chrono::seconds(30)));
+    REQUIRE(eventually([&] { return gw.status()["reports"].value("last_sent_day", json()) == d1; }, std::chrono::seconds(30)));
     auto queued = [&] {
         SQLite::Database db(gw.ledger_path().string(), SQLite::OPEN_READONLY);
         return db.execAndGet("SELECT COUNT(*) FROM outbox WHERE kind = 'daily_report'").getInt();
@@ -159,18 +156,18 @@ TEST_CASE("days missed while the gateway was down go once each, through an upstr
     gw.process().signal(SIGTERM);
     REQUIRE(gw.process().wait() == 0);
     gw.start();
-    REQUIRE(wait_for([&] { return gw.status()["reports"].value("checks", 0) >= 2; }, std::chrono::seconds(60)));
+    REQUIRE(eventually([&] { return gw.status()["reports"].value("checks", 0) >= 2; }, std::chrono::seconds(60)));
     CHECK(queued() == 2);
 
     answers.set_up(true);
     broker.start();
-    const bool arrived = wait_for([&] { return mqtt_days(platform).size() >= 2 && chat_days(robot, answers, days).size() >= 2; },
+    const bool arrived = eventually([&] { return mqtt_days(platform).size() >= 2 && chat_days(robot, answers, days).size() >= 2; },
                                   std::chrono::seconds(40));
     INFO("MQTT days " << json(mqtt_days(platform)).dump() << ", chat days " << json(chat_days(robot, answers, days)).dump() << ", "
                       << robot.requests().size() << " robot requests; forwarding " << gw.status()["forwarding"].dump());
     REQUIRE(arrived);
     // Every sink has confirmed everything: nothing more can come.
-    REQUIRE(wait_for(
+    REQUIRE(eventually(
         [&] {
             const json status = gw.status();  // the loop must not iterate into a destroyed temporary
             for (const auto& sink : status["forwarding"]["sinks"]) {

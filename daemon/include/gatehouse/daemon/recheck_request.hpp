@@ -1,12 +1,12 @@
 #pragma once
 // The re-check that follows a fever alert (or a denial for an uncertain screening), as the control socket's
-// alert_close takes it: decoded once at the edge, checked against the alert it closes.
+// alert_close takes it: its types decoded at the edge (ipc::AlertActionRequest), its values checked here against
+// the alert it closes.
 #include <optional>
 #include <string>
 #include <variant>
 
-#include <nlohmann/json.hpp>
-
+#include "gatehouse/ipc/control_messages.hpp"
 #include "gatehouse/storage/alert_record.hpp"
 
 namespace gatehouse::daemon {
@@ -25,12 +25,11 @@ struct RecheckOutcome {
 bool takes_disposition(const std::string& alert_kind);
 bool needs_disposition(const std::string& alert_kind);
 
-/// Reads "disposition" and "recheck_celsius" from an alert_ack / alert_close request about `alert`. Refused (the
-/// text says why): a wrong type or value; a disposition on an acknowledgement or on an alert kind without
-/// re-checks; a fever alert closed without one; `other` without a note; a re-check temperature without a
-/// disposition, outside 30-45 °C, or at or over `threshold` for recheck_normal.
-std::variant<RecheckOutcome, std::string> read_recheck(const nlohmann::json& request, storage::AlertState to,
-                                                       const storage::AlertRecord& alert, const std::string& note,
-                                                       double threshold);
+/// The re-check of an alert_ack / alert_close `request` about `alert`. Refused (the text says why): a disposition
+/// that is not one of the four; a disposition on an acknowledgement or on an alert kind without re-checks; a fever
+/// alert closed without one; `other` without a note; a re-check temperature without a disposition, outside
+/// 30-45 °C, or at or over `threshold` for recheck_normal.
+std::variant<RecheckOutcome, std::string> read_recheck(const ipc::AlertActionRequest& request,
+                                                       const storage::AlertRecord& alert, double threshold);
 
 }  // namespace gatehouse::daemon

@@ -11,6 +11,13 @@
 
 namespace gatehouse::storage {
 
+/// An alert raised by an event of the same batch: recorded in the event's transaction, and only if the event is
+/// newly stored (a terminal's resend raises nothing twice).
+struct EventAlert {
+    EventKey event;
+    AlertRecord alert;
+};
+
 /// Rows to append in one transaction: all of them are stored, or none.
 struct LedgerBatch {
     std::vector<EventRecord> events;
@@ -18,6 +25,7 @@ struct LedgerBatch {
     std::vector<DecisionRecord> decisions;
     std::vector<AlertRecord> alerts;
     std::vector<AlertAction> alert_actions;
+    std::vector<EventAlert> event_alerts;
     /// Reports generated. A report on the upstream channel is stored at most once per day: a second one for the
     /// same day is skipped, and so are the outbox entries that name it (OutboxEntry::for_report).
     std::vector<ReportRecord> reports;
@@ -27,7 +35,7 @@ struct LedgerBatch {
 
     bool empty() const {
         return events.empty() && screenings.empty() && decisions.empty() && alerts.empty() && alert_actions.empty() &&
-               reports.empty() && outbox.empty();
+               event_alerts.empty() && reports.empty() && outbox.empty();
     }
 };
 
