@@ -11,7 +11,7 @@ namespace {
 
 // Migration i upgrades a file from user_version i to i+1. Never edit a released step: append a new one,
 // because deployed gateways carry files at every version.
-constexpr std::array<std::string_view, 7> kMigrations = {
+constexpr std::array<std::string_view, 8> kMigrations = {
     // 0 -> 1: terminal events. occurred_ms is the terminal's clock (what admins ask about); received_ms
     // is the gateway's. Indexes serve the admin queries: by gate, person, kind and time range.
     R"sql(
@@ -186,6 +186,22 @@ constexpr std::array<std::string_view, 7> kMigrations = {
     ALTER TABLE outbox ADD COLUMN screening INTEGER;
     CREATE INDEX outbox_by_person    ON outbox (person) WHERE person IS NOT NULL;
     CREATE INDEX outbox_by_screening ON outbox (screening) WHERE screening IS NOT NULL;
+    )sql",
+    // 7 -> 8: the web console's audit trail (who logged in, acted on an alert, imported or exported what, and
+    // what was refused to whom).
+    R"sql(
+    CREATE TABLE audit (
+        id      INTEGER PRIMARY KEY,
+        at_ms   INTEGER NOT NULL,
+        actor   TEXT    NOT NULL,
+        role    TEXT    NOT NULL DEFAULT '',
+        address TEXT    NOT NULL DEFAULT '',
+        action  TEXT    NOT NULL,
+        target  TEXT    NOT NULL DEFAULT '',
+        outcome TEXT    NOT NULL,
+        detail  TEXT    NOT NULL DEFAULT ''
+    );
+    CREATE INDEX audit_by_time ON audit (at_ms);
     )sql",
 };
 

@@ -20,6 +20,9 @@
 #include "gatehouse/daemon/person_list_csv.hpp"
 #include "gatehouse/daemon/private_files.hpp"
 #include "gatehouse/daemon/terminal_simulator.hpp"
+#include "gatehouse/daemon/web/session_store.hpp"
+#include "gatehouse/daemon/web/user_accounts.hpp"
+#include "gatehouse/daemon/web/web_console.hpp"
 #include "gatehouse/ipc/curve_keys.hpp"
 #include "gatehouse/ipc/terminal_codec.hpp"
 #include "gatehouse/storage/ledger.hpp"
@@ -39,6 +42,7 @@ struct DemoArgs {
     double rate = 10;
     int bad_every = 20;
     std::string mqtt;  ///< HOST:PORT of an MQTT broker to forward to; empty: no forwarding.
+    std::string web = kDemoWebListen;  ///< HOST:PORT of the web console; empty: none.
 };
 
 /// The demo's upstream: an MQTT broker given on the command line.
@@ -136,6 +140,29 @@ void import_demo_lists(const std::filesystem::path& ledger_path) {
     ledger.import_person_list(lists.entries, /*replace=*/true);
 }
 
+/// The web console's accounts for this run: one per role, with passwords made now (DIR/users, replaced each run).
+std::map<std::string, std::string> write_demo_users(const std::filesystem::path& file) {
+    std::map<std::string, std::string> passwords;
+    web::UsersFile users;
+    for (const auto& [name, role] : {std::pair{"guard", web::Role::guard}, {"viewer", web::Role::viewer}, {"admin", web::Role::admin}}) {
+        passwords[name] = web::random_token(6);
+        users.put({name, role, web::hash_password(passwords[name])});
+    }
+    users.save(file);
+    return passwords;
+}
+
+/// Starts the web console on `listen`, or on a free port when that one is taken.
+std::unique_ptr<web::WebConsole> start_demo_web(GatewayConfig config, const Gateway& gateway) {
+    try {
+        return std::make_unique<web::WebConsole>(config, gateway.in_process_endpoints());
+    } catch (const std::runtime_error& e) {
+        if (dynamic_cast<const ConfigError*>(&e)) throw;
+        config.web.listen = web::parse_listen_address(config.web.listen)->host + ":0";
+        return std::make_unique<web::WebConsole>(config, gateway.in_process_endpoints());
+    }
+}
+
 /// The entrance at work: prints what a guard's console shows (alerts, decisions, screenings), and plays the people
 /// the camera sees, each presenting their card and health code at the entrance reader when screened. Halfway
 /// through, someone forces the side door.
@@ -228,11 +255,13 @@ int run(const DemoArgs& a) {
     std::optional<DemoUpstream> upstream;
     if (!a.mqtt.empty()) upstream = parse_upstream(a.mqtt);
     const std::string config_text = keys.fill(replace_all(kDemoConfig, "@DIR@", a.dir)) +
-                                    (upstream ? forwarding_config(*upstream) : std::string());
+                                    (upstream ? forwarding_config(*upstream) : std::string()) +
+                                    (a.web.empty() ? std::string() : replace_all(replace_all(kDemoWebConfig, "@DIR@", a.dir), "@LISTEN@", a.web));
     std::ofstream(config_path) << config_text;
     std::ofstream(dir / "people.json") << kDemoScene;
     GatewayConfig config = parse_config(config_text, config_path.string());
     import_demo_lists(config.ledger_path);
+    const auto web_passwords = a.web.empty() ? std::map<std::string, std::string>{} : write_demo_users(config.web.users_file);
     // The console below is the show; the log keeps to warnings (the alerts are in both).
     configure_logging("error");
 
@@ -251,9 +280,18 @@ int run(const DemoArgs& a) {
                                "gatehouse/" + config.site + "/" + config.gateway_id + "/<lane>/<kind>)")
                   << "\n";
     }
-    std::cout << "\n";
 
     Gateway gateway(config, {});
+    std::unique_ptr<web::WebConsole> web_console;
+    if (config.web.enabled()) {
+        web_console = start_demo_web(config, gateway);
+        std::cout << style.bold("web console") << ": " << web_console->url() << "  log in as guard / "
+                  << web_passwords.at("guard") << "  (or viewer / " << web_passwords.at("viewer") << ", admin / "
+                  << web_passwords.at("admin") << ")\n"
+                  << style.dim("it runs as long as the demo (--duration SECONDS); accounts in " + config.web.users_file.string())
+                  << "\n";
+    }
+    std::cout << "\n" << std::flush;
     std::thread reactor([&gateway] { gateway.run(); });
     std::atomic<bool> stop{false};
     DemoGate gate(gateway.console_endpoint(), gateway.terminal_endpoint(), keys, style);
@@ -287,6 +325,7 @@ int run(const DemoArgs& a) {
     console.join();
     // Give the forwarder a moment to catch up; the camera keeps screening meanwhile, so "caught up" is a moment.
     if (upstream) (void)wait_for_upstream(config.ledger_path, std::chrono::seconds(10));
+    web_console.reset();  // before the gateway it is a client of
     gateway.request_stop();
     reactor.join();
     if (failure) std::rethrow_exception(failure);
@@ -330,6 +369,9 @@ void register_demo_command(CLI::App& app) {
     cmd->add_option("--bad-every", a->bad_every, "Every Nth background message is malformed on purpose (0: none)")->capture_default_str();
     cmd->add_option("--mqtt", a->mqtt,
                     "Forward everything recorded to this MQTT broker (HOST:PORT, e.g. 127.0.0.1:1883) through the outbox");
+    cmd->add_option("--web", a->web,
+                    "Serve the web console on HOST:PORT (a free port when taken; \"\" for none); prints its address and logins")
+        ->capture_default_str();
     cmd->callback([a] { finish(run(*a)); });
 }
 

@@ -127,6 +127,8 @@ Gateway::Impl::Impl(GatewayConfig c, GatewayHooks h, ServerKey key, storage::Led
     if (!config.console_endpoint.empty()) {
         consoles.emplace(context, config.console_endpoint, config.console_queue,
                          ConsoleSecurity{server_key.secret, console_scopes(config)});
+        consoles_inproc = fmt::format("inproc://gatehouse-consoles-{}", static_cast<const void*>(this));
+        consoles->mirror_in_process(consoles_inproc);
     }
     camera_reports_endpoint = fmt::format("inproc://gatehouse-cameras-{}", static_cast<const void*>(this));
     camera_reports.set(zmq::sockopt::rcvhwm, 100000);
@@ -661,6 +663,9 @@ std::string Gateway::terminal_endpoint() const { return impl_->terminals.bound_e
 std::string Gateway::control_endpoint() const { return impl_->control.get(zmq::sockopt::last_endpoint); }
 std::string Gateway::console_endpoint() const {
     return impl_->consoles ? impl_->consoles->bound_endpoint() : std::string();
+}
+InProcessEndpoints Gateway::in_process_endpoints() const {
+    return {&impl_->context, impl_->control_inproc, impl_->consoles_inproc};
 }
 
 }  // namespace gatehouse::daemon

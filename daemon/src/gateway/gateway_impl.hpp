@@ -104,6 +104,7 @@ struct Gateway::Impl {
     Clock::time_point last_status{};
     std::optional<storage::Ledger> lists_reader;  // read-only connection for list look-ups per decision
     std::string control_inproc;                 // second endpoint of the control socket, for in-process clients
+    std::string consoles_inproc;                // the console publication for in-process subscribers (web console)
     std::unique_ptr<MetricsServer> metrics;
     std::vector<std::unique_ptr<CameraRunner>> cameras;  // stopped before anything they report to
     std::unique_ptr<forwarding::Forwarder> forwarder;     // null when forwarding is off

@@ -10,7 +10,19 @@
 #include "gatehouse/daemon/gateway_config.hpp"
 #include "gatehouse/storage/event_record.hpp"
 
+namespace zmq {
+class context_t;
+}
+
 namespace gatehouse::daemon {
+
+/// Where a subsystem running inside the daemon's process (the web console) reaches the gateway as a control client
+/// and a console would, on the gateway's own ZeroMQ context: no network, no keys, nothing shared but messages.
+struct InProcessEndpoints {
+    zmq::context_t* context = nullptr;
+    std::string control;   ///< Control requests with REQ framing, as on listen.control (docs/protocol.md).
+    std::string consoles;  ///< The console publication (SUB), as on listen.consoles; empty when that is disabled.
+};
 
 /// Hooks for embedding the gateway (the demo prints what it records; tests observe commits).
 struct GatewayHooks {
@@ -46,6 +58,9 @@ public:
     std::string control_endpoint() const;
     /// The console (XPUB) endpoint actually bound; empty when consoles are disabled.
     std::string console_endpoint() const;
+    /// The in-process control and console endpoints (valid as long as the gateway lives; close every socket on them
+    /// before destroying it).
+    InProcessEndpoints in_process_endpoints() const;
 
 private:
     struct Impl;

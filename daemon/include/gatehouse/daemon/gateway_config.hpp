@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "gatehouse/daemon/forwarding/forwarding_config.hpp"
+#include "gatehouse/daemon/web/web_config.hpp"
 
 namespace gatehouse::daemon {
 
@@ -172,6 +173,9 @@ struct GatewayConfig {
 
     /// `[forwarding]`: upstream sinks and the outbox's limits; inactive unless sinks are configured.
     forwarding::ForwardingConfig forwarding;
+
+    /// `[web]`: the web console (docs/console.md); disabled unless web.listen is set.
+    web::WebConfig web;
 
     const TerminalConfig* find_terminal(const std::string& id) const;
     const GateConfig* find_gate(const std::string& id) const;
