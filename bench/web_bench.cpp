@@ -292,8 +292,8 @@ int main(int argc, char** argv) {
     CLI11_PARSE(app, argc, argv);
 
     TempDir dir;
-    web::UsersFile users;
-    users.put({"bench", web::Role::viewer, web::hash_password(kPassword)});
+    daemon::web::UsersFile users;
+    users.put({"bench", daemon::web::Role::viewer, daemon::web::hash_password(kPassword)});
     users.save(dir / "users");
     GatewayFixture gw(2, "[web]\nlisten = \"127.0.0.1:0\"\nusers_file = \"" + (dir / "users").string() +
                              "\"\nmax_live_clients = " + std::to_string(clients_n + 10) + "\n");

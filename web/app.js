@@ -169,6 +169,11 @@
 
   function showLogin(message) {
     state.session = null;
+    state.openAlerts = new Map();
+    state.rows = new Map();
+    state.gates = [];
+    $("board-alerts").replaceChildren();
+    $("gates").replaceChildren();
     $("nav").hidden = true;
     $("logout").hidden = true;
     $("live").hidden = true;
@@ -307,10 +312,15 @@
     const sorted = [...state.openAlerts.values()].sort((x, y) => y.id - x.id);
     const old = new Map([...list.querySelectorAll(".alert")].map((el) => [Number(el.dataset.alertId), el]));
     const cards = sorted.map((a) => {
-      const card = alertCard(a, true);
       const previous = old.get(a.id);
+      // A card that shows the same state stays as it is (no flicker, no image reloaded).
+      const look = state.lang + "/" + state.session.role;
+      if (previous && previous.dataset.state === a.state && previous.dataset.look === look) return previous;
+      const card = alertCard(a, true);
+      card.dataset.look = look;
       // When it first appeared on this board: the browser test measures screening-to-screen time with it.
       card.dataset.shownMs = previous ? previous.dataset.shownMs : String(Date.now());
+      if (previous) card.dataset.via = previous.dataset.via;
       if (!previous && a.fresh) card.classList.add("fresh");
       return card;
     });

@@ -126,6 +126,18 @@ def screenshot(driver, out, name):
     return path
 
 
+def attributes(driver, selector):
+    """The data attributes of the first element matching `selector`, read in one step (the board redraws)."""
+    return driver.execute_script("const e = document.querySelector(arguments[0]); return e ? {...e.dataset} : null;",
+                                 selector)
+
+
+def click(driver, selector):
+    """Clicks the element matching `selector` as it is now (the board redraws cards as the stream updates it)."""
+    check(driver.execute_script("const e = document.querySelector(arguments[0]); if (e) e.click(); return !!e;",
+                                selector), "nothing to click at " + selector)
+
+
 def fetch_status(driver, method, path, body):
     """A request from the page's own origin, with its session and CSRF token; the HTTP status."""
     return driver.execute_async_script("""
@@ -147,12 +159,11 @@ def run(args):
             log_in(driver, demo.url, "guard", demo.logins["guard"])
 
             # The fever alert arrives through the live stream (not with the page): time it from the screening.
-            fever = wait_for(driver, "a fever alert on the gate board", lambda d: next(iter(d.find_elements(
-                By.CSS_SELECTOR, '#board-alerts article.alert[data-kind="fever"][data-via="live"]')), None),
-                timeout=FEVER_DEADLINE_S)
-            alert_id = fever.get_attribute("data-alert-id")
-            shown_ms = int(fever.get_attribute("data-shown-ms"))
-            raised_ms = int(fever.get_attribute("data-time-ms"))
+            fever = wait_for(driver, "a fever alert on the gate board", lambda d: attributes(
+                d, '#board-alerts article.alert[data-kind="fever"][data-via="live"]'), timeout=FEVER_DEADLINE_S)
+            alert_id = fever["alertId"]
+            shown_ms = int(fever["shownMs"])
+            raised_ms = int(fever["timeMs"])
             latency = shown_ms - raised_ms
             print("fever alert %s on the board %d ms after the screening" % (alert_id, latency))
             check(latency <= FEVER_WITHIN_MS, "the fever alert took %d ms to reach the board" % latency)
@@ -170,10 +181,10 @@ def run(args):
 
             # Acknowledge, then close with a note.
             selector = '#board-alerts article.alert[data-alert-id="%s"]' % alert_id
-            driver.find_element(By.CSS_SELECTOR, selector + " button.ack").click()
+            click(driver, selector + " button.ack")
             wait_for(driver, "the alert to show as acknowledged",
-                     lambda d: d.find_element(By.CSS_SELECTOR, selector).get_attribute("data-state") == "acknowledged")
-            driver.find_element(By.CSS_SELECTOR, selector + " button.close").click()
+                     lambda d: (attributes(d, selector) or {}).get("state") == "acknowledged")
+            click(driver, selector + " button.close")
             wait_for(driver, "the close dialog", lambda d: d.find_element(By.ID, "close-dialog").is_displayed())
             note = "Re-checked at the booth with an ear thermometer: 38.2 °C, sent to the clinic"
             driver.find_element(By.CSS_SELECTOR, "#close-form textarea[name=note]").send_keys(note)
@@ -203,7 +214,7 @@ def run(args):
                   "the viewer's board offers alert actions")
             check(not driver.find_element(By.CSS_SELECTOR, '#nav a[data-view="lists"]').is_displayed(),
                   "the viewer's menu offers the lists")
-            open_id = driver.find_element(By.CSS_SELECTOR, "#board-alerts article.alert").get_attribute("data-alert-id")
+            open_id = attributes(driver, "#board-alerts article.alert")["alertId"]
             status = fetch_status(driver, "POST", "/api/alerts/%s/ack" % open_id, {})
             check(status == 403, "the viewer's acknowledge was answered %s" % status)
             driver.get(demo.url + "#lists")

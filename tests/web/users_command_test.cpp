@@ -31,7 +31,7 @@ TEST_CASE("gatehouse users adds, lists, changes and removes accounts in the user
     struct stat st {};
     REQUIRE(::stat((dir / "users").c_str(), &st) == 0);
     CHECK((st.st_mode & 0077) == 0);  // password hashes: not for others (0600, or 0640 root:gatehouse when root)
-    CHECK(users(dir, "add ada --role admin --password-stdin " + file, "the admin's password").exit_code == 0);
+    CHECK(users(dir, "add ada --role admin --password-stdin " + file, "the admin password").exit_code == 0);
 
     const auto listed = json_lines(users(dir, "list --json " + file).out);
     REQUIRE(listed.size() == 2);
@@ -39,15 +39,15 @@ TEST_CASE("gatehouse users adds, lists, changes and removes accounts in the user
     CHECK(listed[1]["role"] == "admin");
     const auto table = users(dir, "list " + file);
     CHECK_THAT(table.out, Catch::Contains("li.wei") && Catch::Contains("2 accounts"));
-    auto file_now = web::UsersFile::load(dir / "users");
-    CHECK(web::verify_password(file_now.find("li.wei")->password_hash, "a long guard password"));
+    auto file_now = daemon::web::UsersFile::load(dir / "users");
+    CHECK(daemon::web::verify_password(file_now.find("li.wei")->password_hash, "a long guard password"));
 
     CHECK(users(dir, "passwd li.wei --password-stdin " + file, "another long password").exit_code == 0);
-    CHECK(web::verify_password(web::UsersFile::load(dir / "users").find("li.wei")->password_hash, "another long password"));
+    CHECK(daemon::web::verify_password(daemon::web::UsersFile::load(dir / "users").find("li.wei")->password_hash, "another long password"));
     CHECK(users(dir, "set-role li.wei viewer " + file).exit_code == 0);
-    CHECK(web::UsersFile::load(dir / "users").find("li.wei")->role == web::Role::viewer);
+    CHECK(daemon::web::UsersFile::load(dir / "users").find("li.wei")->role == daemon::web::Role::viewer);
     CHECK(users(dir, "remove li.wei " + file).exit_code == 0);
-    CHECK_FALSE(web::UsersFile::load(dir / "users").find("li.wei"));
+    CHECK_FALSE(daemon::web::UsersFile::load(dir / "users").find("li.wei"));
 
     // Refusals say why and change nothing.
     const auto duplicate = users(dir, "add ada --role guard --password-stdin " + file, "whatever password");
@@ -64,7 +64,7 @@ TEST_CASE("gatehouse users adds, lists, changes and removes accounts in the user
     CHECK(no_tty.exit_code == 64);
     CHECK_THAT(no_tty.err, Catch::Contains("--password-stdin"));
     CHECK(users(dir, "remove nobody " + file).exit_code == 1);
-    CHECK(web::UsersFile::load(dir / "users").accounts().size() == 1);
+    CHECK(daemon::web::UsersFile::load(dir / "users").accounts().size() == 1);
 
     std::ofstream(dir / "broken") << "ada:admin:not-a-hash\n";
     const auto broken = users(dir, "list --users-file " + (dir / "broken").string());

@@ -24,11 +24,11 @@ inline std::string password_of(const std::string& user) { return user + "-passwo
 /// A users file with viewer "vera", guard "gao" and admin "ada". The hashes are made once per test run: each
 /// takes a tenth of a second and 64 MiB.
 inline void write_users_file(const std::filesystem::path& path) {
-    static const web::UsersFile users = [] {
-        web::UsersFile f;
-        f.put({"vera", web::Role::viewer, web::hash_password(password_of("vera"))});
-        f.put({"gao", web::Role::guard, web::hash_password(password_of("gao"))});
-        f.put({"ada", web::Role::admin, web::hash_password(password_of("ada"))});
+    static const daemon::web::UsersFile users = [] {
+        daemon::web::UsersFile f;
+        f.put({"vera", daemon::web::Role::viewer, daemon::web::hash_password(password_of("vera"))});
+        f.put({"gao", daemon::web::Role::guard, daemon::web::hash_password(password_of("gao"))});
+        f.put({"ada", daemon::web::Role::admin, daemon::web::hash_password(password_of("ada"))});
         return f;
     }();
     users.save(path);

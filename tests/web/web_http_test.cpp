@@ -2,6 +2,7 @@
 // session expiry, the live stream and its resume, and bad input (nothing changes, a clear status comes back).
 #include <catch2/catch.hpp>
 
+#include "gatehouse/ipc/terminal_codec.hpp"
 #include "web_fixture.hpp"
 
 using namespace gatehouse;
@@ -310,10 +311,16 @@ TEST_CASE("a guard acknowledges and closes an alert through the gateway; bad req
     CHECK(gao.get("/api/alerts?state=maybe")->status == 400);
     CHECK(gao.get("/api/alerts?since=yesterday-ish")->status == 400);
     CHECK(gao.get("/api/alerts?limit=0")->status == 400);
-    const auto audit = web.audit(5);
-    CHECK(audit[0].record.action == "alert_close");
-    CHECK(audit[0].record.target == "alert " + std::to_string(id));
-    CHECK(audit[0].record.detail == "re-checked at the booth: 36.8 °C, let in");
+    const auto audit = web.audit(20);
+    const auto closed = std::find_if(audit.begin(), audit.end(), [](const auto& a) {
+        return a.record.action == "alert_close" && a.record.outcome == "ok";
+    });
+    REQUIRE(closed != audit.end());
+    CHECK(closed->record.actor == "gao");
+    CHECK(closed->record.target == "alert " + std::to_string(id));
+    CHECK(closed->record.detail == "re-checked at the booth: 36.8 °C, let in");
+    CHECK(audit[0].record.outcome == "refused");  // the unknown alert
+    CHECK(audit[0].record.detail == "no alert 999999");
 }
 
 TEST_CASE("the live stream carries ledger cursors and resumes from Last-Event-ID without losing an alert",
@@ -449,9 +456,14 @@ TEST_CASE("lists: an admin imports a CSV (errors by line, all or nothing) and ex
 TEST_CASE("history: search by person, gate, kind and time; CSV export of the same, audited", "[web][http][history]") {
     WebFixture web;
     TestTerminal card(web.gateway().context(), web.gateway().endpoint(), "t2");
-    card.send(card.event(1, "credential", {{"person", "E4001"}, {"method", "card"}}));
+    // Dated now: the history looks back 14 days by the terminals' clocks.
+    auto now = [&](json e) {
+        e["ts"] = ipc::format_utc_timestamp(ipc::utc_now_ms());
+        return e;
+    };
+    card.send(now(card.event(1, "credential", {{"person", "E4001"}, {"method", "card"}})));
     REQUIRE(card.expect_reply()["type"] == "ack");
-    card.send(card.event(2, "credential", {{"person", "=cmd|' /C calc'!A0"}, {"method", "card"}}));
+    card.send(now(card.event(2, "credential", {{"person", "=cmd|' /C calc'!A0"}, {"method", "card"}})));
     REQUIRE(card.expect_reply()["type"] == "ack");
     card.send({{"v", 1}, {"type", "access_request"}, {"terminal", "t2"}, {"request", "r-1"}, {"person", "E4001"}, {"method", "card"}});
     REQUIRE(card.expect_reply()["type"] == "decision");
@@ -460,10 +472,12 @@ TEST_CASE("history: search by person, gate, kind and time; CSV export of the sam
     vera.login_as("vera");
     gao.login_as("gao");
     json rows;
-    REQUIRE(eventually([&] {
+    const bool both = eventually([&] {
         rows = body_of(vera.get("/api/history?person=E4001"))["rows"];
         return rows.size() == 2;
-    }));
+    });
+    INFO(rows.dump());
+    REQUIRE(both);
     CHECK(rows[0]["type"] == "decision");  // newest first
     CHECK(rows[0]["result"] == "deny");
     CHECK(rows[1]["type"] == "event");
@@ -516,10 +530,10 @@ TEST_CASE("the users file is the truth: a removed account or a changed password 
     Browser gao(web.client()), vera(web.client());
     gao.login_as("gao");
     vera.login_as("vera");
-    auto users = web::UsersFile::load(web.users_path());
+    auto users = daemon::web::UsersFile::load(web.users_path());
     users.remove("gao");
     auto vera_account = *users.find("vera");
-    vera_account.role = web::Role::admin;
+    vera_account.role = daemon::web::Role::admin;
     users.put(vera_account);
     users.save(web.users_path());
     REQUIRE(eventually([&] { return gao.get("/api/session")->status == 401; }, 5s));
@@ -527,7 +541,7 @@ TEST_CASE("the users file is the truth: a removed account or a changed password 
     CHECK(vera.get("/api/health")->status == 200);
     CHECK(gao.login("gao", password_of("gao"))->status == 401);
 
-    vera_account.password_hash = web::hash_password("a brand new password");
+    vera_account.password_hash = daemon::web::hash_password("a brand new password");
     users.put(vera_account);
     users.save(web.users_path());
     REQUIRE(eventually([&] { return vera.get("/api/session")->status == 401; }, 5s));

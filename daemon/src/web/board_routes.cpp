@@ -80,7 +80,6 @@ std::string sse(const std::string& id, const std::string& event, const std::stri
 /// One browser's stream: where it stands in the ledger and in the feed.
 struct LiveStreamState {
     LiveCursor cursor;
-    bool resume = false;  ///< The browser named a cursor: what it missed is read from the ledger first.
     bool started = false;
     std::uint64_t from = 0;
     std::string token;
@@ -113,7 +112,8 @@ bool stream_round(WebContext& web, LiveStreamState& s, httplib::DataSink& sink) 
         std::string hello = "retry: 2000\n\n";
         if (const LiveMessagePtr state = web.feed.state()) hello += sse("", "state", state->data);
         if (!sink.write(hello.data(), hello.size())) return false;
-        if (s.resume && !catch_up(web, s, sink)) return false;
+        // What the browser missed (a named cursor), or what was committed since its cursor was taken (a new stream).
+        if (!catch_up(web, s, sink)) return false;
     }
     const LiveFeed::Update update = web.feed.wait(s.from, Clock::now() + kKeepAlive);
     if (update.stopped || web.stopping.load()) return false;
@@ -131,7 +131,7 @@ bool stream_round(WebContext& web, LiveStreamState& s, httplib::DataSink& sink) 
     }
     if (out.empty()) {
         // An open board counts as activity; a session that ended (logout, expiry, account removed) ends the stream.
-        if (!web.sessions.find(s.token, SessionStore::Clock::now())) {
+        if (!current_session(web, s.token)) {
             out = sse("", "session_ended", "{}");
             (void)sink.write(out.data(), out.size());
             return false;
@@ -153,7 +153,6 @@ void live(WebContext& web, const Caller& caller, const httplib::Request& req, ht
             return;
         }
         state->cursor = *cursor;
-        state->resume = true;
     } else {
         state->cursor = web.ledger.read([](storage::Ledger& ledger) { return LiveCursor::at(ledger.max_record_ids()); });
     }

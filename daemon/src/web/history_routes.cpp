@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <set>
 
+#include <fmt/format.h>
+
 #include "gatehouse/daemon/console_messages.hpp"
 #include "gatehouse/ipc/terminal_codec.hpp"
 #include "web/web_context.hpp"
@@ -28,11 +30,6 @@ struct History {
     std::vector<HistoryRow> rows;
     bool truncated = false;
 };
-
-json reasons_of(const std::string& text) {
-    json reasons = json::parse(text, nullptr, false);
-    return reasons.is_array() ? reasons : json::array();
-}
 
 // The page's filters into one query per table; the error text, or empty.
 std::string read_query(const httplib::Request& req, storage::RecordQuery& q, std::string& kind, std::size_t max_rows) {
@@ -138,14 +135,16 @@ std::string csv(const History& h) {
         std::string reasons;
         for (const auto& r : o.value("reasons", json::array())) reasons += (reasons.empty() ? "" : " ") + text_of(r);
         std::string detail;
+        json data = o.value("data", json::object());
+        if (!data.is_object()) data = json::object();
         if (type == "event") {
-            for (const auto& [key, value] : o.value("data", json::object()).items()) {
+            for (const auto& [key, value] : data.items()) {
                 if (key != "person") detail += (detail.empty() ? "" : " ") + key + "=" + text_of(value);
             }
         } else if (type == "screening") {
             detail = text_of(o.value("reason", json(nullptr)));
         }
-        const std::string celsius = type == "event" ? text_of(o.value("data", json::object()).value("celsius", json(nullptr)))
+        const std::string celsius = type == "event" ? text_of(data.value("celsius", json(nullptr)))
                                                     : text_of(o.value("celsius", json(nullptr)));
         out += csv_cell(o.value("time", "")) + "," + type + "," + csv_cell(o.value("gate", "")) + "," +
                csv_cell(o.value("source", "")) + "," + csv_cell(text_of(o.value("person", json(nullptr)))) + "," +

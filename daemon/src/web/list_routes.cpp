@@ -51,7 +51,7 @@ void show(WebContext& web, const httplib::Request& req, httplib::Response& res, 
     send_json(res, 200, {{"entries", std::move(out)}});
 }
 
-void import(WebContext& web, const Caller& caller, const httplib::Request& req, httplib::Response& res) {
+void import_csv(WebContext& web, const Caller& caller, const httplib::Request& req, httplib::Response& res) {
     const std::string type = req.get_header_value("Content-Type");
     if (type.rfind("text/csv", 0) != 0 && type.rfind("text/plain", 0) != 0) {
         send_error(res, 415, "unsupported_media_type", "send the CSV file as text/csv");
@@ -104,7 +104,7 @@ void add_list_routes(httplib::Server& server, WebContext& web) {
                                          }));
     server.Post("/api/lists/import", guarded(web, {Role::admin, true, "lists_import"},
                                              [&web](const Caller& c, const httplib::Request& req, httplib::Response& res) {
-                                                 import(web, c, req, res);
+                                                 import_csv(web, c, req, res);
                                              }));
 }
 

@@ -88,23 +88,27 @@ bool audit(WebContext& web, storage::AuditRecord record) {
     }
 }
 
+std::optional<Session> current_session(WebContext& web, const std::string& token) {
+    auto session = web.sessions.find(token, SessionStore::Clock::now());
+    if (!session) return std::nullopt;
+    // The users file is the truth: a removed account or a changed password ends the session, a changed role
+    // applies at once.
+    const auto account = web.accounts.find(session->user);
+    if (!account || account->password_hash != session->password_hash) {
+        web.sessions.end_stale(session->user, account ? std::optional(account->password_hash) : std::nullopt);
+        return std::nullopt;
+    }
+    if (account->role != session->role) {
+        web.sessions.set_role(session->user, account->role);
+        session->role = account->role;
+    }
+    return session;
+}
+
 httplib::Server::Handler guarded(WebContext& web, Access access, CallerHandler handler) {
     return [&web, access, handler = std::move(handler)](const httplib::Request& req, httplib::Response& res) {
         const std::string token = cookie_value(req, web.session_cookie);
-        const auto now = SessionStore::Clock::now();
-        auto session = web.sessions.find(token, now);
-        if (session) {
-            // The users file is the truth: a removed account or a changed password ends the session, a changed
-            // role applies at once.
-            const auto account = web.accounts.find(session->user);
-            if (!account || account->password_hash != session->password_hash) {
-                web.sessions.end_stale(session->user, account ? std::optional(account->password_hash) : std::nullopt);
-                session.reset();
-            } else if (account->role != session->role) {
-                web.sessions.set_role(session->user, account->role);
-                session->role = account->role;
-            }
-        }
+        auto session = current_session(web, token);
         if (!session) {
             send_error(res, 401, "not_logged_in", "log in first (the session ended or was never started)");
             return;

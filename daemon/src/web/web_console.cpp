@@ -137,7 +137,7 @@ struct WebConsole::Impl {
         s.set_post_routing_handler([tls](const httplib::Request& req, httplib::Response& res) {
             add_headers(res, tls, req.path.rfind("/api/", 0) == 0);
         });
-        s.set_error_handler([tls](const httplib::Request& req, httplib::Response& res) {
+        s.set_error_handler(httplib::Server::HandlerWithResponse([tls](const httplib::Request& req, httplib::Response& res) {
             if (!res.body.empty()) return httplib::Server::HandlerResponse::Unhandled;
             send_error(res, res.status, error_code(res.status),
                        res.status == 413 ? "the request body is larger than web.max_body_bytes"
@@ -145,7 +145,7 @@ struct WebConsole::Impl {
                                            : "the request was refused");
             add_headers(res, tls, req.path.rfind("/api/", 0) == 0);
             return httplib::Server::HandlerResponse::Handled;
-        });
+        }));
         s.set_exception_handler([](const httplib::Request& req, httplib::Response& res, std::exception_ptr e) {
             std::string what = "unknown error";
             try {

@@ -75,6 +75,9 @@ struct Access {
 
 using CallerHandler = std::function<void(const Caller&, const httplib::Request&, httplib::Response&)>;
 
+/// The live session behind `token`, checked against the users file (counts as activity).
+std::optional<Session> current_session(WebContext& web, const std::string& token);
+
 /// Wraps a handler: the session cookie must name a live session whose account still exists with the same password
 /// (401), the account's role must allow the route (403, audited for actions), and a state change must carry the
 /// session's CSRF token and, when the browser says where it came from, this origin (403, audited).
