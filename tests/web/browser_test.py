@@ -132,6 +132,11 @@ def attributes(driver, selector):
                                  selector)
 
 
+def texts(driver, selector):
+    """The text of every element matching `selector`, read in one step."""
+    return driver.execute_script("return [...document.querySelectorAll(arguments[0])].map(e => e.innerText);", selector)
+
+
 def click(driver, selector):
     """Clicks the element matching `selector` as it is now (the board redraws cards as the stream updates it)."""
     check(driver.execute_script("const e = document.querySelector(arguments[0]); if (e) e.click(); return !!e;",
@@ -223,6 +228,38 @@ def run(args):
             check("admin" in refusal and "viewer" in refusal, "refusal text: %r" % refusal)
             screenshot(driver, args.out, "viewer-refused.png")
             print("viewer refused: %s (acknowledge: HTTP %d)" % (refusal, status))
+
+            # The administrator's pages: alerts with filters, a person's history, the lists (an import refused by
+            # line), health.
+            log_in(driver, demo.url, "admin", demo.logins["admin"])
+            driver.get(demo.url + "#alerts")
+            wait_for(driver, "the alerts page", lambda d: texts(d, "#alerts-list article.alert"))
+            screenshot(driver, args.out, "alerts.png")
+            driver.get(demo.url + "#history")
+            wait_for(driver, "the history page", lambda d: visible(d, "view-history"))
+            driver.find_element(By.CSS_SELECTOR, "#history-filter input[name=person]").send_keys("E1004")
+            click(driver, '#history-filter button[type="submit"]')
+            def only_e1004(d):
+                rows = texts(d, "#history-table tbody tr")
+                return rows and all("E1004" in row for row in rows) and any("DENY" in row for row in rows)
+            wait_for(driver, "E1004's history with the fever decision", only_e1004)
+            check("person=E1004" in driver.find_element(By.ID, "history-export").get_attribute("href"),
+                  "the export link does not follow the search")
+            screenshot(driver, args.out, "history.png")
+            driver.get(demo.url + "#lists")
+            wait_for(driver, "the lists", lambda d: len(texts(d, "#lists-table tbody tr")) == 9)
+            bad_csv = os.path.join(tmp, "bad.csv")
+            with open(bad_csv, "w", encoding="utf-8") as f:
+                f.write("list,person,name,valid_from,valid_until,note\nallow,E2001,李雷,,,\ngrey,E2002,,,,\n")
+            driver.find_element(By.ID, "lists-file").send_keys(bad_csv)
+            click(driver, '#lists-import button[type="submit"]')
+            wait_for(driver, "the import's errors by line", lambda d: "3" in texts(d, "#lists-import-result td"))
+            check(len(texts(driver, "#lists-table tbody tr")) == 9, "a refused import changed the lists")
+            screenshot(driver, args.out, "lists-import-refused.png")
+            driver.get(demo.url + "#health")
+            wait_for(driver, "the health page", lambda d: "north-1-cam" in "".join(texts(d, "#health")))
+            screenshot(driver, args.out, "health.png")
+            print("admin pages: alerts, history, lists (import refused at line 3), health")
 
             if args.readme_screenshot:
                 Image.open(board_shot).save(args.readme_screenshot, optimize=True)
