@@ -1,5 +1,6 @@
 // The web console over HTTP against the real gatehoused: every endpoint with each role, CSRF, login throttling,
 // session expiry, the live stream and its resume, and bad input (nothing changes, a clear status comes back).
+#include <SQLiteCpp/Database.h>
 #include <catch2/catch.hpp>
 
 #include "gatehouse/ipc/terminal_codec.hpp"
@@ -595,4 +596,31 @@ TEST_CASE("the console refuses to start with a TLS key or a users file others ma
     std::filesystem::permissions(dir / "users", std::filesystem::perms::others_read, std::filesystem::perm_options::add);
     CHECK_THROWS_WITH(GatewayFixture(1, "[web]\nlisten = \"127.0.0.1:0\"\nusers_file = \"" + (dir / "users").string() + "\"\n"),
                       Catch::Contains("others may read it"));
+}
+
+TEST_CASE("ids that start again after the retention emptied a table are followed, not waited for", "[web][http][live]") {
+    WebFixture web;
+    Browser vera(web.client());
+    vera.login_as("vera");
+    TestTerminal card(web.gateway().context(), web.gateway().endpoint(), "t2");
+    auto request = [&](const std::string& id) {
+        card.send({{"v", 1}, {"type", "access_request"}, {"terminal", "t2"}, {"request", id}, {"person", "E5001"}, {"method", "card"}});
+        REQUIRE(card.expect_reply()["type"] == "decision");
+    };
+    request("r-1");
+    request("r-2");
+    SseReader live(web, vera);
+    REQUIRE(live.status() == 200);
+    {
+        // What the purge does to a table whose rows all aged out: SQLite numbers the next row 1 again.
+        SQLite::Database db(web.gateway().ledger_path().string(), SQLite::OPEN_READWRITE, 5000);
+        db.exec("DELETE FROM decisions");
+    }
+    REQUIRE(live.wait_for("reload", 1).size() == 1);  // the feed noticed within its one-second poll
+    request("r-3");
+    const auto decisions = live.wait_for("decision", 1);
+    REQUIRE(decisions.size() == 1);
+    CHECK(decisions[0].data["request"] == "r-3");
+    CHECK(decisions[0].data["id"] == 1);
+    CHECK_THAT(decisions[0].id, Catch::Contains(".d1."));
 }

@@ -121,7 +121,10 @@ bool stream_round(WebContext& web, LiveStreamState& s, httplib::DataSink& sink) 
     if (update.overrun && !catch_up(web, s, sink)) return false;
     std::string out;
     for (const auto& m : update.messages) {
-        if (m->stream) {
+        if (m->event == "reset") {
+            s.cursor[*m->stream] = std::min(s.cursor[*m->stream], m->id);
+            out += sse(s.cursor.to_string(), "reload", "{}");
+        } else if (m->stream) {
             if (m->id <= s.cursor[*m->stream]) continue;
             s.cursor[*m->stream] = m->id;
             out += sse(s.cursor.to_string(), m->event, m->data);

@@ -155,7 +155,10 @@ void LiveFeed::catch_up() {
 void LiveFeed::restart_ids_if_reset() {
     const LiveCursor newest = LiveCursor::at(ledger_.max_record_ids());
     for (LiveStream s : {LiveStream::alerts, LiveStream::alert_actions, LiveStream::decisions, LiveStream::screenings}) {
-        if (newest[s] < cursor_[s]) cursor_[s] = newest[s];
+        if (newest[s] >= cursor_[s]) continue;
+        cursor_[s] = newest[s];
+        // The browsers' cursors follow it down too (and their pages reload the board).
+        push({0, s, newest[s], "reset", "{}"});
     }
 }
 

@@ -26,7 +26,8 @@ struct LiveMessage {
     std::uint64_t seq = 0;              ///< Position in the feed (not a ledger id).
     std::optional<LiveStream> stream;   ///< The ledger stream it comes from; unset for the gate state.
     std::int64_t id = 0;                ///< Its id in that stream.
-    std::string event;                  ///< alert, alert_state, decision, screening, state.
+    /// alert, alert_state, decision, screening, state; "reset" when a stream's ids started again below `id`.
+    std::string event;
     std::string data;                   ///< One line of JSON: the console message (docs/protocol.md) with its id.
 };
 using LiveMessagePtr = std::shared_ptr<const LiveMessage>;
