@@ -624,3 +624,43 @@ TEST_CASE("ids that start again after the retention emptied a table are followed
     CHECK(decisions[0].data["id"] == 1);
     CHECK_THAT(decisions[0].id, Catch::Contains(".d1."));
 }
+
+TEST_CASE("evidence snapshots are served from the snapshot directories, and a row naming another file gets nothing",
+          "[web][http][snapshot]") {
+    // A camera at g1 screens the febrile person of a synthetic scene: a screening with its snapshot, and a fever alert.
+    WebFixture web("[[cameras]]\nid = \"cam1\"\ngate = \"g1\"\nsource = \"synthetic:" + std::string(GATEHOUSE_TEST_DATA) +
+                   "/scenes/one_febrile.json\"\nreference = \"auto@35\"\n");
+    Browser vera(web.client());
+    vera.login_as("vera");
+    json fever;
+    REQUIRE(eventually([&] {
+        const json alerts = body_of(vera.get("/api/alerts?kind=fever"))["alerts"];
+        if (alerts.empty() || alerts[0]["snapshot"].is_null()) return false;
+        fever = alerts[0];
+        return true;
+    }, 30s));
+    auto image = vera.get("/api/snapshot?alert=" + std::to_string(fever["id"].get<std::int64_t>()));
+    REQUIRE(image);
+    REQUIRE(image->status == 200);
+    CHECK(image->get_header_value("Content-Type") == "image/jpeg");
+    CHECK(image->body.size() > 1000);
+    CHECK(image->body.rfind("\xFF\xD8", 0) == 0);  // a JPEG
+    const json screenings = body_of(vera.get("/api/board"))["gates"][0]["screenings"];
+    REQUIRE_FALSE(screenings.empty());
+    CHECK(vera.get("/api/snapshot?screening=" + std::to_string(screenings[0]["id"].get<std::int64_t>()))->status == 200);
+
+    // A row that names a file outside the snapshot directories (a tampered or foreign ledger) serves nothing.
+    {
+        SQLite::Database db(web.gateway().ledger_path().string(), SQLite::OPEN_READWRITE, 5000);
+        db.exec("INSERT INTO screenings (id, camera, gate, screened_ms, verdict, threshold, snapshot) "
+                "VALUES (900000, 'cam1', 'g1', 0, 'normal', 37.3, '/etc/passwd')");
+        db.exec("INSERT INTO screenings (id, camera, gate, screened_ms, verdict, threshold, snapshot) VALUES (900001, 'cam1', "
+                "'g1', 0, 'normal', 37.3, '" + (web.gateway().ledger_path().parent_path() / "snapshots/cam1/../../users").string() + "')");
+    }
+    for (const char* id : {"900000", "900001"}) {
+        auto r = vera.get(std::string("/api/snapshot?screening=") + id);
+        REQUIRE(r);
+        CHECK(r->status == 404);
+        CHECK_THAT(r->body, !Catch::Contains("root:") && !Catch::Contains("[gateway]"));
+    }
+}
