@@ -11,6 +11,7 @@
 #include <zmq.hpp>
 
 #include "child_process.hpp"
+#include "eventually.hpp"
 #include "gatehouse/ipc/curve_keys.hpp"
 #include "temp_dir.hpp"
 
@@ -102,6 +103,17 @@ public:
         return *s;
     }
 
+    /// Waits until the daemon has read at least `topics` distinct console subscriptions (status
+    /// consoles.subscribed_topics). A console's subscription reaches the publisher some time after it connects;
+    /// what is published before that is not delivered, so a test that needs a live message waits for this first.
+    void wait_for_console_topics(std::uint64_t topics) {
+        const bool subscribed = eventually([&] {
+            const auto s = try_status();
+            return s && (*s)["consoles"]["subscribed_topics"].get<std::uint64_t>() >= topics;
+        });
+        if (!subscribed) throw std::runtime_error("consoles did not subscribe to " + std::to_string(topics) + " topics");
+    }
+
     /// Environment ("NAME=value") added for the daemon from the next start() on (e.g. libfaketime's).
     void set_environment(std::vector<std::string> environment) { environment_ = std::move(environment); }
     ChildProcess& process() { return *process_; }
@@ -136,6 +148,18 @@ public:
         start();
     }
     const std::filesystem::path& config_path() const { return config_path_; }
+    /// Replaces the first `from` in the configuration file with `to` (for a reload); throws when it is not there.
+    void edit_config(const std::string& from, const std::string& to) {
+        std::ifstream in(config_path_);
+        std::string text(std::istreambuf_iterator<char>(in), {});
+        in.close();
+        const auto at = text.find(from);
+        if (at == std::string::npos) throw std::logic_error("'" + from + "' is not in the test configuration");
+        text.replace(at, from.size(), to);
+        std::ofstream(config_path_) << text;
+    }
+    /// Adds `text` (whole tables) at the end of the configuration file.
+    void append_config(const std::string& text) { std::ofstream(config_path_, std::ios::app) << '\n' << text << '\n'; }
     const TempDir& dir() const { return dir_; }
     /// Transport::curve only: the gateway's key pair and each terminal's.
     const ipc::CurveKeyPair& server_key() const { return server_key_; }

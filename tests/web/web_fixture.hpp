@@ -11,6 +11,7 @@
 #include <httplib.h>
 #include <nlohmann/json.hpp>
 
+#include "eventually.hpp"
 #include "gatehouse/daemon/web/user_accounts.hpp"
 #include "gatehouse/storage/ledger.hpp"
 #include "gateway_fixture.hpp"
@@ -43,19 +44,17 @@ public:
         const std::string config = "[web]\nlisten = \"127.0.0.1:0\"\nusers_file = \"" + users_path_.string() + "\"\n" +
                                    tls_lines + web_extra + "\n";
         gateway_ = std::make_unique<GatewayFixture>(terminals, config);
-        const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(15);
         const std::regex url(R"(web console on (https?)://127\.0\.0\.1:(\d+)/)");
-        for (;;) {
-            std::smatch m;
-            const std::string log = gateway_->process().stderr_text();
-            if (std::regex_search(log, m, url)) {
-                tls_ = m[1].str() == "https";
-                port_ = std::stoi(m[2].str());
-                break;
-            }
-            if (std::chrono::steady_clock::now() > deadline) throw std::runtime_error("no web console in the log: " + log);
-            std::this_thread::sleep_for(std::chrono::milliseconds(20));
+        std::string log;
+        std::smatch m;
+        if (!eventually([&] {
+                log = gateway_->process().stderr_text();
+                return std::regex_search(log, m, url);
+            })) {
+            throw std::runtime_error("no web console in the log: " + log);
         }
+        tls_ = m[1].str() == "https";
+        port_ = std::stoi(m[2].str());
     }
 
     GatewayFixture& gateway() { return *gateway_; }
@@ -80,7 +79,7 @@ public:
     /// Raises a door_forced alert (critical) from terminal t1 with a fresh seq; returns that terminal's reply.
     nlohmann::json force_door() {
         if (!door_) door_ = std::make_unique<TestTerminal>(gateway_->context(), gateway_->endpoint(), "t1");
-        door_->send(door_->event(++door_seq_, "door", {{"state", "forced"}}));
+        door_->send(door_->event(++door_seq_, ipc::DoorData{ipc::DoorState::forced}));
         return door_->expect_reply();
     }
 

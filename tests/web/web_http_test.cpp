@@ -1,5 +1,7 @@
 // The web console over HTTP against the real gatehoused: every endpoint with each role, CSRF, login throttling,
 // session expiry, the live stream and its resume, and bad input (nothing changes, a clear status comes back).
+#include <algorithm>
+
 #include <SQLiteCpp/Database.h>
 #include <catch2/catch.hpp>
 
@@ -14,17 +16,6 @@ using namespace std::chrono_literals;
 namespace {
 
 json body_of(const httplib::Result& r) { return json::parse(r->body, nullptr, false); }
-
-// Waits until `check` holds, at most `timeout`; polls every 50 ms.
-template <typename Check>
-bool eventually(Check check, std::chrono::milliseconds timeout = 10s) {
-    const auto deadline = std::chrono::steady_clock::now() + timeout;
-    while (!check()) {
-        if (std::chrono::steady_clock::now() > deadline) return false;
-        std::this_thread::sleep_for(50ms);
-    }
-    return true;
-}
 
 storage::AlertRecord alert_in_ledger(WebFixture& web, std::int64_t id) {
     storage::Ledger ledger({web.gateway().ledger_path(), /*read_only=*/true});
@@ -462,9 +453,9 @@ TEST_CASE("history: search by person, gate, kind and time; CSV export of the sam
         e["ts"] = ipc::format_utc_timestamp(ipc::utc_now_ms());
         return e;
     };
-    card.send(now(card.event(1, "credential", {{"person", "E4001"}, {"method", "card"}})));
+    card.send(now(card.event_json(1, ipc::CredentialData{"E4001", ipc::CredentialMethod::card})));
     REQUIRE(card.expect_reply()["type"] == "ack");
-    card.send(now(card.event(2, "credential", {{"person", "=cmd|' /C calc'!A0"}, {"method", "card"}})));
+    card.send(now(card.event_json(2, ipc::CredentialData{"=cmd|' /C calc'!A0", ipc::CredentialMethod::card})));
     REQUIRE(card.expect_reply()["type"] == "ack");
     card.send({{"v", 1}, {"type", "access_request"}, {"terminal", "t2"}, {"request", "r-1"}, {"person", "E4001"}, {"method", "card"}});
     REQUIRE(card.expect_reply()["type"] == "decision");
@@ -663,4 +654,34 @@ TEST_CASE("evidence snapshots are served from the snapshot directories, and a ro
         CHECK(r->status == 404);
         CHECK_THAT(r->body, !Catch::Contains("root:") && !Catch::Contains("[gateway]"));
     }
+}
+
+TEST_CASE("reload [web]: every key waits for a restart; the console keeps its limits and its sessions",
+          "[web][http][reload]") {
+    WebFixture web("max_live_clients = 1\n");
+    Browser vera(web.client());
+    vera.login_as("vera");
+    SseReader first(web, vera);
+    REQUIRE(first.status() == 200);
+    web.gateway().edit_config("max_live_clients = 1", "max_live_clients = 5\nsession_idle_timeout_s = 60");
+    const json reply = web.gateway().control({{"v", 1}, {"cmd", "reload"}});
+    CAPTURE(reply.dump());
+    REQUIRE(reply["ok"] == true);
+    const auto lists = [&](const char* field, const std::string& key) {
+        const auto& keys = reply.at(field);
+        return std::find(keys.begin(), keys.end(), key) != keys.end();
+    };
+    for (const std::string key : {"web.max_live_clients", "web.session_idle_timeout_s"}) {
+        CHECK(lists("restart_required", key));
+        CHECK_FALSE(lists("applied", key));
+    }
+    CHECK(reply["failed"].empty());
+    CHECK_THAT(web.gateway().process().stderr_text(),
+               Catch::Contains("web.session_idle_timeout_s, web.max_live_clients take effect only at a restart"));
+    // The running console is untouched: the session and its stream go on, and the bound is still one screen.
+    CHECK(vera.get("/api/session")->status == 200);
+    SseReader second(web, vera);
+    CHECK(second.status() == 503);
+    web.force_door();
+    CHECK(first.wait_for("alert", 1).size() == 1);
 }

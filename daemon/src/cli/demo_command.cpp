@@ -1,5 +1,10 @@
 #include "demo_command.hpp"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include <atomic>
 #include <fstream>
 #include <iostream>
@@ -22,7 +27,7 @@
 #include "gatehouse/daemon/terminal_simulator.hpp"
 #include "gatehouse/daemon/web/session_store.hpp"
 #include "gatehouse/daemon/web/user_accounts.hpp"
-#include "gatehouse/daemon/web/web_console.hpp"
+#include "gatehouse/daemon/web/web_config.hpp"
 #include "gatehouse/ipc/curve_keys.hpp"
 #include "gatehouse/ipc/terminal_codec.hpp"
 #include "gatehouse/storage/ledger.hpp"
@@ -152,15 +157,20 @@ std::map<std::string, std::string> write_demo_users(const std::filesystem::path&
     return passwords;
 }
 
-/// Starts the web console on `listen`, or on a free port when that one is taken.
-std::unique_ptr<web::WebConsole> start_demo_web(GatewayConfig config, const Gateway& gateway) {
-    try {
-        return std::make_unique<web::WebConsole>(config, gateway.in_process_endpoints());
-    } catch (const std::runtime_error& e) {
-        if (dynamic_cast<const ConfigError*>(&e)) throw;
-        config.web.listen = web::parse_listen_address(config.web.listen)->host + ":0";
-        return std::make_unique<web::WebConsole>(config, gateway.in_process_endpoints());
-    }
+/// The demo's web address: `listen`, or a free port on its host when another program holds that one (the demo
+/// must run beside a gatehoused that serves its console on the same port).
+std::string demo_web_listen(const std::string& listen) {
+    const auto address = web::parse_listen_address(listen);
+    sockaddr_in probe{};
+    probe.sin_family = AF_INET;
+    if (!address || address->port == 0 || ::inet_pton(AF_INET, address->host.c_str(), &probe.sin_addr) != 1) return listen;
+    probe.sin_port = htons(static_cast<std::uint16_t>(address->port));
+    const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    const int on = 1;
+    ::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof on);  // as the console binds: TIME_WAIT does not count
+    const bool free = fd >= 0 && ::bind(fd, reinterpret_cast<const sockaddr*>(&probe), sizeof probe) == 0;
+    if (fd >= 0) ::close(fd);
+    return free ? listen : address->host + ":0";
 }
 
 /// The entrance at work: prints what a guard's console shows (alerts, decisions, screenings), and plays the people
@@ -199,7 +209,7 @@ public:
             while (reader_.recv(discard, zmq::recv_flags::dontwait)) {}  // decisions also arrive on the console
             if (items[2].revents & ZMQ_POLLIN) answer_door();
             if (!door_forced && std::chrono::steady_clock::now() >= door_due) {
-                door_.send(zmq::str_buffer(R"({"v":1,"type":"hello","terminal":"north-1-door","kind":"door_contact","firmware":"demo"})"));
+                door_.send(zmq::buffer(ipc::encode(ipc::Hello{"north-1-door", "door_contact", "demo"})));
                 door_forced = true;
             }
             zmq::message_t topic, body;
@@ -213,10 +223,9 @@ public:
                 if (type != "screening") continue;
                 const DemoVisitor& v = kDemoVisitors[next_visitor++ % std::size(kDemoVisitors)];
                 if (*v.person == '\0') continue;  // slips through behind the one before: presents nothing
-                json r = {{"v", 1},          {"type", "access_request"}, {"terminal", "north-1-card"},
-                          {"request", "demo-" + std::to_string(++request)},        {"person", v.person},
-                          {"method", "card"}, {"health_code", v.health_code}};
-                reader_.send(zmq::buffer(r.dump()));
+                const ipc::AccessRequest r{"north-1-card", "demo-" + std::to_string(++request), v.person,
+                                           ipc::CredentialMethod::card, v.health_code, std::nullopt};
+                reader_.send(zmq::buffer(ipc::encode(r)));
             }
         }
         return shown_;
@@ -227,13 +236,15 @@ private:
     void answer_door() {
         zmq::message_t reply;
         while (door_.recv(reply, zmq::recv_flags::dontwait)) {
-            const json m = json::parse(reply.to_string_view(), nullptr, false);
-            if (m.is_discarded() || m.value("type", "") != "welcome") continue;
-            const std::int64_t seq = m["last_seq"].is_number() ? m["last_seq"].get<std::int64_t>() + 1 : 1;
-            json event = {{"v", 1},          {"type", "event"},   {"terminal", "north-1-door"},
-                          {"seq", seq},      {"ts", ipc::format_utc_timestamp(ipc::utc_now_ms())},
-                          {"kind", "door"},  {"data", {{"state", "forced"}}}};
-            door_.send(zmq::buffer(event.dump()));
+            const ipc::GatewayReply m = ipc::decode_gateway_reply(reply.to_string_view());
+            const auto* welcome = std::get_if<ipc::Welcome>(&m);
+            if (!welcome) continue;
+            ipc::Event event;
+            event.terminal = "north-1-door";
+            event.seq = welcome->last_seq.value_or(0) + 1;
+            event.occurred_ms = ipc::utc_now_ms();
+            event.data = ipc::DoorData{ipc::DoorState::forced};
+            door_.send(zmq::buffer(ipc::encode(event)));
         }
     }
 
@@ -256,7 +267,9 @@ int run(const DemoArgs& a) {
     if (!a.mqtt.empty()) upstream = parse_upstream(a.mqtt);
     const std::string config_text = keys.fill(replace_all(kDemoConfig, "@DIR@", a.dir)) +
                                     (upstream ? forwarding_config(*upstream) : std::string()) +
-                                    (a.web.empty() ? std::string() : replace_all(replace_all(kDemoWebConfig, "@DIR@", a.dir), "@LISTEN@", a.web));
+                                    (a.web.empty() ? std::string()
+                                                   : replace_all(replace_all(kDemoWebConfig, "@DIR@", a.dir), "@LISTEN@",
+                                                                 demo_web_listen(a.web)));
     std::ofstream(config_path) << config_text;
     std::ofstream(dir / "people.json") << kDemoScene;
     GatewayConfig config = parse_config(config_text, config_path.string());
@@ -282,10 +295,8 @@ int run(const DemoArgs& a) {
     }
 
     Gateway gateway(config, {});
-    std::unique_ptr<web::WebConsole> web_console;
     if (config.web.enabled()) {
-        web_console = start_demo_web(config, gateway);
-        std::cout << style.bold("web console") << ": " << web_console->url() << "  log in as guard / "
+        std::cout << style.bold("web console") << ": " << gateway.web_url() << "  log in as guard / "
                   << web_passwords.at("guard") << "  (or viewer / " << web_passwords.at("viewer") << ", admin / "
                   << web_passwords.at("admin") << ")\n"
                   << style.dim("it runs as long as the demo (--duration SECONDS); accounts in " + config.web.users_file.string())
@@ -325,7 +336,6 @@ int run(const DemoArgs& a) {
     console.join();
     // Give the forwarder a moment to catch up; the camera keeps screening meanwhile, so "caught up" is a moment.
     if (upstream) (void)wait_for_upstream(config.ledger_path, std::chrono::seconds(10));
-    web_console.reset();  // before the gateway it is a client of
     gateway.request_stop();
     reactor.join();
     if (failure) std::rethrow_exception(failure);

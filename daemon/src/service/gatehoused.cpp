@@ -14,7 +14,6 @@
 #include "gatehouse/daemon/gateway.hpp"
 #include "gatehouse/daemon/logging.hpp"
 #include "gatehouse/daemon/private_files.hpp"
-#include "gatehouse/daemon/web/web_console.hpp"
 #include "gatehouse/storage/ledger_error.hpp"
 #include "gatehouse/version.hpp"
 
@@ -120,17 +119,6 @@ int gatehoused_main(int argc, char** argv) {
         return kExitConfig;
     } catch (const std::exception& e) {
         spdlog::critical("start-up failed: {}", e.what());
-        return kExitUnavailable;
-    }
-    // The daemon's subsystems beside the gateway, stopped before it: the web console (docs/console.md).
-    std::unique_ptr<web::WebConsole> web_console;
-    try {
-        if (config.web.enabled()) web_console = std::make_unique<web::WebConsole>(config, gateway->in_process_endpoints());
-    } catch (const ConfigError& e) {
-        spdlog::critical("web console: {}", e.what());
-        return kExitConfig;
-    } catch (const std::exception& e) {
-        spdlog::critical("web console: {}", e.what());
         return kExitUnavailable;
     }
     try {

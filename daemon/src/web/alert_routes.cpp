@@ -1,8 +1,8 @@
 // Alerts: the list with filters, one alert with its history, and the guard's actions (acknowledge, close with a
 // note), which go to the gateway as the same control commands `gatehouse alerts ack|close` sends.
 #include "cli/time_bound.hpp"
-#include "gatehouse/daemon/console_messages.hpp"
 #include "gatehouse/ipc/terminal_codec.hpp"
+#include "web/console_body.hpp"
 #include "web/web_context.hpp"
 
 namespace gatehouse::daemon::web {
@@ -66,7 +66,7 @@ void list_alerts(WebContext& web, const httplib::Request& req, httplib::Response
     if (req.has_param("kind") && !req.get_param_value("kind").empty()) q.kind = req.get_param_value("kind");
     json alerts = json::array();
     web.ledger.read([&](storage::Ledger& ledger) {
-        for (const auto& a : ledger.find_alerts(q)) alerts.push_back(to_json(a));
+        for (const auto& a : ledger.find_alerts(q)) alerts.push_back(console_body(a));
     });
     send_json(res, 200, {{"alerts", std::move(alerts)}, {"limit", q.limit}});
 }
@@ -78,9 +78,9 @@ void show_alert(WebContext& web, const httplib::Request& req, httplib::Response&
         web.ledger.read([&](storage::Ledger& ledger) {
             const auto alert = ledger.alert(*id);
             if (!alert) return;
-            out = to_json(*alert);
+            out = console_body(*alert);
             json actions = json::array();
-            for (const auto& a : ledger.alert_actions(*id)) actions.push_back(to_json(a));
+            for (const auto& a : ledger.alert_actions(*id)) actions.push_back(console_body(a, *alert));
             (*out)["actions"] = std::move(actions);
         });
     }

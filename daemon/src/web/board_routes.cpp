@@ -5,8 +5,8 @@
 
 #include <spdlog/spdlog.h>
 
-#include "gatehouse/daemon/console_messages.hpp"
 #include "gatehouse/daemon/retention_purger.hpp"
+#include "web/console_body.hpp"
 #include "web/web_context.hpp"
 
 namespace gatehouse::daemon::web {
@@ -36,10 +36,10 @@ json board(WebContext& web) {
             q.gate = g.id;
             q.limit = kBoardRows;
             json screenings = json::array();
-            for (const auto& s : ledger.find_screenings(q)) screenings.push_back(to_json(s));
+            for (const auto& s : ledger.find_screenings(q)) screenings.push_back(console_body(s));
             json decisions = json::array();
             for (const auto& d : ledger.find_decisions(q)) {
-                json body = to_json(d.decision);
+                json body = console_body(d.decision);
                 body["id"] = d.id;
                 decisions.push_back(std::move(body));
             }
@@ -60,7 +60,7 @@ json board(WebContext& web) {
         open.unclosed_only = true;
         open.limit = kBoardAlerts;
         json alerts = json::array();
-        for (const auto& a : ledger.find_alerts(open)) alerts.push_back(to_json(a));
+        for (const auto& a : ledger.find_alerts(open)) alerts.push_back(console_body(a));
         const LiveMessagePtr state = web.feed.state();
         return json{{"cursor", cursor.to_string()},
                     {"gates", std::move(gates)},

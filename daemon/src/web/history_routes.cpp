@@ -5,8 +5,8 @@
 
 #include <fmt/format.h>
 
-#include "gatehouse/daemon/console_messages.hpp"
 #include "gatehouse/ipc/terminal_codec.hpp"
+#include "web/console_body.hpp"
 #include "web/web_context.hpp"
 
 namespace gatehouse::daemon::web {
@@ -58,7 +58,7 @@ History read_history(WebContext& web, const storage::RecordQuery& q, const std::
             std::size_t n = 0;
             ledger.for_each_event(f, [&](const storage::StoredEvent& row) {
                 ++n;
-                json o = to_json(row.event);
+                json o = console_body(row.event);
                 o["type"] = "event";
                 o["id"] = row.id;
                 o["source"] = row.event.terminal;
@@ -69,7 +69,7 @@ History read_history(WebContext& web, const storage::RecordQuery& q, const std::
         if (kind.empty() || kind == "decision") {
             const auto decisions = ledger.find_decisions(q);
             for (const auto& d : decisions) {
-                json o = to_json(d.decision);
+                json o = console_body(d.decision);
                 o["id"] = d.id;
                 o["source"] = d.decision.terminal;
                 h.rows.push_back({d.decision.decided_ms, std::move(o)});
@@ -80,7 +80,7 @@ History read_history(WebContext& web, const storage::RecordQuery& q, const std::
         if (!q.person && (kind.empty() || kind == "screening")) {
             const auto screenings = ledger.find_screenings(q);
             for (const auto& s : screenings) {
-                json o = to_json(s);
+                json o = console_body(s);
                 o["source"] = s.camera;
                 h.rows.push_back({s.screened_ms, std::move(o)});
             }

@@ -2,8 +2,8 @@
 
 #include <spdlog/spdlog.h>
 
-#include "gatehouse/daemon/console_messages.hpp"
 #include "gatehouse/ipc/terminal_codec.hpp"
+#include "web/console_body.hpp"
 
 namespace gatehouse::daemon::web {
 namespace {
@@ -30,20 +30,26 @@ LedgerCatchUp read_after(storage::Ledger& ledger, const LiveCursor& cursor, std:
     q.limit = limit;
     q.after_id = cursor.screenings;
     const auto screenings = ledger.find_screenings(q);
-    for (const auto& s : screenings) out.messages.push_back(record_message(LiveStream::screenings, s.id, "screening", to_json(s)));
+    for (const auto& s : screenings) out.messages.push_back(record_message(LiveStream::screenings, s.id, "screening", console_body(s)));
     q.after_id = cursor.decisions;
     const auto decisions = ledger.find_decisions(q);
     for (const auto& d : decisions) {
-        json body = to_json(d.decision);
+        json body = console_body(d.decision);
         body["id"] = d.id;
         out.messages.push_back(record_message(LiveStream::decisions, d.id, "decision", std::move(body)));
     }
     q.after_id = cursor.alerts;
     const auto alerts = ledger.find_alerts(q);
-    for (const auto& a : alerts) out.messages.push_back(record_message(LiveStream::alerts, a.id, "alert", to_json(a)));
+    for (const auto& a : alerts) out.messages.push_back(record_message(LiveStream::alerts, a.id, "alert", console_body(a)));
     const auto actions = ledger.alert_actions_after(cursor.alert_actions, limit);
     for (const auto& a : actions) {
-        json body = to_json(a.action);
+        // The body names the alert's kind and gate; an alert erased since has neither.
+        std::optional<storage::AlertRecord> alert = ledger.alert(a.action.alert);
+        if (!alert) {
+            alert.emplace();
+            alert->id = a.action.alert;
+        }
+        json body = console_body(a.action, *alert);
         body["action"] = a.id;
         out.messages.push_back(record_message(LiveStream::alert_actions, a.id, "alert_state", std::move(body)));
     }

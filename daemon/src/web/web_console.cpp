@@ -109,12 +109,13 @@ struct WebConsole::Impl {
     LiveFeed feed;
     WebCounters counters;
     std::atomic<bool> stopping{false};
+    std::atomic<bool> listen_returned{false};
     WebContext context;
     std::unique_ptr<httplib::Server> server;
     std::string url;
     std::thread thread;
 
-    Impl(const GatewayConfig& c, const InProcessEndpoints& endpoints)
+    Impl(const GatewayConfig& c, const GatewayEndpoints& endpoints)
         : config(c),
           gateway(*endpoints.context, endpoints.control),
           ledger(c.ledger_path, kLedgerReaders),
@@ -170,7 +171,7 @@ struct WebConsole::Impl {
     }
 };
 
-WebConsole::WebConsole(const GatewayConfig& config, const InProcessEndpoints& gateway) {
+WebConsole::WebConsole(const GatewayConfig& config, const GatewayEndpoints& gateway) {
     const WebConfig& web = config.web;
     if (!gateway.context || gateway.consoles.empty()) {
         throw ConfigError("web.listen: the web console follows the console publication: listen.consoles must be set");
@@ -199,7 +200,10 @@ WebConsole::WebConsole(const GatewayConfig& config, const InProcessEndpoints& ga
         sigaddset(&pipe, SIGPIPE);
         pthread_sigmask(SIG_BLOCK, &pipe, nullptr);
         impl_->server->listen_after_bind();
+        impl_->listen_returned.store(true);
     });
+    // A stop() before the thread listens would be lost and the destructor's join would wait for ever.
+    while (!impl_->server->is_running() && !impl_->listen_returned.load()) std::this_thread::yield();
     spdlog::info("web console on {} ({}, {} accounts in {}, at most {} live screens)", impl_->url,
                  web.tls() ? "TLS" : "plain HTTP", impl_->accounts.size(), web.users_file.string(), web.max_live_clients);
     if (!web.tls() && !is_loopback_host(address->host)) {

@@ -4,25 +4,13 @@
 #include <functional>
 #include <memory>
 #include <string>
-
-#include <nlohmann/json.hpp>
+#include <string_view>
+#include <vector>
 
 #include "gatehouse/daemon/gateway_config.hpp"
 #include "gatehouse/storage/event_record.hpp"
 
-namespace zmq {
-class context_t;
-}
-
 namespace gatehouse::daemon {
-
-/// Where a subsystem running inside the daemon's process (the web console) reaches the gateway as a control client
-/// and a console would, on the gateway's own ZeroMQ context: no network, no keys, nothing shared but messages.
-struct InProcessEndpoints {
-    zmq::context_t* context = nullptr;
-    std::string control;   ///< Control requests with REQ framing, as on listen.control (docs/protocol.md).
-    std::string consoles;  ///< The console publication (SUB), as on listen.consoles; empty when that is disabled.
-};
 
 /// Hooks for embedding the gateway (the demo prints what it records; tests observe commits).
 struct GatewayHooks {
@@ -33,8 +21,25 @@ struct GatewayHooks {
     std::function<GatewayConfig()> reload_config;
 };
 
-/// The running gateway. The constructor performs start-up (open the ledger, bind the sockets) and throws on
-/// failure with a message saying what to fix; run() is the reactor loop.
+/// A changed configuration key a subsystem could not take, and why (its running value stays).
+struct KeyFailure {
+    std::string key;
+    std::string error;
+};
+
+/// What a reload did with the file (also the reply to the control socket's `reload`).
+struct ReloadReport {
+    bool accepted = false;
+    std::string error;                          ///< Why the file was refused: the running configuration stays.
+    std::vector<std::string> applied;           ///< Changed keys now in effect.
+    std::vector<std::string> restart_required;  ///< Changed keys that take effect at the next start.
+    std::vector<KeyFailure> failed;             ///< Changed keys that could not be applied.
+};
+
+/// The running gateway. The constructor performs start-up (its subsystems, in order: open the ledger, bind the
+/// sockets, start the cameras, ...) and throws on failure with a message saying what to fix, after stopping what
+/// had started; run() is the reactor loop. No message on any socket ends it: a failure while handling one is
+/// answered (`internal`), counted and logged, and the loop goes on.
 ///
 /// Thread-safety: run() on one thread; request_stop() and request_reload() are safe from any thread. Status is served on the
 /// control socket by the reactor itself, so no state is shared between threads.
@@ -58,9 +63,13 @@ public:
     std::string control_endpoint() const;
     /// The console (XPUB) endpoint actually bound; empty when consoles are disabled.
     std::string console_endpoint() const;
-    /// The in-process control and console endpoints (valid as long as the gateway lives; close every socket on them
-    /// before destroying it).
-    InProcessEndpoints in_process_endpoints() const;
+    /// The metrics HTTP address actually bound (HOST:PORT); empty when metrics are disabled.
+    std::string metrics_address() const;
+    /// The web console's address as bound ("https://HOST:PORT/"); empty when [web] is off (docs/console.md).
+    std::string web_url() const;
+
+    /// The names of the subsystems, in start-up order (config_keys() assigns each key to one of them).
+    static std::vector<std::string_view> subsystem_names();
 
 private:
     struct Impl;
