@@ -19,6 +19,7 @@
 #include "gatehouse/storage/schema_migrations.hpp"
 #include "ledger_connection.hpp"
 #include "report_rows.hpp"
+#include "ledger_rows.hpp"
 
 namespace gatehouse::storage {
 namespace {
@@ -299,29 +300,12 @@ void Ledger::set_outbox_limits(const OutboxLimits& limits) {
 std::vector<DecisionRecord> Ledger::decisions(const std::string& person, std::int64_t since_ms) {
     std::vector<DecisionRecord> out;
     try {
-        SQLite::Statement q(impl_->db,
-                            std::string("SELECT request, terminal, gate, person, method, result, reasons, celsius, health_code, "
-                                        "alert, decided_ms, screening, snapshot FROM decisions WHERE decided_ms >= ?") +
-                                (person.empty() ? "" : " AND person = ?") + " ORDER BY decided_ms, id");
+        SQLite::Statement q(impl_->db, std::string("SELECT ") + rows::kDecisionColumns +
+                                           " FROM decisions WHERE decided_ms >= ?" +
+                                           (person.empty() ? "" : " AND person = ?") + " ORDER BY decided_ms, id");
         q.bind(1, since_ms);
         if (!person.empty()) q.bind(2, person);
-        while (q.executeStep()) {
-            DecisionRecord d;
-            d.request = q.getColumn(0).getString();
-            d.terminal = q.getColumn(1).getString();
-            d.gate = q.getColumn(2).getString();
-            d.person = q.getColumn(3).getString();
-            d.method = q.getColumn(4).getString();
-            d.grant = q.getColumn(5).getString() == "grant";
-            d.reasons_json = q.getColumn(6).getString();
-            if (!q.getColumn(7).isNull()) d.celsius = q.getColumn(7).getDouble();
-            if (!q.getColumn(8).isNull()) d.health_code = q.getColumn(8).getString();
-            d.alert = q.getColumn(9).getInt() != 0;
-            d.decided_ms = q.getColumn(10).getInt64();
-            if (!q.getColumn(11).isNull()) d.screening = q.getColumn(11).getInt64();
-            if (!q.getColumn(12).isNull()) d.snapshot = q.getColumn(12).getString();
-            out.push_back(std::move(d));
-        }
+        while (q.executeStep()) out.push_back(rows::read_decision(q));
     } catch (const SQLite::Exception& e) {
         throw translate(impl_->path, e, "read decisions");
     }

@@ -2,6 +2,7 @@
 #include "gatehouse/storage/ledger.hpp"
 
 #include "ledger_connection.hpp"
+#include "ledger_rows.hpp"
 
 namespace gatehouse::storage {
 
@@ -41,37 +42,17 @@ std::optional<RecheckDisposition> parse_recheck_disposition(const std::string& t
 
 namespace {
 
-constexpr const char* kAlertColumns =
-    "SELECT id, kind, severity, gate, source, raised_ms, person, celsius, snapshot, text, state, screening, request "
-    "FROM alerts";
-
-AlertRecord read_alert(SQLite::Statement& q) {
-    AlertRecord a;
-    a.id = q.getColumn(0).getInt64();
-    a.kind = q.getColumn(1).getString();
-    a.severity = q.getColumn(2).getString();
-    a.gate = q.getColumn(3).getString();
-    a.source = q.getColumn(4).getString();
-    a.raised_ms = q.getColumn(5).getInt64();
-    if (!q.getColumn(6).isNull()) a.person = q.getColumn(6).getString();
-    if (!q.getColumn(7).isNull()) a.celsius = q.getColumn(7).getDouble();
-    if (!q.getColumn(8).isNull()) a.snapshot = q.getColumn(8).getString();
-    a.text = q.getColumn(9).getString();
-    a.state = parse_alert_state(q.getColumn(10).getString()).value_or(AlertState::open);
-    if (!q.getColumn(11).isNull()) a.screening = q.getColumn(11).getInt64();
-    if (!q.getColumn(12).isNull()) a.request = q.getColumn(12).getString();
-    return a;
-}
+std::string select_alerts() { return std::string("SELECT ") + rows::kAlertColumns + " FROM alerts"; }
 
 }  // namespace
 
 std::vector<AlertRecord> Ledger::alerts(std::int64_t since_ms, bool open_only) {
     std::vector<AlertRecord> out;
     try {
-        SQLite::Statement q(impl_->db, std::string(kAlertColumns) + " WHERE raised_ms >= ?" +
+        SQLite::Statement q(impl_->db, select_alerts() + " WHERE raised_ms >= ?" +
                                            (open_only ? " AND state <> 'closed'" : "") + " ORDER BY id");
         q.bind(1, since_ms);
-        while (q.executeStep()) out.push_back(read_alert(q));
+        while (q.executeStep()) out.push_back(rows::read_alert(q));
     } catch (const SQLite::Exception& e) {
         throw translate(impl_->path, e, "read alerts");
     }
@@ -80,9 +61,9 @@ std::vector<AlertRecord> Ledger::alerts(std::int64_t since_ms, bool open_only) {
 
 std::optional<AlertRecord> Ledger::alert(std::int64_t id) {
     try {
-        SQLite::Statement q(impl_->db, std::string(kAlertColumns) + " WHERE id = ?");
+        SQLite::Statement q(impl_->db, select_alerts() + " WHERE id = ?");
         q.bind(1, id);
-        if (q.executeStep()) return read_alert(q);
+        if (q.executeStep()) return rows::read_alert(q);
         return std::nullopt;
     } catch (const SQLite::Exception& e) {
         throw translate(impl_->path, e, "read alert");
@@ -112,25 +93,12 @@ std::vector<AlertAction> Ledger::alert_actions(std::int64_t alert) {
 std::vector<ScreeningRecord> Ledger::screenings(const std::string& gate, std::int64_t since_ms) {
     std::vector<ScreeningRecord> out;
     try {
-        SQLite::Statement q(impl_->db,
-                            std::string("SELECT id, camera, gate, screened_ms, celsius, verdict, reason, threshold, snapshot "
-                                        "FROM screenings WHERE screened_ms >= ?") +
-                                (gate.empty() ? "" : " AND gate = ?") + " ORDER BY id");
+        SQLite::Statement q(impl_->db, std::string("SELECT ") + rows::kScreeningColumns +
+                                           " FROM screenings WHERE screened_ms >= ?" + (gate.empty() ? "" : " AND gate = ?") +
+                                           " ORDER BY id");
         q.bind(1, since_ms);
         if (!gate.empty()) q.bind(2, gate);
-        while (q.executeStep()) {
-            ScreeningRecord s;
-            s.id = q.getColumn(0).getInt64();
-            s.camera = q.getColumn(1).getString();
-            s.gate = q.getColumn(2).getString();
-            s.screened_ms = q.getColumn(3).getInt64();
-            if (!q.getColumn(4).isNull()) s.celsius = q.getColumn(4).getDouble();
-            s.verdict = q.getColumn(5).getString();
-            if (!q.getColumn(6).isNull()) s.reason = q.getColumn(6).getString();
-            s.threshold_celsius = q.getColumn(7).getDouble();
-            if (!q.getColumn(8).isNull()) s.snapshot = q.getColumn(8).getString();
-            out.push_back(std::move(s));
-        }
+        while (q.executeStep()) out.push_back(rows::read_screening(q));
     } catch (const SQLite::Exception& e) {
         throw translate(impl_->path, e, "read screenings");
     }

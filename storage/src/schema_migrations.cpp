@@ -11,7 +11,7 @@ namespace {
 
 // Migration i upgrades a file from user_version i to i+1. Never edit a released step: append a new one,
 // because deployed gateways carry files at every version.
-constexpr std::array<std::string_view, 8> kMigrations = {
+constexpr std::array<std::string_view, 9> kMigrations = {
     // 0 -> 1: terminal events. occurred_ms is the terminal's clock (what admins ask about); received_ms
     // is the gateway's. Indexes serve the admin queries: by gate, person, kind and time range.
     R"sql(
@@ -214,6 +214,22 @@ constexpr std::array<std::string_view, 8> kMigrations = {
     );
     CREATE INDEX reports_by_day ON reports (first_day);
     CREATE UNIQUE INDEX reports_upstream_once ON reports (first_day) WHERE channel = 'upstream';
+    )sql",
+    // 8 -> 9: the web console's audit trail (who logged in, acted on an alert, imported or exported what, and
+    // what was refused to whom).
+    R"sql(
+    CREATE TABLE audit (
+        id      INTEGER PRIMARY KEY,
+        at_ms   INTEGER NOT NULL,
+        actor   TEXT    NOT NULL,
+        role    TEXT    NOT NULL DEFAULT '',
+        address TEXT    NOT NULL DEFAULT '',
+        action  TEXT    NOT NULL,
+        target  TEXT    NOT NULL DEFAULT '',
+        outcome TEXT    NOT NULL,
+        detail  TEXT    NOT NULL DEFAULT ''
+    );
+    CREATE INDEX audit_by_time ON audit (at_ms);
     )sql",
 };
 

@@ -1,5 +1,10 @@
 #include "demo_command.hpp"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include <atomic>
 #include <fstream>
 #include <iostream>
@@ -20,6 +25,9 @@
 #include "gatehouse/daemon/person_list_csv.hpp"
 #include "gatehouse/daemon/private_files.hpp"
 #include "gatehouse/daemon/terminal_simulator.hpp"
+#include "gatehouse/daemon/web/session_store.hpp"
+#include "gatehouse/daemon/web/user_accounts.hpp"
+#include "gatehouse/daemon/web/web_config.hpp"
 #include "gatehouse/ipc/curve_keys.hpp"
 #include "gatehouse/ipc/terminal_codec.hpp"
 #include "gatehouse/storage/ledger.hpp"
@@ -39,6 +47,7 @@ struct DemoArgs {
     double rate = 10;
     int bad_every = 20;
     std::string mqtt;  ///< HOST:PORT of an MQTT broker to forward to; empty: no forwarding.
+    std::string web = kDemoWebListen;  ///< HOST:PORT of the web console; empty: none.
 };
 
 /// The demo's upstream: an MQTT broker given on the command line.
@@ -136,6 +145,34 @@ void import_demo_lists(const std::filesystem::path& ledger_path) {
     ledger.import_person_list(lists.entries, /*replace=*/true);
 }
 
+/// The web console's accounts for this run: one per role, with passwords made now (DIR/users, replaced each run).
+std::map<std::string, std::string> write_demo_users(const std::filesystem::path& file) {
+    std::map<std::string, std::string> passwords;
+    web::UsersFile users;
+    for (const auto& [name, role] : {std::pair{"guard", web::Role::guard}, {"viewer", web::Role::viewer}, {"admin", web::Role::admin}}) {
+        passwords[name] = web::random_token(6);
+        users.put({name, role, web::hash_password(passwords[name])});
+    }
+    users.save(file);
+    return passwords;
+}
+
+/// The demo's web address: `listen`, or a free port on its host when another program holds that one (the demo
+/// must run beside a gatehoused that serves its console on the same port).
+std::string demo_web_listen(const std::string& listen) {
+    const auto address = web::parse_listen_address(listen);
+    sockaddr_in probe{};
+    probe.sin_family = AF_INET;
+    if (!address || address->port == 0 || ::inet_pton(AF_INET, address->host.c_str(), &probe.sin_addr) != 1) return listen;
+    probe.sin_port = htons(static_cast<std::uint16_t>(address->port));
+    const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    const int on = 1;
+    ::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof on);  // as the console binds: TIME_WAIT does not count
+    const bool free = fd >= 0 && ::bind(fd, reinterpret_cast<const sockaddr*>(&probe), sizeof probe) == 0;
+    if (fd >= 0) ::close(fd);
+    return free ? listen : address->host + ":0";
+}
+
 /// The entrance at work: prints what a guard's console shows (alerts, decisions, screenings), and plays the people
 /// the camera sees, each presenting their card and health code at the entrance reader when screened. Halfway
 /// through, someone forces the side door.
@@ -229,11 +266,15 @@ int run(const DemoArgs& a) {
     std::optional<DemoUpstream> upstream;
     if (!a.mqtt.empty()) upstream = parse_upstream(a.mqtt);
     const std::string config_text = keys.fill(replace_all(kDemoConfig, "@DIR@", a.dir)) +
-                                    (upstream ? forwarding_config(*upstream) : std::string());
+                                    (upstream ? forwarding_config(*upstream) : std::string()) +
+                                    (a.web.empty() ? std::string()
+                                                   : replace_all(replace_all(kDemoWebConfig, "@DIR@", a.dir), "@LISTEN@",
+                                                                 demo_web_listen(a.web)));
     std::ofstream(config_path) << config_text;
     std::ofstream(dir / "people.json") << kDemoScene;
     GatewayConfig config = parse_config(config_text, config_path.string());
     import_demo_lists(config.ledger_path);
+    const auto web_passwords = a.web.empty() ? std::map<std::string, std::string>{} : write_demo_users(config.web.users_file);
     // The console below is the show; the log keeps to warnings (the alerts are in both).
     configure_logging("error");
 
@@ -252,9 +293,16 @@ int run(const DemoArgs& a) {
                                "gatehouse/" + config.site + "/" + config.gateway_id + "/<lane>/<kind>)")
                   << "\n";
     }
-    std::cout << "\n";
 
     Gateway gateway(config, {});
+    if (config.web.enabled()) {
+        std::cout << style.bold("web console") << ": " << gateway.web_url() << "  log in as guard / "
+                  << web_passwords.at("guard") << "  (or viewer / " << web_passwords.at("viewer") << ", admin / "
+                  << web_passwords.at("admin") << ")\n"
+                  << style.dim("it runs as long as the demo (--duration SECONDS); accounts in " + config.web.users_file.string())
+                  << "\n";
+    }
+    std::cout << "\n" << std::flush;
     std::thread reactor([&gateway] { gateway.run(); });
     std::atomic<bool> stop{false};
     DemoGate gate(gateway.console_endpoint(), gateway.terminal_endpoint(), keys, style);
@@ -331,6 +379,9 @@ void register_demo_command(CLI::App& app) {
     cmd->add_option("--bad-every", a->bad_every, "Every Nth background message is malformed on purpose (0: none)")->capture_default_str();
     cmd->add_option("--mqtt", a->mqtt,
                     "Forward everything recorded to this MQTT broker (HOST:PORT, e.g. 127.0.0.1:1883) through the outbox");
+    cmd->add_option("--web", a->web,
+                    "Serve the web console on HOST:PORT (a free port when taken; \"\" for none); prints its address and logins")
+        ->capture_default_str();
     cmd->callback([a] { finish(run(*a)); });
 }
 

@@ -99,6 +99,16 @@ public_key = "@PUB:guard-console@"
 topics = ["alert.", "alert_state.", "decision.", "screening."]
 )toml";
 
+/// Where the demo serves the web console unless told otherwise (--web).
+inline constexpr const char* kDemoWebListen = "127.0.0.1:8480";
+
+/// The demo's `[web]` section; "@LISTEN@" is replaced by the --web address. Plain HTTP: it listens on loopback.
+inline constexpr const char* kDemoWebConfig = R"toml(
+[web]                           # the web console (docs/console.md); accounts made by the demo at each start
+listen = "@LISTEN@"
+users_file = "@DIR@/users"
+)toml";
+
 /// Whose keys the demo generates in DIR/keys (besides the gateway's own "server").
 inline constexpr const char* kDemoKeyNames[] = {"north-1-card", "north-1-face", "north-1-qr",  "north-1-door",
                                                 "south-1-card", "south-1-qr",   "guard-console"};

@@ -11,6 +11,7 @@
 #include "exit_codes.hpp"
 #include "gatehouse/daemon/cli.hpp"
 #include "gatehouse/daemon/gateway_config.hpp"
+#include "gatehouse/daemon/web/user_accounts.hpp"
 #include "gatehouse/storage/ledger_error.hpp"
 #include "gatehouse/version.hpp"
 #include "gatehouse/ipc/curve_keys.hpp"
@@ -24,6 +25,7 @@
 #include "status_command.hpp"
 #include "synth_command.hpp"
 #include "tail_command.hpp"
+#include "users_command.hpp"
 
 namespace gatehouse::daemon {
 
@@ -49,6 +51,7 @@ int gatehouse_cli_main(int argc, char** argv) {
     register_keygen_command(app);
     register_erase_command(app);
     register_report_command(app);
+    register_users_command(app);
     try {
         app.parse(argc, argv);
     } catch (const CLI::RuntimeError& e) {
@@ -65,6 +68,9 @@ int gatehouse_cli_main(int argc, char** argv) {
     } catch (const ipc::CurveKeyError& e) {
         std::cerr << "gatehouse: key error: " << e.what() << '\n';
         return kExitConfig;
+    } catch (const web::UsersFileError& e) {
+        std::cerr << "gatehouse: users file: " << e.what() << '\n';
+        return kExitDataError;
     } catch (const ConfigError& e) {
         std::cerr << "gatehouse: configuration error: " << e.what() << '\n';
         return kExitConfig;

@@ -19,6 +19,7 @@ ConfigKey key(std::string_view name, std::string_view subsystem, KeyApply apply)
 
 using C = GatewayConfig;
 using forwarding::ForwardingConfig;
+using web::WebConfig;
 constexpr auto live = KeyApply::live;
 constexpr auto restart = KeyApply::restart;
 
@@ -77,6 +78,20 @@ std::vector<ConfigKey> make_keys() {
          [](const C& a, const C& b) { return a.forwarding.limits.lanes != b.forwarding.limits.lanes; },
          [](const C& running, C& next) { next.forwarding.limits.lanes = running.forwarding.limits.lanes; }},
         key<&C::forwarding, &ForwardingConfig::sinks>("forwarding.sinks", "forwarding", live),
+        // The web console's sessions and live streams last as long as the daemon runs; its users file is followed
+        // live (an account removed or a password changed ends its sessions at once).
+        key<&C::web, &WebConfig::listen>("web.listen", "web", restart),
+        key<&C::web, &WebConfig::tls_certificate_file>("web.tls_certificate_file", "web", restart),
+        key<&C::web, &WebConfig::tls_key_file>("web.tls_key_file", "web", restart),
+        key<&C::web, &WebConfig::insecure_plaintext>("web.insecure_plaintext", "web", restart),
+        key<&C::web, &WebConfig::users_file>("web.users_file", "web", restart),
+        key<&C::web, &WebConfig::session_idle_timeout>("web.session_idle_timeout_s", "web", restart),
+        key<&C::web, &WebConfig::session_lifetime>("web.session_lifetime_s", "web", restart),
+        key<&C::web, &WebConfig::max_live_clients>("web.max_live_clients", "web", restart),
+        key<&C::web, &WebConfig::max_body_bytes>("web.max_body_bytes", "web", restart),
+        key<&C::web, &WebConfig::login_failures_per_account>("web.login_failures_per_account", "web", restart),
+        key<&C::web, &WebConfig::login_failures_per_address>("web.login_failures_per_address", "web", restart),
+        key<&C::web, &WebConfig::login_window>("web.login_window_s", "web", restart),
     };
 }
 

@@ -367,6 +367,14 @@ GatewayConfig build(const toml::table& doc, const std::string& source) {
     }
     if (const auto* cameras = root.array_of_tables("cameras")) read_cameras(*cameras, source, c);
     if (const auto* t = root.subtable("forwarding")) c.forwarding = forwarding::read_forwarding_config(*t, source);
+    if (const auto* t = root.subtable("web")) {
+        c.web = web::read_web_config(*t, source);
+        // The console's live view follows the console publication (docs/console.md).
+        if (c.web.enabled() && c.console_endpoint.empty()) {
+            root.fail(t->get("listen")->source(), "web.listen",
+                      "the web console follows the console publication: listen.consoles must not be disabled");
+        }
+    }
     const toml::array* terminal_nodes = root.array_of_tables("terminals");
     if (terminal_nodes) {
         std::set<std::string> terminal_keys;

@@ -65,6 +65,13 @@ void ConsolePublisher::reopen(ConsoleScopes scopes) {
     }
 }
 
+void ConsolePublisher::mirror_in_process(const std::string& endpoint) {
+    in_process_.emplace(context_, zmq::socket_type::pub);
+    in_process_->set(zmq::sockopt::linger, 0);
+    in_process_->set(zmq::sockopt::sndhwm, queue_per_console_);
+    in_process_->bind(endpoint);
+}
+
 std::string ConsolePublisher::bound_endpoint() const { return socket_.get(zmq::sockopt::last_endpoint); }
 
 bool ConsolePublisher::send(std::string_view topic, const std::string& json) {
@@ -76,6 +83,9 @@ bool ConsolePublisher::send(std::string_view topic, const std::string& json) {
 
 void ConsolePublisher::publish(std::string_view topic, const std::string& json) {
     ++counters_.published;
+    if (in_process_ && in_process_->send(zmq::buffer(topic), zmq::send_flags::sndmore | zmq::send_flags::dontwait)) {
+        (void)in_process_->send(zmq::buffer(json), zmq::send_flags::dontwait);
+    }
     if (send(topic, json)) return;
     ++counters_.overflows;
     socket_.set(zmq::sockopt::xpub_nodrop, 0);

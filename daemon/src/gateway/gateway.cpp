@@ -210,6 +210,8 @@ std::vector<Subsystem> Gateway::Impl::subsystem_table() {
              if (config.console_endpoint.empty()) return;
              consoles = std::make_unique<ConsolePublisher>(context, config.console_endpoint, config.console_queue,
                                                            ConsoleSecurity{server_key.secret, console_scopes(config)});
+             consoles_inproc = fmt::format("inproc://gatehouse-consoles-{}", static_cast<const void*>(this));
+             consoles->mirror_in_process(consoles_inproc);
          },
          [this] { consoles.reset(); },
          [this](const GatewayConfig& next) {
@@ -300,11 +302,23 @@ std::vector<Subsystem> Gateway::Impl::subsystem_table() {
                  metrics = std::make_unique<MetricsServer>(next.metrics_listen, [this] { return fetch_metrics(); });
              }
          }},
+        // Last: it is a client of the control socket and the console publication, over their in-process endpoints.
+        // Every [web] key waits for a restart (its sessions and live streams last as long as the daemon), and a
+        // reload runs on the reactor, which must never wait for the web threads; the users file is followed live.
+        {"web",
+         [this] {
+             if (!config.web.enabled()) return;
+             web_console =
+                 std::make_unique<web::WebConsole>(config, web::GatewayEndpoints{&context, control_inproc, consoles_inproc});
+         },
+         [this] { web_console.reset(); },
+         [](const GatewayConfig&) {}},
     };
 }
 
 std::vector<std::string_view> Gateway::subsystem_names() {
-    return {"logging", "ledger", "sockets", "terminals", "consoles", "cameras", "retention", "forwarding", "reports", "metrics"};
+    return {"logging", "ledger",     "sockets",    "terminals", "consoles", "cameras",
+            "retention", "forwarding", "reports", "metrics",   "web"};
 }
 
 void Gateway::Impl::start() {
@@ -589,5 +603,6 @@ std::string Gateway::console_endpoint() const {
     return impl_->consoles ? impl_->consoles->bound_endpoint() : std::string();
 }
 std::string Gateway::metrics_address() const { return impl_->metrics ? impl_->metrics->address() : std::string(); }
+std::string Gateway::web_url() const { return impl_->web_console ? impl_->web_console->url() : std::string(); }
 
 }  // namespace gatehouse::daemon

@@ -43,6 +43,7 @@
 #include "gatehouse/daemon/retention_purger.hpp"
 #include "gatehouse/daemon/systemd_notifier.hpp"
 #include "gatehouse/daemon/terminal_registry.hpp"
+#include "gatehouse/daemon/web/web_console.hpp"
 #include "gatehouse/ipc/control_messages.hpp"
 #include "gatehouse/ipc/terminal_endpoint.hpp"
 #include "gatehouse/ipc/zap_handler.hpp"
@@ -194,6 +195,7 @@ struct Gateway::Impl final : CommitOutputs {
     std::unique_ptr<Admission> admission;
     // consoles
     std::unique_ptr<ConsolePublisher> consoles;
+    std::string consoles_inproc;  ///< The console publication for in-process subscribers (the web console).
     // cameras (and the gates' fusion)
     CameraReportQueue camera_reports;
     CameraMonitor camera_monitor;
@@ -209,6 +211,8 @@ struct Gateway::Impl final : CommitOutputs {
     std::unique_ptr<reports::ReportScheduler> report_scheduler;  ///< Own thread; null without [reports] or an alert-lane sink.
     // metrics
     std::unique_ptr<MetricsServer> metrics;
+    // web
+    std::unique_ptr<web::WebConsole> web_console;  ///< Null when [web] is off.
 
     // The pipeline.
     std::unique_ptr<AlertBook> alerts;

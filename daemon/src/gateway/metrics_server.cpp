@@ -43,7 +43,13 @@ MetricsServer::MetricsServer(const std::string& listen, std::function<std::optio
     const int bound = port == 0 ? server_->bind_to_any_port(host) : (server_->bind_to_port(host, port) ? port : -1);
     if (bound <= 0) throw std::runtime_error("cannot bind the metrics endpoint " + listen);
     address_ = host + ":" + std::to_string(bound);
-    thread_ = std::thread([this] { server_->listen_after_bind(); });
+    thread_ = std::thread([this] {
+        server_->listen_after_bind();
+        listen_returned_.store(true);
+    });
+    // A stop() that comes before the thread listens is lost, and the destructor's join would wait for ever (a
+    // start-up that fails in a later subsystem tears this one down at once): return only once it listens.
+    while (!server_->is_running() && !listen_returned_.load()) std::this_thread::yield();
 }
 
 void MetricsServer::contained(httplib::Response& response, const std::string& reason) {

@@ -3,6 +3,7 @@
 #include <chrono>
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <set>
 #include <string>
 #include <string_view>
@@ -49,6 +50,11 @@ public:
     ConsolePublisher(zmq::context_t& context, const std::string& endpoint, int queue_per_console,
                      ConsoleSecurity security = {});
 
+    /// Also publishes every message on a PUB socket bound to `endpoint` (inproc://) for subscribers inside the
+    /// daemon (the web console). It is never reopened and applies no scopes (in-process code is trusted); a
+    /// subscriber that does not keep up loses messages there without slowing anyone.
+    void mirror_in_process(const std::string& endpoint);
+
     /// New scopes (reload); they apply to subscriptions made from now on.
     void set_scopes(ConsoleScopes scopes) { security_.scopes = std::move(scopes); }
     /// Closes the socket, which cuts every console, and binds a new one at the same address with `scopes`.
@@ -83,6 +89,7 @@ private:
     zmq::context_t& context_;
     int queue_per_console_;
     zmq::socket_t socket_;
+    std::optional<zmq::socket_t> in_process_;  ///< mirror_in_process()
     ConsoleCounters counters_;
     std::multiset<std::string> topics_;  ///< distinct subscribed prefixes (XPUB reports each once)
     ConsoleSecurity security_;

@@ -65,6 +65,8 @@ public:
     std::string console_endpoint() const;
     /// The metrics HTTP address actually bound (HOST:PORT); empty when metrics are disabled.
     std::string metrics_address() const;
+    /// The web console's address as bound ("https://HOST:PORT/"); empty when [web] is off (docs/console.md).
+    std::string web_url() const;
 
     /// The names of the subsystems, in start-up order (config_keys() assigns each key to one of them).
     static std::vector<std::string_view> subsystem_names();

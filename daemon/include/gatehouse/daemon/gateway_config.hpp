@@ -10,6 +10,7 @@
 
 #include "gatehouse/daemon/forwarding/forwarding_config.hpp"
 #include "gatehouse/daemon/local_time_zone.hpp"
+#include "gatehouse/daemon/web/web_config.hpp"
 
 namespace gatehouse::daemon {
 
@@ -198,6 +199,8 @@ struct GatewayConfig {
 
     /// The zone `timezone` names (the system's when empty).
     LocalTimeZone time_zone() const { return LocalTimeZone::from_setting(timezone); }
+    /// `[web]`: the web console (docs/console.md); disabled unless web.listen is set.
+    web::WebConfig web;
 
     const TerminalConfig* find_terminal(const std::string& id) const;
     const GateConfig* find_gate(const std::string& id) const;

@@ -39,6 +39,7 @@ private:
     std::atomic<std::int64_t> last_log_{0};
     std::unique_ptr<httplib::Server> server_;
     std::string address_;
+    std::atomic<bool> listen_returned_{false};
     std::thread thread_;
 };
 

@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "gatehouse/storage/audit_record.hpp"
 #include "gatehouse/storage/decision_record.hpp"
 #include "gatehouse/storage/event_filter.hpp"
 #include "gatehouse/storage/event_record.hpp"
@@ -19,6 +20,7 @@
 #include "gatehouse/storage/person_list.hpp"
 #include "gatehouse/storage/report_figures.hpp"
 #include "gatehouse/storage/report_record.hpp"
+#include "gatehouse/storage/record_query.hpp"
 #include "gatehouse/storage/terminal_record.hpp"
 
 namespace gatehouse::storage {
@@ -85,6 +87,20 @@ public:
     std::optional<AlertRecord> alert(std::int64_t id);
     /// Actions on one alert, oldest first.
     std::vector<AlertAction> alert_actions(std::int64_t alert);
+    /// Decisions, screenings and alerts by filter or after an id (ledger_queries.cpp): the web console's reads.
+    std::vector<StoredDecision> find_decisions(const RecordQuery& query);
+    std::vector<ScreeningRecord> find_screenings(const RecordQuery& query);
+    std::vector<AlertRecord> find_alerts(const RecordQuery& query);
+    /// Alert actions with a row id above `after_id`, in id order, at most `limit`.
+    std::vector<StoredAlertAction> alert_actions_after(std::int64_t after_id, std::size_t limit);
+    /// The highest row id of the tables a live view follows.
+    RecordIds max_record_ids();
+
+    /// Appends one row to the audit trail (its own transaction, synchronous like every commit).
+    void append_audit(const AuditRecord& record);
+    /// The newest `limit` audit rows, newest first.
+    std::vector<StoredAudit> recent_audit(std::size_t limit);
+
     /// Highest ids in use, so the gateway continues numbering after a restart.
     std::int64_t max_alert_id();
     std::int64_t max_screening_id();
