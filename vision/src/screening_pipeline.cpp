@@ -39,12 +39,15 @@ ScreeningPipeline::ScreeningPipeline(ScreeningConfig config)
       reference_(config_.reference),
       detector_(config_.heads),
       tracker_(config_.heads.lost_after_ms),
-      baseline_(config_.baseline) {}
+      baseline_(config_.baseline) {
+    detector_.keep_rejected(config_.explain);
+}
 
 const PipelineOutput& ScreeningPipeline::process(const Frame& frame) {
     output_.screenings.clear();
     output_.health.reset();
     output_.error.reset();
+    output_.explanation.reset();
     if (frame.raw.empty() || frame.raw.type() != CV_16UC1) {
         output_.error = "frame " + std::to_string(frame.index) + ": expected a non-empty 16-bit single-channel image";
         return output_;
@@ -70,6 +73,20 @@ const PipelineOutput& ScreeningPipeline::process(const Frame& frame) {
     if (reference.source_area) exclude = reduced_.source_to_reduced(grown(*reference.source_area, 0.5));
     const auto& heads = detector_.detect(reduced_.celsius(), background, offset_, exclude);
     tracker_.update(heads, frame.time_ms, reduced_.celsius().size());
+    if (config_.explain) {
+        FrameExplanation& e = output_.explanation.emplace();
+        e.frame = frame.index;
+        e.time_ms = frame.time_ms;
+        e.room_celsius = background;
+        e.skin_celsius = detector_.skin_level();
+        e.reference = reference.state;
+        e.reference_core = reference.core_area;
+        e.reference_celsius = reference.reading_celsius;
+        e.offset_celsius = reference.offset_celsius;
+        e.ffc = skip_ffc;
+        for (const auto& h : heads) e.candidates.push_back({reduced_.to_source(h.box), "head"});
+        for (const auto& [box, why] : detector_.rejected()) e.candidates.push_back({reduced_.to_source(box), why});
+    }
 
     std::erase_if(screened_places_, [&](const auto& place) { return frame.time_ms - place.second > re_find_ms; });
     for (const auto& track : tracker_.tracks()) {
@@ -80,6 +97,12 @@ const PipelineOutput& ScreeningPipeline::process(const Frame& frame) {
                 if ((place & track.box).area() > 0.3 * track.box.area()) it->second.decided = true;
         }
         step(track, it->second, frame, skip_ffc);
+        if (output_.explanation) {
+            const auto& p = it->second;
+            output_.explanation->tracks.push_back({track.id, track.id, reduced_.to_source(track.box), p.state, p.note,
+                                                   p.reading, track.motion(config_.heads.motion_window_ms),
+                                                   static_cast<int>(p.samples.size())});
+        }
         if (it->second.decided) {
             // Keep the place of everyone already screened current while they are in view.
             bool updated = false;
@@ -113,7 +136,17 @@ const PipelineOutput& ScreeningPipeline::process(const Frame& frame) {
 }
 
 void ScreeningPipeline::step(const HeadTrack& track, Progress& progress, const Frame& frame, bool skip_ffc) {
-    if (progress.decided || !track.arrived) return;  // fixtures that never moved are not people
+    progress.note = "";
+    progress.reading.reset();
+    if (progress.decided) {
+        progress.state = "screened";
+        return;
+    }
+    if (!track.arrived) {  // fixtures that never moved are not people
+        progress.state = "fixture";
+        return;
+    }
+    progress.state = "approaching";
     const auto& rules = config_.heads;
     const cv::Rect head_full = reduced_.to_oriented_full(track.box);
     progress.source_box = reduced_.to_source(track.box);
@@ -126,7 +159,11 @@ void ScreeningPipeline::step(const HeadTrack& track, Progress& progress, const F
     if (std::max(fraction, group_fraction) < rules.min_width_fraction) return;  // not at the mark yet (or far)
     // Cut by the left or right edge: someone stepping in or out of view (or a shoulder left behind), not
     // someone at the mark.
-    if (track.box.x <= 0 || track.box.x + track.box.width >= small.width) return;
+    if (track.box.x <= 0 || track.box.x + track.box.width >= small.width) {
+        progress.state = "edge";
+        return;
+    }
+    progress.state = "measuring";
     if (!progress.in_range_ms) progress.in_range_ms = frame.time_ms;
     ++progress.frames_in_range;
     if (config_.snapshot_dir && evidence_index_ != frame.index) {
@@ -153,7 +190,9 @@ void ScreeningPipeline::step(const HeadTrack& track, Progress& progress, const F
         // Colder than any living inner canthus (with a trusted reference): a warm thing, not a face.
         const double coldest_canthus = reference_.status().state == ReferenceState::ok ? rules.min_canthus_celsius
                                                                                        : rules.min_canthus_celsius - 4.0;
+        if (reading) progress.reading = reading->canthus_celsius;
         if (reading && reading->canthus_celsius < coldest_canthus) {
+            progress.note = "too_cold_for_a_face";
             --progress.frames_in_range;
             return;
         }
@@ -168,6 +207,7 @@ void ScreeningPipeline::step(const HeadTrack& track, Progress& progress, const F
             progress.samples.push_back(reading->canthus_celsius + config_.body_offset_celsius);
         }
     }
+    progress.note = reason == UncertainReason::none ? "reading" : to_string(reason).data();
     if (reason != UncertainReason::face_occluded) progress.occluded_streak = 0;
     if (reason != UncertainReason::none) {
         progress.recent_reasons.push_back(reason);

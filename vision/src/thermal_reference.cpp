@@ -203,6 +203,7 @@ const ReferenceStatus& ThermalReference::update(const cv::Mat& raw, const Radiom
         }
     }
     status_.source_area = locked_extent_;
+    status_.core_area = locked_area_;
     return status_;
 }
 

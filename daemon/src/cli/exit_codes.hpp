@@ -11,6 +11,7 @@ enum ExitCode : int {
     kExitUnavailable = 69, ///< EX_UNAVAILABLE: daemon not reachable, endpoint cannot be bound.
     kExitSoftware = 70,    ///< EX_SOFTWARE: internal error.
     kExitNoInput = 66,     ///< EX_NOINPUT: missing file (ledger, configuration).
+    kExitCantCreate = 73,  ///< EX_CANTCREAT: an output file cannot be written.
     kExitConfig = 78,      ///< EX_CONFIG: invalid configuration.
 };
 

@@ -71,6 +71,7 @@ struct ScreeningConfig {
     std::optional<std::filesystem::path> snapshot_dir;  ///< evidence JPEGs go here when set
     bool snapshot_all = false;         ///< also for normal verdicts (otherwise elevated and uncertain only)
     int detection_width = 160;         ///< detection runs on frames reduced to about this width
+    bool explain = false;              ///< fill PipelineOutput::explanation every frame (costs time; tools only)
 
     /// Throws std::invalid_argument naming the field when a value is out of range.
     void validate() const;

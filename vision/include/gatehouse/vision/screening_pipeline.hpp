@@ -13,6 +13,7 @@
 #include "gatehouse/vision/camera_health_monitor.hpp"
 #include "gatehouse/vision/face_measurement.hpp"
 #include "gatehouse/vision/frame.hpp"
+#include "gatehouse/vision/frame_explanation.hpp"
 #include "gatehouse/vision/head_detector.hpp"
 #include "gatehouse/vision/head_tracker.hpp"
 #include "gatehouse/vision/reduced_frame.hpp"
@@ -27,6 +28,7 @@ struct PipelineOutput {
     std::vector<Screening> screenings;    ///< verdicts decided on this frame
     std::optional<CameraHealth> health;   ///< set when the camera's health changed
     std::optional<std::string> error;     ///< the frame was rejected (wrong type or size); nothing else ran
+    std::optional<FrameExplanation> explanation;  ///< what was found and why (only with ScreeningConfig::explain)
 };
 
 /// The screening pipeline of one camera: reference correction, head detection on a reduced upright view,
@@ -66,6 +68,10 @@ private:
         cv::Rect source_box;                   ///< latest head box in source coordinates
         std::int64_t frame = 0;                ///< latest frame the head was seen in
         std::int64_t time_ms = 0;
+        // This frame, for explanations.
+        const char* state = "approaching";
+        const char* note = "";
+        std::optional<double> reading;
     };
 
     void step(const HeadTrack& track, Progress& progress, const Frame& frame, bool skip_ffc);

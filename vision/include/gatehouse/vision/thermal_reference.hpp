@@ -21,6 +21,7 @@ struct ReferenceStatus {
     std::optional<double> reading_celsius;    ///< the camera's (uncorrected) reading on the reference
     std::optional<double> stability_celsius;  ///< std dev of the accepted readings over the last seconds
     std::optional<cv::Rect> source_area;      ///< where it is (source coordinates), to keep it out of detection
+    std::optional<cv::Rect> core_area;        ///< the uniform core whose pixels are read (source coordinates)
 
     /// True when screening must not trust temperatures (a reference was asked for and is not usable).
     bool blocks_screening() const {
