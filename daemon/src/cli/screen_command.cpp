@@ -63,6 +63,9 @@ public:
         if (h.reference_reading_celsius) text += format(" (reads %.2f °C", *h.reference_reading_celsius);
         if (h.reference_reading_celsius && h.reference_offset_celsius) text += format(", offset %+.2f", *h.reference_offset_celsius);
         if (h.reference_reading_celsius) text += ")";
+        if (h.reference_core)
+            text += format(" core %d,%d %dx%d", h.reference_core->x, h.reference_core->y, h.reference_core->width,
+                           h.reference_core->height);
         text += format(", %.1f fps, %lld frames, %lld dropped", h.fps, static_cast<long long>(h.frames),
                        static_cast<long long>(h.dropped_frames));
         if (colour_ && h.reference_fault()) text = "\033[1;31m" + text + "\033[0m";

@@ -18,8 +18,9 @@ struct ReferenceConfig {
     enum class Shape { rectangle, circle };
 
     Mode mode = Mode::none;
-    Shape shape = Shape::rectangle;  ///< circle: the circle inscribed in `area`
-    cv::Rect area;                   ///< fixed mode: in the source frame's own coordinates (before orientation)
+    Shape shape = Shape::rectangle;  ///< as the installer drew it; either way the plate's core is found inside
+    cv::Rect area;                   ///< fixed mode: in the source frame's own coordinates (before orientation);
+                                     ///< may include the plate's rim, be a few pixels off or larger than the plate
     double celsius = 35.0;           ///< the reference's true temperature
     double max_spread_celsius = 0.5; ///< std dev inside the reference above which it is not uniform (moved, covered)
     double max_jump_celsius = 0.6;   ///< reading change against the recent median that counts as unstable
