@@ -13,7 +13,8 @@ namespace {
 constexpr std::size_t max_samples_used = 8;
 
 constexpr std::size_t reasons_kept = 6;
-constexpr std::int64_t re_find_ms = 2000;
+// A screened head narrower than this fraction of the measuring range's lower limit has left the mark.
+constexpr double left_mark_scale = 0.75;
 
 double median_of_last(const std::vector<double>& values, std::size_t count) {
     std::vector<double> last(values.end() - static_cast<std::ptrdiff_t>(std::min(count, values.size())), values.end());
@@ -88,32 +89,30 @@ const PipelineOutput& ScreeningPipeline::process(const Frame& frame) {
         for (const auto& [box, why] : detector_.rejected()) e.candidates.push_back({reduced_.to_source(box), why});
     }
 
-    std::erase_if(screened_places_, [&](const auto& place) { return frame.time_ms - place.second > re_find_ms; });
+    const auto& rules = config_.heads;
+    std::erase_if(screened_places_, [&](const ScreenedPlace& place) {
+        return frame.time_ms - place.last_ms > rules.same_person_gap_ms;
+    });
     for (const auto& track : tracker_.tracks()) {
         if (!track.seen) continue;
         auto [it, created] = progress_.try_emplace(track.id);
-        if (created) {
-            for (const auto& [place, when] : screened_places_)
-                if ((place & track.box).area() > 0.3 * track.box.area()) it->second.decided = true;
+        Progress& progress = it->second;
+        if (created) progress.born_in_range = in_range(track);
+        step(track, progress, frame, skip_ffc);
+        if (progress.decided && progress.person != 0) {
+            // Where each screened person is while in view: a head that appears right there, as big, soon
+            // after losing them (a turned head, a flicker) is them again.
+            auto place = std::find_if(screened_places_.begin(), screened_places_.end(),
+                                      [&](const ScreenedPlace& p) { return p.person == progress.person; });
+            if (place == screened_places_.end()) place = screened_places_.insert(screened_places_.end(), {progress.person});
+            place->box = track.box;
+            place->last_ms = frame.time_ms;
         }
-        step(track, it->second, frame, skip_ffc);
         if (output_.explanation) {
-            const auto& p = it->second;
-            output_.explanation->tracks.push_back({track.id, track.id, reduced_.to_source(track.box), p.state, p.note,
-                                                   p.reading, track.motion(config_.heads.motion_window_ms),
-                                                   static_cast<int>(p.samples.size())});
-        }
-        if (it->second.decided) {
-            // Keep the place of everyone already screened current while they are in view.
-            bool updated = false;
-            for (auto& [place, when] : screened_places_) {
-                if ((place & track.box).area() > 0) {
-                    place = track.box;
-                    when = frame.time_ms;
-                    updated = true;
-                }
-            }
-            if (!updated) screened_places_.emplace_back(track.box, frame.time_ms);
+            output_.explanation->tracks.push_back({track.id, progress.person, reduced_.to_source(track.box),
+                                                   progress.state, progress.note, progress.reading,
+                                                   track.motion(rules.motion_window_ms),
+                                                   static_cast<int>(progress.samples.size())});
         }
     }
     for (const auto& track : tracker_.take_lost()) {
@@ -135,28 +134,65 @@ const PipelineOutput& ScreeningPipeline::process(const Frame& frame) {
     return output_;
 }
 
+bool ScreeningPipeline::in_range(const HeadTrack& track, double scale) const {
+    const double fraction = static_cast<double>(reduced_.to_oriented_full(track.box).width) / reduced_.oriented_size().width;
+    // A face half hidden by the one it touches is as near as that one: it has reached the mark too.
+    const double group_fraction =
+        static_cast<double>(std::max(track.box.width, track.neighbour_width)) / reduced_.celsius().cols;
+    return std::max(fraction, group_fraction) >= scale * config_.heads.min_width_fraction;
+}
+
+std::optional<std::int64_t> ScreeningPipeline::screened_here(const HeadTrack& track) const {
+    for (const auto& place : screened_places_) {
+        const double ratio = static_cast<double>(track.box.width) / std::max(1, place.box.width);
+        const double shared = (place.box & track.box).area();
+        if (ratio > 0.75 && ratio < 1.33 && shared >= 0.5 * std::min(place.box.area(), track.box.area()))
+            return place.person;
+    }
+    return std::nullopt;
+}
+
 void ScreeningPipeline::step(const HeadTrack& track, Progress& progress, const Frame& frame, bool skip_ffc) {
     progress.note = "";
     progress.reading.reset();
-    if (progress.decided) {
-        progress.state = "screened";
-        return;
-    }
     if (!track.arrived) {  // fixtures that never moved are not people
         progress.state = "fixture";
         return;
     }
-    progress.state = "approaching";
     const auto& rules = config_.heads;
+    const bool near = in_range(track);
+    if (progress.decided) {
+        // Same person or someone new? The camera shows a new one when this head left the mark (walked back
+        // out of measuring range) and came to it again.
+        // (Clearly out of range: leaning back a little is not leaving.)
+        if (!in_range(track, left_mark_scale)) progress.left_mark = true;
+        if (!(near && progress.left_mark)) {
+            progress.state = progress.state_when_decided;
+            return;
+        }
+        progress = Progress{};
+        progress.note = "returned";
+    }
+    if (progress.person == 0 && near) {
+        // A head that walked up from further away is someone new. One that appears already at the mark, as
+        // big and where a screened person was a moment ago, is that person found again.
+        const auto again = progress.born_in_range ? screened_here(track) : std::nullopt;
+        if (again) {
+            progress.person = *again;
+            progress.decided = true;
+            progress.state = progress.state_when_decided = "same_person";
+            return;
+        }
+        progress.person = next_person_++;
+    }
+    progress.state = "approaching";
     const cv::Rect head_full = reduced_.to_oriented_full(track.box);
     progress.source_box = reduced_.to_source(track.box);
     progress.frame = frame.index;
     progress.time_ms = frame.time_ms;
     const cv::Size small = reduced_.celsius().size();
     const double fraction = static_cast<double>(head_full.width) / reduced_.oriented_size().width;
-    // A face half hidden by the one it touches is as near as that one: it has reached the mark too.
-    const double group_fraction = static_cast<double>(std::max(track.box.width, track.neighbour_width)) / small.width;
-    if (std::max(fraction, group_fraction) < rules.min_width_fraction) return;  // not at the mark yet (or far)
+    if (!near) return;  // not at the mark yet (or far)
     // Cut by the left or right edge: someone stepping in or out of view (or a shoulder left behind), not
     // someone at the mark.
     if (track.box.x <= 0 || track.box.x + track.box.width >= small.width) {
@@ -229,10 +265,12 @@ void ScreeningPipeline::step(const HeadTrack& track, Progress& progress, const F
 
 Screening ScreeningPipeline::decide(const HeadTrack& track, Progress& progress, const cv::Mat* raw, double offset) {
     progress.decided = true;
+    progress.state_when_decided = "screened";
     Screening s;
     s.frame = progress.frame;
     s.time_ms = progress.time_ms;
-    s.track = track.id;
+    // Numbered per person, not per track: a person found again keeps their number.
+    s.track = progress.person != 0 ? progress.person : track.id;
     s.bbox = progress.source_box;
     const auto adaptive = baseline_.alarm_level();
     s.threshold_celsius = adaptive ? std::min(config_.threshold_celsius, *adaptive) : config_.threshold_celsius;

@@ -42,7 +42,7 @@ struct AdaptiveBaselineConfig {
 /// Geometry and timing rules for detecting and measuring heads. Sizes are fractions of the oriented frame's
 /// width so that one configuration serves 160x120 and 640x512 cameras with the same optics.
 struct HeadRules {
-    double min_width_fraction = 0.13;  ///< narrower faces are too far for the canthi to cover enough pixels
+    double min_width_fraction = 0.10;  ///< narrower faces are too far for the canthi to cover enough pixels
     double max_width_fraction = 0.36;  ///< wider faces are too close (cut off, out of focus)
     double warm_above_background = 2.5;///< nothing less than this much above the room's level is skin
     double skin_level = 0.6;           ///< skin segmentation level, as a fraction from the room to the hottest skin
@@ -57,6 +57,7 @@ struct HeadRules {
     std::int64_t decide_within_ms = 700;///< holding still at the mark this long without a measurement: uncertain
     std::int64_t max_wait_ms = 3000;   ///< in measuring range this long (even moving): decide anyway
     std::int64_t lost_after_ms = 400;  ///< a track not seen this long has left
+    std::int64_t same_person_gap_ms = 800;///< a head at a screened person's place within this long is them again
     std::int64_t ffc_skip_ms = 1000;   ///< frames this soon after a flat-field correction are not analysed
 };
 

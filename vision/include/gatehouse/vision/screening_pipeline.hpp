@@ -55,6 +55,10 @@ public:
 
 private:
     struct Progress {
+        std::int64_t person = 0;               ///< the person this track is (0 until it reaches the mark)
+        bool born_in_range = false;            ///< the track started at the mark (may be someone found again)
+        bool left_mark = false;                ///< screened, then walked back out of measuring range
+        const char* state_when_decided = "screened";
         std::optional<std::int64_t> in_range_ms;  ///< when the head first reached measuring size
         std::optional<std::int64_t> still_ms;     ///< since when it has held still there (reached the mark)
         int frames_in_range = 0;
@@ -75,6 +79,10 @@ private:
     };
 
     void step(const HeadTrack& track, Progress& progress, const Frame& frame, bool skip_ffc);
+    /// The head is big enough to be at the mark (measuring range; `scale` times its lower limit).
+    bool in_range(const HeadTrack& track, double scale = 1.0) const;
+    /// The person screened where this head is, if one was there a moment ago and as big.
+    std::optional<std::int64_t> screened_here(const HeadTrack& track) const;
     /// Decides a person's verdict; `raw` (may be null) is the frame the snapshot is drawn from.
     Screening decide(const HeadTrack& track, Progress& progress, const cv::Mat* raw, double offset);
 
@@ -87,9 +95,15 @@ private:
     AdaptiveBaseline baseline_;
     CameraHealthMonitor health_;
     std::map<std::int64_t, Progress> progress_;
-    /// Where people were screened (reduced coordinates) and when last seen: a track that starts there soon
-    /// after is the same person re-found (leaning in, turning), not someone new.
-    std::vector<std::pair<cv::Rect, std::int64_t>> screened_places_;
+    /// Where screened people were last seen (reduced coordinates): a head that appears there soon after,
+    /// as big, is the same person found again (a turned head, a flicker), not someone new.
+    struct ScreenedPlace {
+        std::int64_t person = 0;
+        cv::Rect box;
+        std::int64_t last_ms = 0;
+    };
+    std::vector<ScreenedPlace> screened_places_;
+    std::int64_t next_person_ = 1;
     PipelineOutput output_;
     std::optional<cv::Size> frame_size_;
     double offset_ = 0;                 ///< reference correction of the current frame
