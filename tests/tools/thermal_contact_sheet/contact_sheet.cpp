@@ -41,7 +41,7 @@ cv::Mat ContactSheet::draw(std::span<const vision::Frame> frames, const std::str
     }
     const int columns = std::min<int>(layout_.columns, static_cast<int>(tiles.size()));
     const int rows = (static_cast<int>(tiles.size()) + columns - 1) / columns;
-    const int width = std::max(columns * (tile_width + gap) + gap, 480);
+    const int width = std::max({columns * (tile_width + gap) + gap, 480, label_width(title) + 2 * gap});
     constexpr int bar_height = 14;
     const cv::Mat bar = colours_.colour_bar(std::min(width - 2 * gap, 480), bar_height);
     const int grid_top = title_height;

@@ -1,5 +1,6 @@
 #include "frame_view.hpp"
 
+#include <algorithm>
 #include <string>
 #include <utility>
 
@@ -34,18 +35,21 @@ OrientedBoundary boundary_before(const vision::Orientation& orientation, cv::Siz
 FrameView::FrameView(vision::Orientation orientation, FalseColour colours, ViewLayout layout)
     : orientation_(orientation), colours_(std::move(colours)), layout_(layout) {}
 
-cv::Mat FrameView::draw(const vision::Frame& frame, const std::string& title,
-                        const std::vector<cv::Rect>& boxes) const {
+cv::Mat FrameView::draw(const vision::Frame& frame, const std::string& title, const std::vector<cv::Rect>& boxes,
+                        const cv::Rect& region) const {
     const int zoom = layout_.enlargement;
-    const cv::Size source = frame.raw.size();
+    const cv::Rect shown = region & cv::Rect({}, frame.raw.size());
+    CV_Assert(!shown.empty());
+    // Everything below works in the coordinates of the part shown; `shown.tl()` turns them back into source ones.
+    const cv::Size source = shown.size();
     cv::Mat picture;
-    cv::resize(colours_.paint(orientation_.apply(frame.raw)), picture, {}, zoom, zoom, cv::INTER_NEAREST);
+    cv::resize(colours_.paint(orientation_.apply(frame.raw(shown))), picture, {}, zoom, zoom, cv::INTER_NEAREST);
 
     constexpr int left_margin = 44;
     constexpr int top_margin = title_height + 20;
     constexpr int gap = 6;
     constexpr int bar_height = 14;
-    const int width = std::max(left_margin + picture.cols + gap, 480);
+    const int width = std::max({left_margin + picture.cols + gap, 480, label_width(title) + 2 * gap});
     const cv::Mat bar = colours_.colour_bar(std::min(width - 2 * gap, 480), bar_height);
     cv::Mat view(top_margin + picture.rows + gap + bar.rows + gap, width, CV_8UC3, cv::Scalar::all(40));
     const cv::Point origin{left_margin, top_margin};
@@ -56,10 +60,12 @@ cv::Mat FrameView::draw(const vision::Frame& frame, const std::string& title,
     const cv::Scalar label_grid_colour(255, 255, 255);
     for (bool source_column : {true, false}) {
         const int extent = source_column ? source.width : source.height;
-        for (int k = layout_.grid_step; k < extent; k += layout_.grid_step) {
+        const int offset = source_column ? shown.x : shown.y;
+        const int step = layout_.grid_step;
+        for (int k = (offset / step + 1) * step - offset; k < extent; k += step) {
             const auto line = boundary_before(orientation_, source, source_column, k);
-            const bool labelled = (k / layout_.grid_step) % 2 == 0;
-            const std::string label = std::string(source_column ? "x" : "y") + std::to_string(k);
+            const bool labelled = ((k + offset) / step) % 2 == 0;
+            const std::string label = std::string(source_column ? "x" : "y") + std::to_string(k + offset);
             const cv::Scalar colour = labelled ? label_grid_colour : grid_colour;
             // Dotted so the pixels under the line stay readable.
             const int along = line.vertical ? picture.rows : picture.cols;
@@ -78,7 +84,9 @@ cv::Mat FrameView::draw(const vision::Frame& frame, const std::string& title,
     }
 
     for (const auto& box : boxes) {
-        const cv::Rect oriented = orientation_.to_oriented(box & cv::Rect({}, source), source);
+        const cv::Rect inside = (box & shown) - shown.tl();
+        if (inside.empty()) continue;
+        const cv::Rect oriented = orientation_.to_oriented(inside, source);
         const cv::Rect on_screen(origin + oriented.tl() * zoom, oriented.size() * zoom);
         cv::rectangle(view, on_screen, cv::Scalar(0, 255, 0), 2);
     }

@@ -26,7 +26,10 @@ public:
     /// The view of `frame` under the header `title`. Vertical and horizontal grid lines are labelled in the
     /// margins with the source axis they belong to ("x40" or "y60"): after a 90° rotation the source's x runs
     /// down the upright picture and its y runs across it. Each box in `boxes` (source coordinates) is outlined.
-    cv::Mat draw(const vision::Frame& frame, const std::string& title, const std::vector<cv::Rect>& boxes) const;
+    /// Only `region` of the frame (source coordinates, clipped to the frame) is drawn, so a detail can be
+    /// enlarged further; the grid keeps the source coordinates of the whole frame.
+    cv::Mat draw(const vision::Frame& frame, const std::string& title, const std::vector<cv::Rect>& boxes,
+                 const cv::Rect& region) const;
 
 private:
     vision::Orientation orientation_;

@@ -50,6 +50,7 @@ struct Options {
     int zoom = 6;
     int grid = 10;
     std::vector<std::string> boxes;
+    std::optional<std::string> region;
     bool info = false;
 };
 
@@ -95,11 +96,11 @@ Recording read(const Options& o) {
     return r;
 }
 
-cv::Rect parse_box(const std::string& text) {
+cv::Rect parse_rect(const std::string& option, const std::string& text) {
     int x = 0, y = 0, w = 0, h = 0;
     char tail = 0;
     if (std::sscanf(text.c_str(), "%d,%d,%d,%d%c", &x, &y, &w, &h, &tail) != 4 || w <= 0 || h <= 0) {
-        throw std::invalid_argument("--box '" + text + "': expected X,Y,W,H in source pixels with W and H > 0");
+        throw std::invalid_argument(option + " '" + text + "': expected X,Y,W,H in source pixels with W and H > 0");
     }
     return {x, y, w, h};
 }
@@ -170,7 +171,10 @@ int run(const Options& o) {
                                     std::to_string(selection.from));
     }
     std::vector<cv::Rect> boxes;
-    for (const auto& text : o.boxes) boxes.push_back(parse_box(text));
+    for (const auto& text : o.boxes) boxes.push_back(parse_rect("--box", text));
+    if (o.region && !o.frame) throw std::invalid_argument("--region only applies to the --frame view");
+    std::optional<cv::Rect> region;
+    if (o.region) region = parse_rect("--region", *o.region);
     const vision::Orientation orientation(o.rotation, o.mirror);
 
     const Recording r = read(selection);
@@ -194,8 +198,13 @@ int run(const Options& o) {
         char title[256];
         std::snprintf(title, sizeof title, "%s  #%lld  %.1f s  scale %s  grid: source coordinates", r.name.c_str(),
                       static_cast<long long>(frame.index), frame.time_ms / 1000.0, scale_text(colours).c_str());
+        const cv::Rect whole({}, frame.raw.size());
+        if (region && (*region & whole).empty()) {
+            throw std::invalid_argument("--region lies outside the " + std::to_string(whole.width) + "x" +
+                                        std::to_string(whole.height) + " frame");
+        }
         const tools::FrameView view(orientation, colours, {o.zoom, o.grid});
-        write_png(o.output, view.draw(frame, title, boxes));
+        write_png(o.output, view.draw(frame, title, boxes, region.value_or(whole)));
         print_box_stats(frame, boxes);
         return r.stopped_by ? 1 : 0;
     }
@@ -249,6 +258,7 @@ int main(int argc, char** argv) {
         ->check(CLI::Range(2, 1000))->capture_default_str();
     app.add_option("--box", o.boxes, "with --frame: outline X,Y,W,H (source pixels) and print its temperatures; "
                                      "repeatable");
+    app.add_option("--region", o.region, "with --frame: draw only X,Y,W,H (source pixels), e.g. to enlarge a face");
     app.add_flag("--info", o.info, "print the frame count and duration only");
     app.get_option("--scale")->excludes(app.get_option("--auto-scale"));
     try {
