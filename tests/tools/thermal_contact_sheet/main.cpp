@@ -5,11 +5,11 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
-#include <cstdlib>
 #include <filesystem>
 #include <iostream>
 #include <memory>
 #include <optional>
+#include <span>
 #include <sstream>
 #include <stdexcept>
 #include <string>
@@ -173,6 +173,7 @@ int run(const Options& o) {
     std::vector<cv::Rect> boxes;
     for (const auto& text : o.boxes) boxes.push_back(parse_rect("--box", text));
     if (o.region && !o.frame) throw std::invalid_argument("--region only applies to the --frame view");
+    if (!o.boxes.empty() && !o.frame) throw std::invalid_argument("--box only applies to the --frame view");
     std::optional<cv::Rect> region;
     if (o.region) region = parse_rect("--region", *o.region);
     const vision::Orientation orientation(o.rotation, o.mirror);
@@ -261,6 +262,8 @@ int main(int argc, char** argv) {
     app.add_option("--region", o.region, "with --frame: draw only X,Y,W,H (source pixels), e.g. to enlarge a face");
     app.add_flag("--info", o.info, "print the frame count and duration only");
     app.get_option("--scale")->excludes(app.get_option("--auto-scale"));
+    app.footer("Exit status: 0 drawn; 1 drawn, but the recording could not be decoded to its end (the frames before "
+               "the fault are drawn); 2 nothing drawn (bad option, unreadable recording, empty range).");
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {
