@@ -163,7 +163,7 @@ private:
 cv::Vec3d mul(const cv::Vec3d& a, const cv::Vec3d& b) { return {a[0] * b[0], a[1] * b[1], a[2] * b[2]}; }
 
 /// Nearest positive intersection of the ray o + t d with the unit sphere (o, d already divided by the axes).
-double unit_sphere_hit(const cv::Vec3d& o, const cv::Vec3d& d, double oo_minus_1) {
+inline double unit_sphere_hit(const cv::Vec3d& o, const cv::Vec3d& d, double oo_minus_1) {
     const double a = d.dot(d), b = o.dot(d);
     const double disc = b * b - a * oo_minus_1;
     if (disc < 0) return std::numeric_limits<double>::infinity();
@@ -257,10 +257,10 @@ cv::Rect PersonRenderer::draw_body(const PersonModel& person, const PersonState&
             }
             const double top = -0.19 * s - 0.08 * s * (ax / sh) * (ax / sh);
             if (ax <= sh && rel_y <= top) {
-                // Clothes: warmest at the collar, faint folds, the arms a little cooler.
+                // Clothes: warmest at the collar, faint folds (a triangle wave), the arms a little cooler.
                 const double collar = std::max(0.0, 1.0 - (top - rel_y) / 0.15);
-                const double u = rel_x * 7.2 + look.fold_phase;
-                const double fold = 4 * std::abs(u - std::floor(u) - 0.5) - 1;
+                const double u = rel_x * 7.2 + look.fold_phase + 100.0;  // positive, so truncation is floor
+                const double fold = 4 * std::abs(u - static_cast<int>(u) - 0.5) - 1;
                 row[x] = static_cast<float>(look.clothes_c + 1.2 * collar * collar + 0.3 * fold - 0.6 * smoothstep(0.6 * sh, sh, ax));
                 own[x] = owner_id;
             } else if (ax < neck_hw && rel_y > -0.22 * s) {
