@@ -135,11 +135,14 @@ const PipelineOutput& ScreeningPipeline::process(const Frame& frame) {
 }
 
 bool ScreeningPipeline::in_range(const HeadTrack& track, double scale) const {
-    const double fraction = static_cast<double>(reduced_.to_oriented_full(track.box).width) / reduced_.oriented_size().width;
+    const int width = reduced_.to_oriented_full(track.box).width;
+    const double fraction = static_cast<double>(width) / reduced_.oriented_size().width;
     // A face half hidden by the one it touches is as near as that one: it has reached the mark too.
     const double group_fraction =
         static_cast<double>(std::max(track.box.width, track.neighbour_width)) / reduced_.celsius().cols;
-    return std::max(fraction, group_fraction) >= scale * config_.heads.min_width_fraction;
+    const int widest = std::max(width, track.neighbour_width * reduced_.factor());
+    return std::max(fraction, group_fraction) >= scale * config_.heads.min_width_fraction &&
+           widest >= scale * config_.heads.min_face_pixels;
 }
 
 std::optional<std::int64_t> ScreeningPipeline::screened_here(const HeadTrack& track) const {

@@ -42,7 +42,9 @@ struct AdaptiveBaselineConfig {
 /// Geometry and timing rules for detecting and measuring heads. Sizes are fractions of the oriented frame's
 /// width so that one configuration serves 160x120 and 640x512 cameras with the same optics.
 struct HeadRules {
-    double min_width_fraction = 0.10;  ///< narrower faces are too far for the canthi to cover enough pixels
+    double min_width_fraction = 0.10;  ///< narrower faces are too far (a 48-px face at 384 px is at the mark) ...
+    int min_face_pixels = 21;          ///< ... and so are faces narrower than this many sensor pixels (a
+                                       ///< 160-px sensor's canthi then cover under 2 px: the reading runs low)
     double max_width_fraction = 0.36;  ///< wider faces are too close (cut off, out of focus)
     double warm_above_background = 2.5;///< nothing less than this much above the room's level is skin
     double skin_level = 0.6;           ///< skin segmentation level, as a fraction from the room to the hottest skin
