@@ -15,6 +15,8 @@ constexpr std::size_t max_samples_used = 8;
 constexpr std::size_t reasons_kept = 6;
 // A screened head narrower than this fraction of the measuring range's lower limit has left the mark.
 constexpr double left_mark_scale = 0.75;
+// A screened head seen this recently is still "right there" for a head that appears beside it.
+constexpr std::int64_t just_seen_ms = 300;
 
 double median_of_last(const std::vector<double>& values, std::size_t count) {
     std::vector<double> last(values.end() - static_cast<std::ptrdiff_t>(std::min(count, values.size())), values.end());
@@ -145,11 +147,16 @@ bool ScreeningPipeline::in_range(const HeadTrack& track, double scale) const {
            widest >= scale * config_.heads.min_face_pixels;
 }
 
-std::optional<std::int64_t> ScreeningPipeline::screened_here(const HeadTrack& track) const {
+std::optional<std::int64_t> ScreeningPipeline::screened_here(const HeadTrack& track, std::int64_t time_ms) const {
     for (const auto& place : screened_places_) {
         const double ratio = static_cast<double>(track.box.width) / std::max(1, place.box.width);
         const double shared = (place.box & track.box).area();
+        // Found again after a flicker or a turn: as big, in the same place.
         if (ratio > 0.75 && ratio < 1.33 && shared >= 0.5 * std::min(place.box.area(), track.box.area()))
+            return place.person;
+        // Still in view a moment ago and inside this outline: the same head, whose outline merged with a
+        // neighbour's for a few frames.
+        if (time_ms - place.last_ms <= just_seen_ms && ratio >= 1.0 && ratio < 2.0 && shared >= 0.6 * place.box.area())
             return place.person;
     }
     return std::nullopt;
@@ -179,7 +186,7 @@ void ScreeningPipeline::step(const HeadTrack& track, Progress& progress, const F
     if (progress.person == 0 && near) {
         // A head that walked up from further away is someone new. One that appears already at the mark, as
         // big and where a screened person was a moment ago, is that person found again.
-        const auto again = progress.born_in_range ? screened_here(track) : std::nullopt;
+        const auto again = progress.born_in_range ? screened_here(track, frame.time_ms) : std::nullopt;
         if (again) {
             progress.person = *again;
             progress.decided = true;

@@ -82,7 +82,7 @@ private:
     /// The head is big enough to be at the mark (measuring range; `scale` times its lower limit).
     bool in_range(const HeadTrack& track, double scale = 1.0) const;
     /// The person screened where this head is, if one was there a moment ago and as big.
-    std::optional<std::int64_t> screened_here(const HeadTrack& track) const;
+    std::optional<std::int64_t> screened_here(const HeadTrack& track, std::int64_t time_ms) const;
     /// Decides a person's verdict; `raw` (may be null) is the frame the snapshot is drawn from.
     Screening decide(const HeadTrack& track, Progress& progress, const cv::Mat* raw, double offset);
 
