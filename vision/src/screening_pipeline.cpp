@@ -123,8 +123,11 @@ const PipelineOutput& ScreeningPipeline::process(const Frame& frame) {
         // Someone who was in measuring range only for a moment (a hand, a turned head, a flicker) is not
         // worth an uncertain screening.
         const auto& p = it->second;
+        // Nor is a head that appeared at the mark and only ever moved there (a hand, someone turning away to
+        // leave whose head the tracker picked up anew): nobody came to the mark and stood.
         const bool was_there = p.in_range_ms && p.frames_in_range >= config_.heads.min_samples &&
-                               p.time_ms - *p.in_range_ms >= config_.heads.sample_ms;
+                               p.time_ms - *p.in_range_ms >= config_.heads.sample_ms &&
+                               !(p.born_in_range && p.still_frames == 0);
         if (!it->second.decided && was_there) {
             const bool have_frame = evidence_index_ == it->second.frame;
             output_.screenings.push_back(
@@ -260,6 +263,7 @@ void ScreeningPipeline::step(const HeadTrack& track, Progress& progress, const F
         if (progress.recent_reasons.size() > reasons_kept) progress.recent_reasons.pop_front();
     }
     // The wait for a verdict runs from when the person last came to a halt.
+    if (reason != UncertainReason::moving) ++progress.still_frames;
     if (reason == UncertainReason::moving) progress.still_ms.reset();
     else if (!progress.still_ms) progress.still_ms = frame.time_ms;
 

@@ -62,6 +62,7 @@ private:
         std::optional<std::int64_t> in_range_ms;  ///< when the head first reached measuring size
         std::optional<std::int64_t> still_ms;     ///< since when it has held still there (reached the mark)
         int frames_in_range = 0;
+        int still_frames = 0;                  ///< frames in range that were not `moving`
         std::vector<double> samples;           ///< good canthus readings (body offset applied)
         std::optional<std::int64_t> first_sample_ms;
         std::vector<double> occluded;          ///< readings taken through glasses / without contrast
