@@ -77,12 +77,14 @@ int main(int argc, char** argv) {
     std::string scene_gen = GATE_SCENE_GEN_BIN;
     std::string work = (fs::temp_directory_path() / "gatehouse-vision-accuracy").string();
     std::vector<std::string> only;
+    bool regenerate = false;
     bool verbose = false, skip_real = false, skip_gate = false, skip_builtin = false;
     app.add_option("--labels", labels, "Labels file of the real recordings");
     app.add_option("--data-root", data_root, "Directory the labels' file names are relative to");
     app.add_option("--scene-gen", scene_gen, "The gate_scene_gen program");
     app.add_option("--work", work, "Where generated scenes are written (reused when present)");
     app.add_option("--scene", only, "Only these generated scenes (names; default all)");
+    app.add_flag("--regenerate", regenerate, "Generate gate_scene_gen's scenes again even when present in --work");
     app.add_flag("--verbose,-v", verbose, "Per person: what was expected and what came out");
     app.add_flag("--no-real", skip_real, "Skip the labelled recordings");
     app.add_flag("--no-gate-scenes", skip_gate, "Skip gate_scene_gen's scenes");
@@ -99,7 +101,7 @@ int main(int argc, char** argv) {
                 const std::string name = entry.path().stem().string();
                 if (!only.empty() && std::find(only.begin(), only.end(), name) == only.end()) continue;
                 const fs::path dir = fs::path(work) / "gate" / name;
-                if (!fs::exists(dir / "truth.json")) {
+                if (regenerate || !fs::exists(dir / "truth.json")) {
                     fs::create_directories(dir.parent_path());
                     const std::string command = "'" + scene_gen + "' --scenario '" + entry.path().string() +
                                                 "' --out '" + dir.string() + "' --overwrite > /dev/null";
@@ -119,7 +121,9 @@ int main(int argc, char** argv) {
             for (const auto& spec : specs) {
                 if (!only.empty() && std::find(only.begin(), only.end(), spec.name) == only.end()) continue;
                 const fs::path dir = fs::path(work) / "builtin" / spec.name;
-                if (!fs::exists(dir / "truth.json")) {
+                // Always rendered afresh: this generator lives in this tree and changes with it.
+                {
+                    fs::remove_all(dir);
                     vision::SceneRenderer renderer(spec);
                     vision::write_scene(renderer, dir);
                 }
