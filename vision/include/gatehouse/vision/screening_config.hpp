@@ -45,7 +45,9 @@ struct HeadRules {
     double min_width_fraction = 0.10;  ///< narrower faces are too far (a 48-px face at 384 px is at the mark) ...
     int min_face_pixels = 21;          ///< ... and so are faces narrower than this many sensor pixels (a
                                        ///< 160-px sensor's canthi then cover under 2 px: the reading runs low)
-    double max_width_fraction = 0.36;  ///< wider faces are too close (cut off, out of focus)
+    double max_width_fraction = 0.5;   ///< wider heads are too close (cut off, out of focus); at the FeverScreen
+                                       ///< kiosk faces are up to 0.38 of the frame and their head boxes (hair, a
+                                       ///< raised hand, shoulders) up to ~0.46
     double warm_above_background = 2.5;///< nothing less than this much above the room's level is skin
     double skin_level = 0.6;           ///< skin segmentation level, as a fraction from the room to the hottest skin
     double max_skin_celsius = 41.5;    ///< hotter than any skin (after correction): cups, heaters, lamps
