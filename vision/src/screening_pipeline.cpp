@@ -25,6 +25,21 @@ double median_of_last(const std::vector<double>& values, std::size_t count) {
     return n % 2 ? last[n / 2] : 0.5 * (last[n / 2 - 1] + last[n / 2]);
 }
 
+// The reason that held most often over the last frames: how things stood when the person was there. Ties go
+// to the most recent reason.
+UncertainReason dominant_reason(const std::deque<UncertainReason>& reasons) {
+    UncertainReason top = UncertainReason::moving;
+    long most = 0;
+    for (auto r = reasons.rbegin(); r != reasons.rend(); ++r) {
+        const long count = std::count(reasons.begin(), reasons.end(), *r);
+        if (count > most) {
+            most = count;
+            top = *r;
+        }
+    }
+    return top;
+}
+
 cv::Rect grown(const cv::Rect& r, double by) {
     const int dx = static_cast<int>(std::ceil(r.width * by)), dy = static_cast<int>(std::ceil(r.height * by));
     return {r.x - dx, r.y - dy, r.width + 2 * dx, r.height + 2 * dy};
@@ -99,7 +114,13 @@ const PipelineOutput& ScreeningPipeline::process(const Frame& frame) {
         if (!track.seen) continue;
         auto [it, created] = progress_.try_emplace(track.id);
         Progress& progress = it->second;
-        if (created) progress.born_in_range = in_range(track);
+        if (created) {
+            progress.born_in_range = in_range(track);
+            if (progress.born_in_range) {
+                for (const auto& place : screened_places_)
+                    if ((place.box & track.box).area() > 0) progress.beside = place.person;
+            }
+        }
         step(track, progress, frame, skip_ffc);
         if (progress.decided && progress.person != 0) {
             // Where each screened person is while in view: a head that appears right there, as big, soon
@@ -128,7 +149,7 @@ const PipelineOutput& ScreeningPipeline::process(const Frame& frame) {
         const bool was_there = p.in_range_ms && p.frames_in_range >= config_.heads.min_samples &&
                                p.time_ms - *p.in_range_ms >= config_.heads.sample_ms &&
                                !(p.born_in_range && p.still_frames == 0);
-        if (!it->second.decided && was_there) {
+        if (!it->second.decided && was_there && !leaving_echo(p)) {
             const bool have_frame = evidence_index_ == it->second.frame;
             output_.screenings.push_back(
                 decide(track, it->second, have_frame ? &evidence_frame_ : nullptr, evidence_offset_));
@@ -274,7 +295,19 @@ void ScreeningPipeline::step(const HeadTrack& track, Progress& progress, const F
                           frame.time_ms - progress.occluded_since_ms >= 2 * rules.sample_ms;
     const bool waited = occluded || (progress.still_ms && frame.time_ms - *progress.still_ms >= rules.decide_within_ms) ||
                         frame.time_ms - *progress.in_range_ms >= rules.max_wait_ms;
-    if (enough || waited) output_.screenings.push_back(decide(track, progress, &frame.raw, offset_));
+    if (!(enough || waited)) return;
+    if (leaving_echo(progress)) {
+        progress.person = progress.beside;
+        progress.decided = true;
+        progress.state = progress.state_when_decided = "same_person";
+        return;
+    }
+    output_.screenings.push_back(decide(track, progress, &frame.raw, offset_));
+}
+
+bool ScreeningPipeline::leaving_echo(const Progress& progress) const {
+    return progress.beside != 0 && static_cast<int>(progress.samples.size()) < config_.heads.min_samples &&
+           progress.occluded.empty() && dominant_reason(progress.recent_reasons) == UncertainReason::moving;
 }
 
 Screening ScreeningPipeline::decide(const HeadTrack& track, Progress& progress, const cv::Mat* raw, double offset) {
@@ -296,20 +329,8 @@ Screening ScreeningPipeline::decide(const HeadTrack& track, Progress& progress, 
         s.verdict = value >= s.threshold_celsius ? Verdict::elevated : Verdict::normal;
         if (s.verdict == Verdict::normal) baseline_.add_normal(value);
     } else {
-        // The reason that held most often over the last frames: how things stood when the person was there.
-        UncertainReason top = UncertainReason::moving;
-        long most = 0;
-        // Ties go to the most recent reason.
-        for (auto r = progress.recent_reasons.rbegin(); r != progress.recent_reasons.rend(); ++r) {
-            const auto candidate = *r;
-            const long count = std::count(progress.recent_reasons.begin(), progress.recent_reasons.end(), candidate);
-            if (count > most) {
-                most = count;
-                top = candidate;
-            }
-        }
         s.verdict = Verdict::uncertain;
-        s.reason = top;
+        s.reason = dominant_reason(progress.recent_reasons);
         if (!progress.samples.empty()) {
             s.celsius = median_of_last(progress.samples, max_samples_used);
             s.frames_used = static_cast<int>(std::min(progress.samples.size(), max_samples_used));
@@ -348,7 +369,7 @@ std::vector<Screening> ScreeningPipeline::finish() {
     for (const auto& track : tracker_.take_all()) {
         const auto it = progress_.find(track.id);
         if (it == progress_.end()) continue;
-        if (!it->second.decided && it->second.in_range_ms) {
+        if (!it->second.decided && it->second.in_range_ms && !leaving_echo(it->second)) {
             const bool have_frame = evidence_index_ == it->second.frame;
             out.push_back(decide(track, it->second, have_frame ? &evidence_frame_ : nullptr, evidence_offset_));
         }

@@ -57,6 +57,7 @@ private:
     struct Progress {
         std::int64_t person = 0;               ///< the person this track is (0 until it reaches the mark)
         bool born_in_range = false;            ///< the track started at the mark (may be someone found again)
+        std::int64_t beside = 0;               ///< born on the place of this screened person (0: nobody)
         bool left_mark = false;                ///< screened, then walked back out of measuring range
         const char* state_when_decided = "screened";
         std::optional<std::int64_t> in_range_ms;  ///< when the head first reached measuring size
@@ -84,6 +85,9 @@ private:
     bool in_range(const HeadTrack& track, double scale = 1.0) const;
     /// The person screened where this head is, if one was there a moment ago and as big.
     std::optional<std::int64_t> screened_here(const HeadTrack& track, std::int64_t time_ms) const;
+    /// A head born on a screened person's place that was mostly moving and gave too few readings: that person
+    /// leaving (turned away, picked up anew), not someone new to screen.
+    bool leaving_echo(const Progress& progress) const;
     /// Decides a person's verdict; `raw` (may be null) is the frame the snapshot is drawn from.
     Screening decide(const HeadTrack& track, Progress& progress, const cv::Mat* raw, double offset);
 
