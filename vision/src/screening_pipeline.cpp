@@ -180,7 +180,7 @@ std::optional<std::int64_t> ScreeningPipeline::screened_here(const HeadTrack& tr
             return place.person;
         // Still in view a moment ago and inside this outline: the same head, whose outline merged with a
         // neighbour's for a few frames.
-        if (time_ms - place.last_ms <= just_seen_ms && ratio >= 1.0 && ratio < 2.0 && shared >= 0.6 * place.box.area())
+        if (time_ms - place.last_ms <= just_seen_ms && ratio >= 1.0 && ratio < 2.6 && shared >= 0.6 * place.box.area())
             return place.person;
     }
     return std::nullopt;
