@@ -8,6 +8,13 @@
 
 namespace gatehouse::vision {
 
+namespace {
+
+// An outline that fills less of its box than this is no head (a diagonal streak, an arm's edge).
+constexpr double min_owner_fill = 0.4;
+
+}  // namespace
+
 double background_level(const cv::Mat& celsius) {
     std::vector<float> samples;
     samples.reserve(celsius.total() / 9 + 16);
@@ -226,8 +233,9 @@ const std::vector<HeadCandidate>& HeadDetector::detect(const cv::Mat& celsius, d
             const int overlap = std::min(upper.x + upper.width, lower.x + lower.width) - std::max(upper.x, lower.x);
             // Hands at the chest (holding a card or phone) are common at gates: look 2.5 heads down. A bigger
             // outline below is a nearer person, not a part of this one.
+            // Nor does a thin warm streak above a face (a lamp's reflection) own it: a head fills its outline.
             if (overlap >= 0.5 * lower.width && lower.y <= upper.y + upper.height * 5 / 2 &&
-                lower.width <= upper.width * 6 / 5)
+                lower.width <= upper.width * 6 / 5 && heads_[j].fill >= min_owner_fill)
                 below[i] = true;
         }
     }
