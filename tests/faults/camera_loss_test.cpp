@@ -50,6 +50,7 @@ struct CameraRig {
              screening_policy("deny", 1000), immediate_policy()),
           console(gw.context(), gw.console_endpoint(), {"alert.camera_fault", "alert_state."}),
           t1(gw.context(), gw.endpoint(), "t1") {
+        gw.wait_for_console_topics(2);
         REQUIRE(wait_state("running"));
     }
 

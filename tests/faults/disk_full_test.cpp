@@ -38,6 +38,7 @@ TEST_CASE("a full disk stops acks, raises storage_full, keeps deciding, and reco
     SmallFilesystem disk(gw.dir() / "small-disk", 16);
     gw.relocate_ledger(disk.path());
     TestConsole console(gw.context(), gw.console_endpoint(), {"alert.storage_full", "alert_state."});
+    gw.wait_for_console_topics(2);
     ResendingTerminal events("t2", 200);
     RequestingTerminal reader("t1", std::chrono::milliseconds(10));
     events.connect(gw.context(), gw.endpoint());

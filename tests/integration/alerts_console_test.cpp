@@ -18,6 +18,7 @@ TEST_CASE("a terminal going silent raises terminal_offline; the gateway closes i
           "[integration][alerts]") {
     GatewayFixture gw(2, "[limits]\nheartbeat_interval_ms = 100\nheartbeat_timeout_ms = 400\n");
     TestConsole console(gw.context(), gw.console_endpoint(), {"alert.terminal_offline.", "alert_state."});
+    gw.wait_for_console_topics(2);
     TestTerminal t2(gw.context(), gw.endpoint(), "t2");
     t2.hello();
     const auto offline = console.expect("alert.terminal_offline.g2");
@@ -39,6 +40,7 @@ TEST_CASE("door and tamper events raise alerts; operators acknowledge and close 
           "[integration][alerts][cli]") {
     GatewayFixture gw(2);
     TestConsole console(gw.context(), gw.console_endpoint(), {"alert.", "alert_state."});
+    gw.wait_for_console_topics(2);
     TestTerminal t2(gw.context(), gw.endpoint(), "t2");
     t2.send(t2.event(1, "door", {{"state", "held_open"}}));
     t2.send(t2.event(2, "tamper", {{"detail", "case opened"}}));
@@ -95,7 +97,7 @@ TEST_CASE("door and tamper events raise alerts; operators acknowledge and close 
 TEST_CASE("gatehouse tail prints alerts and decisions as they happen, one JSON object a line", "[integration][cli]") {
     GatewayFixture gw(2, "", "[gates.policy]\nrequire_health_code = false\n");
     ChildProcess tail(bin("gatehouse"), {"tail", "--control", gw.control_endpoint(), "--json", "--count", "2"}, gw.dir().path());
-    std::this_thread::sleep_for(std::chrono::milliseconds(700));  // let it connect and subscribe
+    gw.wait_for_console_topics(3);  // tail's alert., alert_state. and decision.: what follows reaches it
     TestTerminal t1(gw.context(), gw.endpoint(), "t1");
     t1.send({{"v", 1}, {"type", "access_request"}, {"terminal", "t1"}, {"request", "r1"}, {"person", "E1"},
              {"method", "card"}, {"celsius", 38.9}});
@@ -125,6 +127,7 @@ TEST_CASE("a console that never reads does not delay decisions; its overflows ar
     stuck.set(zmq::sockopt::subscribe, "");
     stuck.connect(gw.console_endpoint());
     TestConsole healthy(gw.context(), gw.console_endpoint(), {"decision."});
+    gw.wait_for_console_topics(2);  // the stuck console's "" and decision.
 
     // Flood the console socket: door events with large payloads each publish an event and an alert.
     TestTerminal t2(gw.context(), gw.endpoint(), "t2");

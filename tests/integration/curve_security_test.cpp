@@ -22,16 +22,6 @@ using Clock = std::chrono::steady_clock;
 
 namespace {
 
-template <typename Condition>
-bool eventually(Condition condition, std::chrono::seconds limit = std::chrono::seconds(15)) {
-    const auto deadline = Clock::now() + limit;
-    while (Clock::now() < deadline) {
-        if (condition()) return true;
-        std::this_thread::sleep_for(std::chrono::milliseconds(20));
-    }
-    return condition();
-}
-
 std::uint64_t error_count(GatewayFixture& gw, const std::string& code) {
     return gw.status()["counters"]["errors"].value(code, std::uint64_t{0});
 }
@@ -477,7 +467,7 @@ TEST_CASE("CLI over CURVE: a TCP control socket admits listed admins; sim and ta
                                          (gw.dir() / "server.pub").string(), "--json", "--count", "1", "--for", "30"},
                       keys.path());
     auto t2 = curve_terminal(gw, "t2", gw.terminal_key("t2"));
-    std::this_thread::sleep_for(std::chrono::milliseconds(300));  // for tail's subscription; resent below if missed
+    gw.wait_for_console_topics(3);  // tail's default topics; the loop below resends in case one is missed anyway
     std::int64_t seq = 1000;
     REQUIRE(eventually([&] {
         t2.send(t2.event(++seq, "tamper", {{"detail", "probe"}}));

@@ -43,6 +43,7 @@ std::vector<gatehouse::storage::DecisionRecord> decisions(const GatewayFixture& 
 TEST_CASE("a healthy person screened at the gate's camera is granted on the camera's reading", "[integration][camera]") {
     GatewayFixture gw(2, camera("cam1", "g1", "one_normal"), policy(""));
     TestConsole console(gw.context(), gw.console_endpoint(), {"screening.g1."});
+    gw.wait_for_console_topics(1);
     const auto screening = console.expect("screening.g1.normal");
     CHECK(screening.body["camera"] == "cam1");
     CHECK(screening.body["celsius"].get<double>() == Approx(36.6).margin(0.3));
@@ -72,6 +73,7 @@ TEST_CASE("a febrile person is stopped; only the fever alert reaches a console s
     TestConsole fevers(gw.context(), gw.console_endpoint(), {"alert.fever."});
     TestConsole doors(gw.context(), gw.console_endpoint(), {"alert.door_forced."});
     TestConsole decisions_console(gw.context(), gw.console_endpoint(), {"decision."});
+    gw.wait_for_console_topics(3);
     const auto fever = fevers.expect("alert.fever.g1");
     CHECK(fever.body["kind"] == "fever");
     CHECK(fever.body["severity"] == "critical");
@@ -126,6 +128,7 @@ TEST_CASE("no screening within the window: deny under the deny policy, grant and
                       policy("fusion_window_ms = 300\n"),
                       policy("fusion_window_ms = 300\non_check_unavailable = \"allow_and_alert\"\n"));
     TestConsole alerts(gw.context(), gw.console_endpoint(), {"alert."});
+    gw.wait_for_console_topics(1);
     TestTerminal t1(gw.context(), gw.endpoint(), "t1");  // g1
     TestTerminal t2(gw.context(), gw.endpoint(), "t2");  // g2
     const auto start = std::chrono::steady_clock::now();
@@ -147,6 +150,7 @@ TEST_CASE("no screening within the window: deny under the deny policy, grant and
 TEST_CASE("a screening is used for one request only", "[integration][camera]") {
     GatewayFixture gw(2, camera("cam1", "g1", "one_normal"), policy("fusion_window_ms = 5000\n"));
     TestConsole console(gw.context(), gw.console_endpoint(), {"screening.g1."});
+    gw.wait_for_console_topics(1);
     const auto screening = console.expect("screening.g1.");
     TestTerminal t1(gw.context(), gw.endpoint(), "t1");
     const json first = ask(t1, "r1", "E1");
@@ -187,6 +191,7 @@ TEST_CASE("a gate without a camera decides at once on the terminal's own reading
 TEST_CASE("two people screened for one credential raise a tailgating alert", "[integration][camera][alerts]") {
     GatewayFixture gw(2, camera("cam1", "g1", "two_in_a_row"), policy("fusion_window_ms = 2000\n"));
     TestConsole console(gw.context(), gw.console_endpoint(), {"screening.g1.", "alert.tailgating."});
+    gw.wait_for_console_topics(2);
     console.expect("screening.g1.");  // the first person
     TestTerminal t1(gw.context(), gw.endpoint(), "t1");
     CHECK(ask(t1, "r1", "E1")["result"] == "grant");
@@ -213,6 +218,7 @@ TEST_CASE("a camera that cannot be opened raises camera_fault and its gate follo
     CHECK(at_start[0]["source"] == "cam1");
     CHECK(at_start[0]["gate"] == "g1");
     TestConsole console(gw.context(), gw.console_endpoint(), {"alert.camera_fault."});
+    gw.wait_for_console_topics(1);
     TestTerminal t1(gw.context(), gw.endpoint(), "t1");
     const auto start = std::chrono::steady_clock::now();
     const json d = ask(t1, "r1", "E1");
@@ -223,8 +229,7 @@ TEST_CASE("a camera that cannot be opened raises camera_fault and its gate follo
     CHECK(cam["state"] == "faulted");
     CHECK_THAT(cam["last_error"].get<std::string>(), Catch::Contains("/nonexistent/recording.cptv"));
     // Restarted with backoff, and raised once while the fault lasts.
-    std::this_thread::sleep_for(std::chrono::milliseconds(2500));
-    CHECK(gw.status()["cameras"][0]["faults"].get<int>() >= 2);
+    CHECK(eventually([&] { return gw.status()["cameras"][0]["faults"].get<int>() >= 2; }));
     CHECK(console.collect(std::chrono::milliseconds(200)).empty());
     const json open = gw.control({{"v", 1}, {"cmd", "alerts"}})["alerts"];
     CHECK(std::count_if(open.begin(), open.end(), [](const json& a) { return a["kind"] == "camera_fault"; }) == 1);

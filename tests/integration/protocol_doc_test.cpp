@@ -84,7 +84,7 @@ TEST_CASE("the Python console in docs/protocol.md shows open alerts, then live a
     // The console stops after 2 live messages: the fever alert and the decision below.
     ChildProcess console("/usr/bin/python3", {(gw.dir() / "console.py").string(), gw.console_endpoint(), gw.control_endpoint(), "2"},
                          gw.dir().path());
-    std::this_thread::sleep_for(std::chrono::milliseconds(1500));  // python start-up, then the subscription
+    gw.wait_for_console_topics(2);  // the script's alert. and decision.
     TestTerminal t1(gw.context(), gw.endpoint(), "t1");
     t1.send({{"v", 1}, {"type", "access_request"}, {"terminal", "t1"}, {"request", "r1"}, {"person", "E9"},
              {"method", "card"}, {"celsius", 38.6}});

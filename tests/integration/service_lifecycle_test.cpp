@@ -9,6 +9,7 @@
 
 #include <SQLiteCpp/Database.h>
 
+#include "eventually.hpp"
 #include "gateway_fixture.hpp"
 #include "test_terminal.hpp"
 
@@ -95,12 +96,14 @@ TEST_CASE("READY=1 comes only once the sockets are bound; the watchdog stops whe
     SQLite::Database blocker(gw.ledger_path().string(), SQLite::OPEN_READWRITE);
     blocker.exec("BEGIN IMMEDIATE");
     t1.send_event(2);
-    std::this_thread::sleep_for(std::chrono::milliseconds(400));  // longer than the 200 ms watchdog interval
-    notify.drain();
-    CHECK(notify.count_containing("WATCHDOG=1", std::chrono::milliseconds(1000)) == 0);
+    // Once the reactor is stuck in that commit, a whole second (5 watchdog intervals) passes without a ping.
+    CHECK(eventually([&] {
+        notify.drain();
+        return notify.count_containing("WATCHDOG=1", std::chrono::milliseconds(1000)) == 0;
+    }));
     blocker.exec("ROLLBACK");
     CHECK(t1.expect_reply()["type"] == "ack");
-    CHECK(notify.count_containing("WATCHDOG=1", std::chrono::milliseconds(600)) >= 2);
+    CHECK(notify.count_containing("WATCHDOG=1", std::chrono::milliseconds(2000)) >= 2);
 
     gw.process().signal(SIGTERM);
     CHECK(notify.count_containing("STOPPING=1", std::chrono::milliseconds(1000)) == 1);
@@ -137,9 +140,11 @@ TEST_CASE("SIGHUP reloads a valid configuration and rejects an invalid one, unde
     gw.process().signal(SIGHUP);
     burst(300);
     collect(600);
-    std::this_thread::sleep_for(std::chrono::milliseconds(300));
-    t3.send_event(1);
-    CHECK(t3.expect_reply()["type"] == "ack");
+    // SIGHUP is handled by the reactor between messages: t3 is refused until the reload has happened.
+    CHECK(eventually([&] {
+        t3.send_event(1);
+        return t3.expect_reply()["type"] == "ack";
+    }));
 
     std::ofstream(gw.config_path()) << original << "\n[[terminals]]\nid = \"t3\"\ngate = \"nowhere\"\n";
     burst(300);
@@ -148,8 +153,7 @@ TEST_CASE("SIGHUP reloads a valid configuration and rejects an invalid one, unde
     CHECK(cli.exit_code == 0);
     burst(300);
     collect(600);
-    std::this_thread::sleep_for(std::chrono::milliseconds(300));
-    t3.send_event(2);
+    t3.send_event(2);  // the CLI's reload answered: it was refused before the CLI returned
     CHECK(t3.expect_reply()["type"] == "ack");  // the previous configuration is still in force
     CHECK(acked == 1200);
     CHECK(gw.status()["counters"]["events_stored"] == 1202);

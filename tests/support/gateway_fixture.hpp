@@ -11,6 +11,7 @@
 #include <zmq.hpp>
 
 #include "child_process.hpp"
+#include "eventually.hpp"
 #include "gatehouse/ipc/curve_keys.hpp"
 #include "temp_dir.hpp"
 
@@ -100,6 +101,17 @@ public:
         auto s = try_status();
         if (!s) throw std::runtime_error("no status from gatehoused");
         return *s;
+    }
+
+    /// Waits until the daemon has read at least `topics` distinct console subscriptions (status
+    /// consoles.subscribed_topics). A console's subscription reaches the publisher some time after it connects;
+    /// what is published before that is not delivered, so a test that needs a live message waits for this first.
+    void wait_for_console_topics(std::uint64_t topics) {
+        const bool subscribed = eventually([&] {
+            const auto s = try_status();
+            return s && (*s)["consoles"]["subscribed_topics"].get<std::uint64_t>() >= topics;
+        });
+        if (!subscribed) throw std::runtime_error("consoles did not subscribe to " + std::to_string(topics) + " topics");
     }
 
     /// Environment ("NAME=value") added for the daemon from the next start() on (e.g. libfaketime's).

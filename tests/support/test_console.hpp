@@ -29,9 +29,9 @@ public:
         socket_.set(zmq::sockopt::linger, 0);
         if (curve) ipc::configure_curve_client(socket_, curve->first, curve->second);
         for (const auto& t : topics) socket_.set(zmq::sockopt::subscribe, t);
+        // A subscription takes a moment to reach the publisher; what is published before is not seen. Tests that
+        // need a live message wait for it at the gateway (GatewayFixture::wait_for_console_topics).
         socket_.connect(endpoint);
-        // A subscription takes a moment to reach the publisher; what is published before is not seen.
-        std::this_thread::sleep_for(std::chrono::milliseconds(200));
     }
 
     std::optional<ConsoleMessage> receive(std::chrono::milliseconds timeout = std::chrono::seconds(5)) {
