@@ -310,7 +310,7 @@ int run(const Args& a) {
         r.gate = "g1";
         r.created_ms = utc_now_ms();
         r.body_json = record_body(n);
-        payloads.push_back(daemon::forwarding::record_envelope(r)->dump());
+        payloads.push_back(*daemon::forwarding::record_envelope(r));
     }
     const double bare_rate =
         bare_publisher_rate(broker.port(), a, payloads, "gatehouse/bench-site/bench-gw/routine/door_open");

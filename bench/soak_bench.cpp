@@ -27,12 +27,14 @@
 #include <SQLiteCpp/SQLiteCpp.h>
 #include <zmq.hpp>
 
+#include "gatehouse/ipc/terminal_codec.hpp"
 #include "gateway_fixture.hpp"
 #include "mosquitto_broker.hpp"
 
 using namespace gatehouse::test;
 using Clock = std::chrono::steady_clock;
 using nlohmann::json;
+namespace ipc = gatehouse::ipc;
 
 namespace {
 
@@ -153,18 +155,19 @@ struct PacedTerminal {
     }
     void send_until(std::int64_t due) {
         while (next_seq <= due && in_flight < kWindow) {
-            const json e{{"v", 1}, {"type", "event"}, {"terminal", id}, {"seq", next_seq++},
-                         {"ts", "2026-12-01T08:00:00.000Z"}, {"kind", "credential"},
-                         {"data", {{"person", "E" + std::to_string(1000 + next_seq % 900)}, {"method", "card"}}}};
-            socket.send(zmq::buffer(e.dump()), zmq::send_flags::none);
+            ipc::Event e;
+            e.terminal = id;
+            e.seq = next_seq++;
+            e.occurred_ms = ipc::utc_now_ms();
+            e.data = ipc::CredentialData{"E" + std::to_string(1000 + next_seq % 900), ipc::CredentialMethod::card};
+            socket.send(zmq::buffer(ipc::encode(e)), zmq::send_flags::none);
             ++in_flight;
         }
     }
     void take_replies() {
         zmq::message_t m;
         while (socket.recv(m, zmq::recv_flags::dontwait)) {
-            const json r = json::parse(m.to_string_view(), nullptr, false);
-            if (r.value("type", "") == "ack") {
+            if (std::holds_alternative<ipc::Ack>(ipc::decode_gateway_reply(m.to_string_view()))) {
                 ++acked;
             } else {
                 std::cerr << id << ": " << m.to_string() << "\n";  // refusals are resent by no one here: counted as lost
@@ -233,16 +236,18 @@ int main(int argc, char** argv) {
         }
         if (now >= next_request) {
             const std::string id = "r" + std::to_string(++requests);
-            const json r{{"v", 1}, {"type", "access_request"}, {"terminal", "t1"}, {"request", id},
-                         {"person", "E" + std::to_string(1000 + requests % 900)}, {"method", "card"}};
-            reader.send(zmq::buffer(r.dump()), zmq::send_flags::none);
+            const ipc::AccessRequest r{"t1", id, "E" + std::to_string(1000 + requests % 900), ipc::CredentialMethod::card,
+                                       std::nullopt, std::nullopt};
+            reader.send(zmq::buffer(ipc::encode(r)), zmq::send_flags::none);
             waiting[id] = now;
             next_request += kRequestEvery;
         }
         zmq::message_t m;
         while (reader.recv(m, zmq::recv_flags::dontwait)) {
-            const json d = json::parse(m.to_string_view(), nullptr, false);
-            const auto it = waiting.find(d.value("request", ""));
+            const ipc::GatewayReply reply = ipc::decode_gateway_reply(m.to_string_view());
+            const auto* d = std::get_if<ipc::Decision>(&reply);
+            if (!d) continue;
+            const auto it = waiting.find(d->request);
             if (it == waiting.end()) continue;
             const double ms = std::chrono::duration<double, std::milli>(Clock::now() - it->second).count();
             waiting.erase(it);

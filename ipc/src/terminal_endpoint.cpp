@@ -3,6 +3,7 @@
 #include <stdexcept>
 
 #include "gatehouse/ipc/curve_keys.hpp"
+#include "gatehouse/ipc/terminal_codec.hpp"
 #include "gatehouse/ipc/zap_handler.hpp"
 
 namespace gatehouse::ipc {
@@ -42,7 +43,11 @@ std::optional<InboundFrame> TerminalEndpoint::try_receive() {
     if (const char* user = zmq_msg_gets(part.handle(), "User-Id")) frame.user_id = user;
     if (const char* key = zmq_msg_gets(part.handle(), ZapHandler::kKeyProperty)) frame.public_key = key;
     frame.oversize = part.size() > max_message_bytes_;
-    if (!frame.oversize) frame.payload.assign(static_cast<const char*>(part.data()), part.size());
+    if (frame.oversize) {
+        frame.oversize_context = read_message_context(part.to_string_view());
+    } else {
+        frame.payload.assign(static_cast<const char*>(part.data()), part.size());
+    }
     while (part.more()) {
         frame.multipart = true;
         (void)socket_.recv(part, zmq::recv_flags::none);

@@ -7,6 +7,7 @@
 #include <cerrno>
 #include <chrono>
 #include <cstring>
+#include <set>
 
 #include <sqlite3.h>
 
@@ -222,20 +223,34 @@ std::vector<AppendOutcome> Ledger::append(const LedgerBatch& batch) {
         insert_decisions(impl_->db, batch.decisions);
         insert_alerts(impl_->db, batch.alerts);
         insert_alert_actions(impl_->db, batch.alert_actions);
+        // What exists only because of an event goes in only with a newly stored event.
+        // Built only when the batch holds a resend: otherwise every event is new.
+        const bool any_resend = std::find(outcomes.begin(), outcomes.end(), AppendOutcome::duplicate) != outcomes.end();
+        std::set<EventKey> stored;
+        for (std::size_t i = 0; any_resend && i < outcomes.size(); ++i) {
+            if (outcomes[i] == AppendOutcome::stored) stored.insert({batch.events[i].terminal, batch.events[i].seq});
+        }
+        const auto fresh = [&](const std::optional<EventKey>& event) {
+            return !any_resend || !event || stored.count(*event) > 0;
+        };
+        std::vector<AlertRecord> event_alerts;
+        for (const auto& a : batch.event_alerts) {
+            if (fresh(a.event)) event_alerts.push_back(a.alert);
+        }
+        insert_alerts(impl_->db, event_alerts);
         OutboxAppendReport outbox_report;
         if (!batch.outbox.empty()) {
             const auto now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
                                     std::chrono::system_clock::now().time_since_epoch())
                                     .count();
-            const bool any_resend = std::find(outcomes.begin(), outcomes.end(), AppendOutcome::duplicate) != outcomes.end();
             if (!any_resend) {
                 outbox_report = impl_->outbox->append(batch.outbox, now_ms);
             } else {
-                std::vector<OutboxEntry> fresh;
+                std::vector<OutboxEntry> entries;
                 for (const auto& entry : batch.outbox) {
-                    if (!entry.for_event || outcomes.at(*entry.for_event) == AppendOutcome::stored) fresh.push_back(entry);
+                    if (fresh(entry.for_event)) entries.push_back(entry);
                 }
-                if (!fresh.empty()) outbox_report = impl_->outbox->append(fresh, now_ms);
+                if (!entries.empty()) outbox_report = impl_->outbox->append(entries, now_ms);
             }
         }
         tx.commit();

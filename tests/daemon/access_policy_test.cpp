@@ -9,8 +9,11 @@ using daemon::GatePolicy;
 
 namespace {
 
-ipc::AccessRequest request(std::optional<std::string> code = "green", std::optional<double> celsius = 36.5) {
-    return {"t1", "r1", "E1", "card", std::move(code), celsius};
+using ipc::HealthCodeColor;
+
+ipc::AccessRequest request(std::optional<HealthCodeColor> code = HealthCodeColor::green,
+                           std::optional<double> celsius = 36.5) {
+    return {"t1", "r1", "E1", ipc::CredentialMethod::card, code, celsius};
 }
 
 daemon::AccessOutcome decide(const GatePolicy& p, const ipc::AccessRequest& r,
@@ -49,15 +52,15 @@ TEST_CASE("each finding denies with its reason and text", "[daemon][policy]") {
         std::string en;
     };
     const std::vector<Case> cases = {
-        {request("green", 37.3), listed(), {}, {"fever"}, "Elevated temperature, please wait for a re-check"},
-        {request("red"), listed(), {}, {"health_code_red"}, "Red health code, entry denied"},
-        {request("yellow"), listed(), {}, {"health_code_yellow"}, "Yellow health code, entry denied"},
+        {request(HealthCodeColor::green, 37.3), listed(), {}, {"fever"}, "Elevated temperature, please wait for a re-check"},
+        {request(HealthCodeColor::red), listed(), {}, {"health_code_red"}, "Red health code, entry denied"},
+        {request(HealthCodeColor::yellow), listed(), {}, {"health_code_yellow"}, "Yellow health code, entry denied"},
         {request(), {}, {}, {"not_on_list"}, "Not on the approved list, entry denied"},
         {request(), listed(2000), {}, {"list_expired"}, "Approval has expired, entry denied"},
         {request(), listed({}, 999), {}, {"list_expired"}, "Approval has expired, entry denied"},
         {request(), listed(), storage::PersonListEntry{storage::PersonListKind::deny, "E1", "", {}, {}, ""}, {"on_deny_list"},
          "Entry denied, please contact security"},
-        {request("red", 38.0), {}, {}, {"not_on_list", "health_code_red", "fever"}, "Not on the approved list, entry denied"},
+        {request(HealthCodeColor::red, 38.0), {}, {}, {"not_on_list", "health_code_red", "fever"}, "Not on the approved list, entry denied"},
     };
     for (const auto& c : cases) {
         CAPTURE(c.reasons);
@@ -78,13 +81,13 @@ TEST_CASE("a missing reading or code follows the unavailable-check policy", "[da
 
     GatePolicy lenient;
     lenient.allow_when_unavailable = true;
-    const auto allowed = decide(lenient, request("green", std::nullopt));
+    const auto allowed = decide(lenient, request(HealthCodeColor::green, std::nullopt));
     CHECK(allowed.grant);
     CHECK(allowed.alert);
     CHECK(allowed.reasons == std::vector<std::string>{"no_screening"});
     CHECK(allowed.display_en == "Verified, please pass");
     // Allow-and-alert never overrides a real finding.
-    CHECK_FALSE(decide(lenient, request("red", std::nullopt)).grant);
+    CHECK_FALSE(decide(lenient, request(HealthCodeColor::red, std::nullopt)).grant);
 
     GatePolicy nothing_required;
     nothing_required.require_temperature = false;
@@ -95,6 +98,6 @@ TEST_CASE("a missing reading or code follows the unavailable-check policy", "[da
 TEST_CASE("the threshold is per gate", "[daemon][policy]") {
     GatePolicy p;
     p.fever_threshold = 37.8;
-    CHECK(decide(p, request("green", 37.5)).grant);
-    CHECK_FALSE(decide(p, request("green", 37.8)).grant);
+    CHECK(decide(p, request(HealthCodeColor::green, 37.5)).grant);
+    CHECK_FALSE(decide(p, request(HealthCodeColor::green, 37.8)).grant);
 }

@@ -16,7 +16,7 @@ LedgerWriteBatch batch_of(const std::string& terminal, std::int64_t first, std::
     for (std::int64_t seq = first; seq < first + count; ++seq) {
         b.records.events.push_back({terminal, seq, "g", "tamper", std::nullopt, 1, 2, false,
                             R"({"detail":")" + std::string(data_bytes, 'x') + R"("})"});
-        b.peers.push_back("peer-" + std::to_string(seq));
+        b.acks.push_back({{"peer-" + std::to_string(seq)}});
     }
     return b;
 }
@@ -45,7 +45,8 @@ TEST_CASE("the writer commits a batch on its thread and signals the result", "[d
     CHECK_FALSE(writer.busy());
     CHECK_FALSE(result.error);
     CHECK(result.outcomes == std::vector(3, storage::AppendOutcome::stored));
-    CHECK(result.batch.peers == std::vector<std::string>{"peer-1", "peer-2", "peer-3"});
+    REQUIRE(result.batch.acks.size() == 3);
+    CHECK(result.batch.acks[2].peers == std::vector<std::string>{"peer-3"});
     writer.submit(batch_of("t", 3, 2));
     const auto second = wait_signalled(writer);
     CHECK(second.outcomes == std::vector{storage::AppendOutcome::duplicate, storage::AppendOutcome::stored});

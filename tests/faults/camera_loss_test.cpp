@@ -66,8 +66,7 @@ struct CameraRig {
     // The gate's answer to one access request, and how long it took.
     std::pair<json, double> ask() {
         const auto sent = std::chrono::steady_clock::now();
-        t1.send({{"v", 1}, {"type", "access_request"}, {"terminal", "t1"}, {"request", "r" + std::to_string(++requests)},
-                 {"person", "E1001"}, {"method", "card"}});
+        t1.send(t1.request("r" + std::to_string(++requests), "E1001"));
         json d = t1.expect_reply(std::chrono::seconds(10));
         return {d, std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - sent).count()};
     }

@@ -14,7 +14,6 @@
 #include <string>
 #include <vector>
 
-#include <nlohmann/json.hpp>
 #include <zmq.hpp>
 
 #include "test_terminal.hpp"
@@ -63,7 +62,7 @@ public:
                                    : std::numeric_limits<std::int64_t>::max();
         while (new_events_ && in_flight_.size() < window_ && next_seq_ <= due) send(next_seq_++);
         const auto until = FaultClock::now() + wait;
-        for (auto left = wait; auto reply = socket_->receive(left);) {
+        for (auto left = wait; auto reply = socket_->receive_reply(left);) {
             handle(*reply);
             const auto remaining = until - FaultClock::now();
             if (remaining <= FaultClock::duration::zero()) break;
@@ -94,26 +93,29 @@ private:
         in_flight_.insert(seq);
         first_sent_.emplace(seq, FaultClock::now());
     }
-    void handle(const nlohmann::json& reply) {
-        if (!reply.contains("seq") || !reply["seq"].is_number_integer()) return;
-        const auto seq = reply["seq"].get<std::int64_t>();
-        if (!in_flight_.erase(seq)) return;  // a late reply on a replaced connection's seq already resent
-        if (reply["type"] == "ack") {
-            acked_.insert(seq);
-            if (const auto it = first_sent_.find(seq); it != first_sent_.end()) {
+    void handle(const ipc::GatewayReply& reply) {
+        const auto* ack = std::get_if<ipc::Ack>(&reply);
+        const auto* error = std::get_if<ipc::ProtocolError>(&reply);
+        const std::optional<std::int64_t> seq = ack ? std::optional(ack->seq) : error ? error->seq : std::nullopt;
+        if (!seq) return;
+        if (!in_flight_.erase(*seq)) return;  // a late reply on a replaced connection's seq already resent
+        if (ack) {
+            acked_.insert(*seq);
+            if (const auto it = first_sent_.find(*seq); it != first_sent_.end()) {
                 latencies_ms_.push_back(std::chrono::duration<double, std::milli>(FaultClock::now() - it->second).count());
                 first_sent_.erase(it);
             }
-        } else if (reply.value("code", "") == "storage_unavailable") {
+        } else if (error->code == ipc::ErrorCode::storage_unavailable) {
             ++refusals_;
-            resend_.push_back({seq, FaultClock::now() + std::chrono::milliseconds(200)});
-        } else if (reply.value("code", "") == "rate_limited") {
+            resend_.push_back({*seq, FaultClock::now() + std::chrono::milliseconds(200)});
+        } else if (error->code == ipc::ErrorCode::rate_limited) {
             // A backlog sent at full speed meets the gateway's per-terminal rate limit: slow down and resend
             // later, as the protocol asks (docs/protocol.md).
             ++rate_limited_;
-            resend_.push_back({seq, FaultClock::now() + std::chrono::milliseconds(100)});
+            resend_.push_back({*seq, FaultClock::now() + std::chrono::milliseconds(100)});
         } else {
-            throw std::runtime_error("terminal " + id_ + ": unexpected reply " + reply.dump());
+            throw std::runtime_error("terminal " + id_ + ": unexpected error " + ipc::to_string(error->code) + ": " +
+                                     error->message);
         }
     }
 
@@ -157,18 +159,17 @@ public:
         const auto now = FaultClock::now();
         if (now >= next_request_) {
             const std::string request = id_ + "-r" + std::to_string(++requested_);
-            socket_->send({{"v", 1}, {"type", "access_request"}, {"terminal", id_}, {"request", request},
-                           {"person", "E" + std::to_string(1000 + requested_ % 500)}, {"method", "card"}});
+            socket_->send(socket_->request(request, "E" + std::to_string(1000 + requested_ % 500)));
             waiting_[request] = now;
             next_request_ = now + every_;
         }
-        while (auto reply = socket_->receive(std::chrono::milliseconds(0))) handle(*reply);
+        while (auto reply = socket_->receive_reply(std::chrono::milliseconds(0))) handle(*reply);
     }
     /// Waits up to `timeout` for the outstanding requests' answers.
     bool wait_answers(std::chrono::milliseconds timeout) {
         const auto deadline = FaultClock::now() + timeout;
         while (!waiting_.empty() && FaultClock::now() < deadline) {
-            if (auto reply = socket_->receive(std::chrono::milliseconds(50))) handle(*reply);
+            if (auto reply = socket_->receive_reply(std::chrono::milliseconds(50))) handle(*reply);
         }
         return waiting_.empty();
     }
@@ -180,16 +181,16 @@ public:
     }
 
 private:
-    void handle(const nlohmann::json& reply) {
-        if (reply["type"] != "decision") throw std::runtime_error("terminal " + id_ + ": unexpected reply " + reply.dump());
-        const std::string request = reply["request"].get<std::string>();
-        const auto it = waiting_.find(request);
-        ReceivedDecision d{reply["result"].get<std::string>(), reply["reasons"].get<std::vector<std::string>>(), 0};
+    void handle(const ipc::GatewayReply& reply) {
+        const auto* decision = std::get_if<ipc::Decision>(&reply);
+        if (!decision) throw std::runtime_error("terminal " + id_ + ": unexpected reply (not a decision)");
+        const auto it = waiting_.find(decision->request);
+        ReceivedDecision d{decision->grant ? "grant" : "deny", decision->reasons, 0};
         if (it != waiting_.end()) {
             d.latency_ms = std::chrono::duration<double, std::milli>(FaultClock::now() - it->second).count();
             waiting_.erase(it);
         }
-        decisions_[request] = d;
+        decisions_[decision->request] = d;
     }
 
     std::string id_;

@@ -9,13 +9,15 @@
 
 using namespace gatehouse::test;
 using nlohmann::json;
+namespace ipc = gatehouse::ipc;
 
 namespace {
 
-json ask(TestTerminal& t, const std::string& id, const std::string& person, json code, json celsius) {
-    json r = {{"v", 1}, {"type", "access_request"}, {"terminal", t.id()}, {"request", id}, {"person", person}, {"method", "face"}};
-    if (!code.is_null()) r["health_code"] = code;
-    if (!celsius.is_null()) r["celsius"] = celsius;
+json ask(TestTerminal& t, const std::string& id, const std::string& person, std::optional<ipc::HealthCodeColor> code,
+         std::optional<double> celsius) {
+    ipc::AccessRequest r = t.request(id, person, ipc::CredentialMethod::face);
+    r.health_code = code;
+    r.celsius = celsius;
     t.send(r);
     return t.expect_reply();
 }
@@ -33,7 +35,7 @@ TEST_CASE("access requests get decisions with reasons and display texts, and are
     TestTerminal t1(gw.context(), gw.endpoint(), "t1");  // on g1
     TestTerminal t2(gw.context(), gw.endpoint(), "t2");  // on g2
 
-    const json grant = ask(t1, "r1", "E1", "green", 36.6);
+    const json grant = ask(t1, "r1", "E1", ipc::HealthCodeColor::green, 36.6);
     CHECK(grant["type"] == "decision");
     CHECK(grant["request"] == "r1");
     CHECK(grant["result"] == "grant");
@@ -43,20 +45,20 @@ TEST_CASE("access requests get decisions with reasons and display texts, and are
     CHECK(grant["display"]["en"] == "Temperature normal, please pass");
 
     auto reasons = [](const json& d) { return d["reasons"].get<std::vector<std::string>>(); };
-    CHECK(reasons(ask(t1, "r2", "E1", "green", 38.1)) == std::vector<std::string>{"fever"});
-    CHECK(reasons(ask(t1, "r3", "E1", "red", 36.6)) == std::vector<std::string>{"health_code_red"});
-    CHECK(reasons(ask(t1, "r4", "E1", "yellow", 36.6)) == std::vector<std::string>{"health_code_yellow"});
-    CHECK(reasons(ask(t1, "r5", "E7", "green", 36.6)) == std::vector<std::string>{"not_on_list"});
-    CHECK(reasons(ask(t1, "r6", "E2", "green", 36.6)) == std::vector<std::string>{"list_expired"});
-    CHECK(reasons(ask(t1, "r7", "V9", "green", 36.6)) == std::vector<std::string>{"on_deny_list", "not_on_list"});
-    const json no_reading = ask(t1, "r8", "E1", "green", nullptr);
+    CHECK(reasons(ask(t1, "r2", "E1", ipc::HealthCodeColor::green, 38.1)) == std::vector<std::string>{"fever"});
+    CHECK(reasons(ask(t1, "r3", "E1", ipc::HealthCodeColor::red, 36.6)) == std::vector<std::string>{"health_code_red"});
+    CHECK(reasons(ask(t1, "r4", "E1", ipc::HealthCodeColor::yellow, 36.6)) == std::vector<std::string>{"health_code_yellow"});
+    CHECK(reasons(ask(t1, "r5", "E7", ipc::HealthCodeColor::green, 36.6)) == std::vector<std::string>{"not_on_list"});
+    CHECK(reasons(ask(t1, "r6", "E2", ipc::HealthCodeColor::green, 36.6)) == std::vector<std::string>{"list_expired"});
+    CHECK(reasons(ask(t1, "r7", "V9", ipc::HealthCodeColor::green, 36.6)) == std::vector<std::string>{"on_deny_list", "not_on_list"});
+    const json no_reading = ask(t1, "r8", "E1", ipc::HealthCodeColor::green, std::nullopt);
     CHECK(no_reading["result"] == "deny");
     CHECK(reasons(no_reading) == std::vector<std::string>{"no_screening"});
 
     // g2: its own threshold, and allow-and-alert when no reading is available.
-    CHECK(ask(t2, "s1", "E7", "green", 37.4)["result"] == "grant");
-    CHECK(reasons(ask(t2, "s2", "E7", "green", 37.5)) == std::vector<std::string>{"fever"});
-    const json lenient = ask(t2, "s3", "E7", "green", nullptr);
+    CHECK(ask(t2, "s1", "E7", ipc::HealthCodeColor::green, 37.4)["result"] == "grant");
+    CHECK(reasons(ask(t2, "s2", "E7", ipc::HealthCodeColor::green, 37.5)) == std::vector<std::string>{"fever"});
+    const json lenient = ask(t2, "s3", "E7", ipc::HealthCodeColor::green, std::nullopt);
     CHECK(lenient["result"] == "grant");
     CHECK(reasons(lenient) == std::vector<std::string>{"no_screening"});
 
@@ -83,12 +85,12 @@ TEST_CASE("access requests get decisions with reasons and display texts, and are
 TEST_CASE("gatehouse history shows one person's events and decisions in time order", "[integration][decisions][cli]") {
     GatewayFixture gw(1, "", "[gates.policy]\nrequire_health_code = false\n");
     TestTerminal t1(gw.context(), gw.endpoint(), "t1");
-    json scan = t1.event(1, "health_code", {{"person", "E5"}, {"color", "green"}});
+    json scan = t1.event_json(1, ipc::HealthCodeData{"E5", ipc::HealthCodeColor::green});
     scan["ts"] = "2026-01-02T07:59:00Z";  // before the decision, which carries the gateway's clock
     t1.send(scan);
     REQUIRE(t1.expect_reply()["type"] == "ack");
-    REQUIRE(ask(t1, "r1", "E5", nullptr, 38.2)["result"] == "deny");
-    t1.send(t1.event(2, "credential", {{"person", "someone-else"}, {"method", "card"}}));
+    REQUIRE(ask(t1, "r1", "E5", std::nullopt, 38.2)["result"] == "deny");
+    t1.send(t1.event(2, ipc::CredentialData{"someone-else", ipc::CredentialMethod::card}));
     REQUIRE(t1.expect_reply()["type"] == "ack");
     const auto r = run_command(bin("gatehouse"), {"history", "E5", "--ledger", gw.ledger_path().string(), "--since", "2026-01-01",
                                                   "--json"}, gw.dir().path());

@@ -11,20 +11,20 @@
 
 using namespace gatehouse::test;
 using nlohmann::json;
+namespace ipc = gatehouse::ipc;
 
 namespace {
 
 void record_sample_events(GatewayFixture& gw) {
     TestTerminal t1(gw.context(), gw.endpoint(), "t1");
     TestTerminal t2(gw.context(), gw.endpoint(), "t2");
-    t1.send(t1.event(1, "credential", {{"person", "alice"}, {"method", "face"}}));
-    t1.send(t1.event(2, "health_code", {{"person", "alice"}, {"color", "red"}}));
+    t1.send(t1.event(1, ipc::CredentialData{"alice", ipc::CredentialMethod::face}));
+    t1.send(t1.event(2, ipc::HealthCodeData{"alice", ipc::HealthCodeColor::red}));
     // All five share one timestamp, so row ids (commit order) order them: t1's are committed first.
     for (int i = 0; i < 2; ++i) REQUIRE(t1.expect_reply()["type"] == "ack");
-    t2.send(t2.event(1, "credential", {{"person", "bob"}, {"method", "card"}}));
-    t2.send(t2.event(2, "door", {{"state", "forced"}}));
-    json quoted = t2.event(3, "fault", {{"code", "jam"}, {"detail", "said \"ouch\", twice"}});
-    t2.send(quoted);
+    t2.send(t2.event(1, ipc::CredentialData{"bob", ipc::CredentialMethod::card}));
+    t2.send(t2.event(2, ipc::DoorData{ipc::DoorState::forced}));
+    t2.send(t2.event(3, ipc::FaultData{"jam", "said \"ouch\", twice"}));
     for (int i = 0; i < 3; ++i) REQUIRE(t2.expect_reply()["type"] == "ack");
 }
 
@@ -101,9 +101,12 @@ TEST_CASE("gatehouse status shows terminals and counters of the running daemon",
     CHECK(json::parse(j.out)["counters"]["events_stored"] == 5);
     gw.process().signal(SIGKILL);
     gw.process().wait();
-    const auto down = run_command(bin("gatehouse"), {"status", "--control", gw.control_endpoint()}, gw.dir().path());
-    CHECK(down.exit_code != 0);
-    CHECK_THAT(down.err, Catch::Contains("is gatehoused running?"));
+    // Daemon down: EX_UNAVAILABLE, as the README promises, for status and the other control commands alike.
+    for (const char* command : {"status", "reload"}) {
+        const auto down = run_command(bin("gatehouse"), {command, "--control", gw.control_endpoint()}, gw.dir().path());
+        CHECK(down.exit_code == 69);
+        CHECK_THAT(down.err, Catch::Contains("is gatehoused running?"));
+    }
 }
 
 TEST_CASE("gatehouse check-config reports errors with line numbers", "[integration][cli]") {

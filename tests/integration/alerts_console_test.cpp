@@ -13,6 +13,7 @@
 
 using namespace gatehouse::test;
 using nlohmann::json;
+namespace ipc = gatehouse::ipc;
 
 TEST_CASE("a terminal going silent raises terminal_offline; the gateway closes it when the terminal returns",
           "[integration][alerts]") {
@@ -26,10 +27,14 @@ TEST_CASE("a terminal going silent raises terminal_offline; the gateway closes i
     CHECK(offline.body["severity"] == "warning");
     // Silent for longer still: one alert per silence, not one per check.
     CHECK(console.collect(std::chrono::milliseconds(800)).empty());
-    t2.send({{"v", 1}, {"type", "heartbeat"}, {"terminal", "t2"}});
+    t2.send(gatehouse::ipc::Heartbeat{"t2"});
     CHECK(t2.expect_reply()["type"] == "heartbeat");
+    // Closed by the gateway: on alert_state.<kind> as documented, with the alert's kind and gate in the body.
     const auto closed = console.expect("alert_state.");
+    CHECK(closed.topic == "alert_state.terminal_offline");
     CHECK(closed.body["id"] == offline.body["id"]);
+    CHECK(closed.body["kind"] == "terminal_offline");
+    CHECK(closed.body["gate"] == "g2");
     CHECK(closed.body["state"] == "closed");
     CHECK(closed.body["actor"] == "gatehouse");
     gatehouse::storage::Ledger ledger({gw.ledger_path(), /*read_only=*/true});
@@ -42,9 +47,9 @@ TEST_CASE("door and tamper events raise alerts; operators acknowledge and close 
     TestConsole console(gw.context(), gw.console_endpoint(), {"alert.", "alert_state."});
     gw.wait_for_console_topics(2);
     TestTerminal t2(gw.context(), gw.endpoint(), "t2");
-    t2.send(t2.event(1, "door", {{"state", "held_open"}}));
-    t2.send(t2.event(2, "tamper", {{"detail", "case opened"}}));
-    t2.send(t2.event(3, "door", {{"state", "opened"}}));  // an ordinary door event: no alert
+    t2.send(t2.event(1, ipc::DoorData{ipc::DoorState::held_open}));
+    t2.send(t2.event(2, ipc::TamperData{"case opened"}));
+    t2.send(t2.event(3, ipc::DoorData{ipc::DoorState::opened}));  // an ordinary door event: no alert
     for (int i = 0; i < 3; ++i) CHECK(t2.expect_reply()["type"] == "ack");
     const auto held = console.expect("alert.door_held_open.g2");
     const auto tamper = console.expect("alert.tamper.g2");
@@ -64,11 +69,20 @@ TEST_CASE("door and tamper events raise alerts; operators acknowledge and close 
                                  gw.dir().path());
     REQUIRE(ack.exit_code == 0);
     CHECK_THAT(ack.out, Catch::Contains("acknowledged"));
-    CHECK(console.expect("alert_state.").body["state"] == "acknowledged");
+    const auto acknowledged = console.expect("alert_state.");
+    CHECK(acknowledged.topic == "alert_state.door_held_open");
+    CHECK(acknowledged.body["state"] == "acknowledged");
     const auto close = run_command(bin("gatehouse"), {"alerts", "close", id, "--note", "door closed, hinge fixed", "--as", "li.wei",
                                                       "--control", control},
                                    gw.dir().path());
     REQUIRE(close.exit_code == 0);
+    // Closed by an operator: the same topic and body (it used to be alert_state.closed, without kind or gate).
+    const auto closed = console.expect("alert_state.");
+    CHECK(closed.topic == "alert_state.door_held_open");
+    CHECK(closed.body["state"] == "closed");
+    CHECK(closed.body["kind"] == "door_held_open");
+    CHECK(closed.body["gate"] == "g2");
+    CHECK(closed.body["actor"] == "li.wei");
     const auto again = run_command(bin("gatehouse"), {"alerts", "close", id, "--note", "twice", "--control", control}, gw.dir().path());
     CHECK(again.exit_code != 0);
     CHECK_THAT(again.err, Catch::Contains("already closed"));
@@ -99,8 +113,9 @@ TEST_CASE("gatehouse tail prints alerts and decisions as they happen, one JSON o
     ChildProcess tail(bin("gatehouse"), {"tail", "--control", gw.control_endpoint(), "--json", "--count", "2"}, gw.dir().path());
     gw.wait_for_console_topics(3);  // tail's alert., alert_state. and decision.: what follows reaches it
     TestTerminal t1(gw.context(), gw.endpoint(), "t1");
-    t1.send({{"v", 1}, {"type", "access_request"}, {"terminal", "t1"}, {"request", "r1"}, {"person", "E1"},
-             {"method", "card"}, {"celsius", 38.9}});
+    auto request = t1.request("r1", "E1");
+    request.celsius = 38.9;
+    t1.send(request);
     CHECK(t1.expect_reply()["result"] == "deny");
     REQUIRE(tail.wait(std::chrono::seconds(10)) == 0);
     const auto lines = json_lines(tail.stdout_text());
@@ -134,7 +149,9 @@ TEST_CASE("a console that never reads does not delay decisions; its overflows ar
     const std::string padding(20000, 'x');
     std::thread flood([&] {
         for (int seq = 1; seq <= 1500; ++seq) {
-            t2.send(t2.event(seq, "door", {{"state", "forced"}, {"camera_clip", padding}}));
+            auto forced = t2.event(seq, ipc::DoorData{ipc::DoorState::forced});
+            forced.extra_data = {{"camera_clip", json(padding).dump()}};  // a field of a newer terminal, kept as sent
+            t2.send(forced);
             if (seq % 50 == 0) {
                 for (int i = 0; i < 50; ++i) (void)t2.expect_reply();
             }
@@ -144,8 +161,9 @@ TEST_CASE("a console that never reads does not delay decisions; its overflows ar
     std::vector<double> latencies_ms;
     for (int i = 0; i < 40; ++i) {
         const auto sent = std::chrono::steady_clock::now();
-        t1.send({{"v", 1}, {"type", "access_request"}, {"terminal", "t1"}, {"request", "r" + std::to_string(i)},
-                 {"person", "E1"}, {"method", "card"}, {"celsius", 36.5}});
+        auto request = t1.request("r" + std::to_string(i), "E1");
+        request.celsius = 36.5;
+        t1.send(request);
         CHECK(t1.expect_reply()["result"] == "grant");
         latencies_ms.push_back(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - sent).count());
         std::this_thread::sleep_for(std::chrono::milliseconds(20));

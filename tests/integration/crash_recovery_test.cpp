@@ -13,6 +13,7 @@
 
 using namespace gatehouse::test;
 using nlohmann::json;
+namespace ipc = gatehouse::ipc;
 
 TEST_CASE("after kill -9 and a restart every acked event is in the ledger, and resends complete it",
           "[integration][durability]") {
@@ -118,7 +119,7 @@ TEST_CASE("a full ledger refuses events as retryable, keeps what it acked and ke
     // Chunks of 100 in flight until the cap is hit (1 MiB holds a few thousand of these rows).
     for (std::int64_t chunk = 0; chunk < 300 && refused == 0; ++chunk) {
         for (std::int64_t seq = chunk * 100 + 1; seq <= chunk * 100 + 100; ++seq) {
-            t.send(t.event(seq, "tamper", {{"detail", detail}}));
+            t.send(t.event(seq, ipc::TamperData{detail}));
         }
         for (int i = 0; i < 100; ++i) {
             const json reply = t.expect_reply();
@@ -134,7 +135,7 @@ TEST_CASE("a full ledger refuses events as retryable, keeps what it acked and ke
     REQUIRE(refused > 0);
     CHECK(acked.size() > 100);
     // Still serving: heartbeats answered, status reports the failures, and nothing acked is missing.
-    t.send({{"v", 1}, {"type", "heartbeat"}, {"terminal", "t1"}});
+    t.send(gatehouse::ipc::Heartbeat{"t1"});
     CHECK(t.expect_reply()["type"] == "heartbeat");
     CHECK(gw.status()["counters"]["commit_failures"].get<int>() >= 1);
     const auto stored = stored_seqs(gw, "t1");

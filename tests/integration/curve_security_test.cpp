@@ -19,6 +19,7 @@ using gatehouse::ipc::CurveKeyPair;
 using gatehouse::ipc::generate_curve_keypair;
 using nlohmann::json;
 using Clock = std::chrono::steady_clock;
+namespace ipc = gatehouse::ipc;
 
 namespace {
 
@@ -87,8 +88,8 @@ TEST_CASE("CURVE: a terminal's key speaks only for its own terminal id (and so i
     CHECK(refused["code"] == "not_authorized");
     CHECK(refused["seq"] == 7);
     CHECK_THAT(refused["message"].get<std::string>(), Catch::Contains("belongs to terminal 't2'"));
-    impostor.send({{"v", 1}, {"type", "access_request"}, {"terminal", "t1"}, {"request", "r1"}, {"person", "E1"},
-                   {"method", "card"}, {"health_code", "green"}});
+    impostor.send(gatehouse::ipc::AccessRequest{"t1", "r1", "E1", gatehouse::ipc::CredentialMethod::card,
+                                                gatehouse::ipc::HealthCodeColor::green, std::nullopt});
     CHECK(impostor.expect_reply()["code"] == "not_authorized");
     impostor.hello();
     CHECK(error_count(gw, "not_authorized") == 3);
@@ -121,11 +122,11 @@ TEST_CASE("CURVE: a console gets only the topics its scope permits; refused subs
 
     auto t1 = curve_terminal(gw, "t1", gw.terminal_key("t1"));
     auto t2 = curve_terminal(gw, "t2", gw.terminal_key("t2"));
-    t2.send(t2.event(1, "door", {{"state", "held_open"}}));
+    t2.send(t2.event(1, ipc::DoorData{ipc::DoorState::held_open}));
     CHECK(t2.expect_reply()["type"] == "ack");
     CHECK(guard.expect("alert.door_held_open.g2").body["source"] == "t2");
-    t1.send({{"v", 1}, {"type", "access_request"}, {"terminal", "t1"}, {"request", "r1"}, {"person", "E1"},
-             {"method", "card"}, {"health_code", "green"}});
+    t1.send(gatehouse::ipc::AccessRequest{"t1", "r1", "E1", gatehouse::ipc::CredentialMethod::card,
+                                          gatehouse::ipc::HealthCodeColor::green, std::nullopt});
     CHECK(t1.expect_reply()["type"] == "decision");
     // The curious console is connected and served (it gets its decisions), but never an alert.
     bool decision_seen = false;
@@ -144,7 +145,7 @@ TEST_CASE("CURVE: a console gets only the topics its scope permits; refused subs
     // A console without a listed key gets nothing at all.
     const std::pair<CurveKeyPair, std::string> stranger{generate_curve_keypair(), gw.server_key().public_key};
     TestConsole unknown(gw.context(), gw.console_endpoint(), {""}, &stranger);
-    t2.send(t2.event(2, "tamper", {{"detail", "case opened"}}));
+    t2.send(t2.event(2, ipc::TamperData{"case opened"}));
     CHECK(t2.expect_reply()["type"] == "ack");
     CHECK(guard.expect("alert.tamper.g2").body["source"] == "t2");
     CHECK(unknown.collect(std::chrono::milliseconds(800)).empty());
@@ -163,7 +164,7 @@ TEST_CASE("CURVE: a reload that revokes a terminal's or a console's key cuts its
     REQUIRE(eventually([&] { return gw.status()["consoles"]["subscribed_topics"].get<int>() >= 2; }));
 
     auto stolen = curve_terminal(gw, "t2", gw.terminal_key("t2"));
-    stolen.send(stolen.event(1, "door", {{"state", "held_open"}}));
+    stolen.send(stolen.event(1, ipc::DoorData{ipc::DoorState::held_open}));
     CHECK(stolen.expect_reply()["type"] == "ack");
     CHECK(guard.expect("alert.door_held_open.g2").body["source"] == "t2");
     CHECK(leaver.expect("alert.door_held_open.g2").body["source"] == "t2");
@@ -192,7 +193,7 @@ TEST_CASE("CURVE: a reload that revokes a terminal's or a console's key cuts its
     CHECK(refused["code"] == "not_authorized");
     CHECK(refused["seq"] == 2);
     CHECK_THAT(refused["message"].get<std::string>(), Catch::Contains("no longer listed for terminal 't2'"));
-    stolen.send({{"v", 1}, {"type", "heartbeat"}, {"terminal", "t2"}});
+    stolen.send(gatehouse::ipc::Heartbeat{"t2"});
     CHECK(stolen.expect_reply()["code"] == "not_authorized");
     // The new key works at once, from its own connection.
     auto renewed = curve_terminal(gw, "t2", new_t2);
@@ -207,7 +208,7 @@ TEST_CASE("CURVE: a reload that revokes a terminal's or a console's key cuts its
         CHECK(leaver.collect(std::chrono::milliseconds(20)).empty());
         return gw.status()["consoles"]["subscribed_topics"].get<int>() >= 1;
     }));
-    renewed.send(renewed.event(3, "tamper", {{"detail", "case opened"}}));
+    renewed.send(renewed.event(3, ipc::TamperData{"case opened"}));
     CHECK(renewed.expect_reply()["type"] == "ack");
     CHECK(guard.expect("alert.tamper.g2").body["source"] == "t2");
     CHECK(leaver.collect(std::chrono::milliseconds(1000)).empty());
@@ -280,13 +281,13 @@ TEST_CASE("per-terminal rate limit, events from the future and replays beyond th
 
     auto t2 = curve_terminal(gw, "t2", gw.terminal_key("t2"));
     const auto now = gatehouse::ipc::utc_now_ms();
-    json future = t2.event(1);
+    json future = t2.event_json(1);
     future["ts"] = gatehouse::ipc::format_utc_timestamp(now + 3600 * 1000);
     t2.send(future);
     const json refused = t2.expect_reply();
     CHECK(refused["code"] == "ts_in_future");
     CHECK(refused["seq"] == 1);
-    json soon = t2.event(1);
+    json soon = t2.event_json(1);
     soon["ts"] = gatehouse::ipc::format_utc_timestamp(now + 60 * 1000);  // within the allowed skew
     t2.send(soon);
     CHECK(t2.expect_reply()["type"] == "ack");
@@ -470,7 +471,7 @@ TEST_CASE("CLI over CURVE: a TCP control socket admits listed admins; sim and ta
     gw.wait_for_console_topics(3);  // tail's default topics; the loop below resends in case one is missed anyway
     std::int64_t seq = 1000;
     REQUIRE(eventually([&] {
-        t2.send(t2.event(++seq, "tamper", {{"detail", "probe"}}));
+        t2.send(t2.event(++seq, ipc::TamperData{"probe"}));
         (void)t2.receive(std::chrono::seconds(2));
         return !tail.running();
     }, std::chrono::seconds(25)));

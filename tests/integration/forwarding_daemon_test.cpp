@@ -22,8 +22,9 @@ TEST_CASE("the daemon forwards events, decisions and alerts to an MQTT broker, t
     TestTerminal t2(gw.context(), gw.endpoint(), "t2");
     for (int seq = 1; seq <= 50; ++seq) t2.send_event(seq);
     for (int i = 0; i < 50; ++i) REQUIRE(t2.expect_reply()["type"] == "ack");
-    t1.send({{"v", 1}, {"type", "access_request"}, {"terminal", "t1"}, {"request", "r1"}, {"person", "E1"},
-             {"method", "card"}, {"celsius", 38.7}});
+    auto request = t1.request("r1", "E1");
+    request.celsius = 38.7;
+    t1.send(request);
     REQUIRE(t1.expect_reply()["result"] == "deny");
     REQUIRE(upstream.wait_until([](const auto& m) { return count_lane(m, "routine") >= 50 && count_lane(m, "alert") >= 1 &&
                                                           count_lane(m, "record") >= 1; },

@@ -12,6 +12,7 @@
 
 using namespace gatehouse::test;
 using nlohmann::json;
+namespace ipc = gatehouse::ipc;
 
 namespace {
 
@@ -24,9 +25,7 @@ std::string camera(const std::string& id, const std::string& gate, const std::st
 
 std::string policy(const std::string& lines) { return "[gates.policy]\nrequire_health_code = false\n" + lines; }
 
-json request(TestTerminal& t, const std::string& id, const std::string& person) {
-    return {{"v", 1}, {"type", "access_request"}, {"terminal", t.id()}, {"request", id}, {"person", person}, {"method", "card"}};
-}
+ipc::AccessRequest request(TestTerminal& t, const std::string& id, const std::string& person) { return t.request(id, person); }
 
 json ask(TestTerminal& t, const std::string& id, const std::string& person) {
     t.send(request(t, id, person));
@@ -94,7 +93,7 @@ TEST_CASE("a febrile person is stopped; only the fever alert reaches a console s
 
     // Another alert kind goes to its own subscribers only.
     TestTerminal t2(gw.context(), gw.endpoint(), "t2");
-    t2.send(t2.event(1, "door", {{"state", "forced"}}));
+    t2.send(t2.event(1, ipc::DoorData{ipc::DoorState::forced}));
     CHECK(t2.expect_reply()["type"] == "ack");
     const auto door = doors.expect("alert.door_forced.g2");
     CHECK(door.body["severity"] == "critical");
@@ -176,8 +175,8 @@ TEST_CASE("a screening is used for one request only", "[integration][camera]") {
 TEST_CASE("a gate without a camera decides at once on the terminal's own reading", "[integration][camera]") {
     GatewayFixture gw(2, camera("cam1", "g1", "empty"), policy(""), policy(""));
     TestTerminal t2(gw.context(), gw.endpoint(), "t2");  // g2 has no camera
-    json with_reading = request(t2, "r1", "E1");
-    with_reading["celsius"] = 36.5;
+    ipc::AccessRequest with_reading = request(t2, "r1", "E1");
+    with_reading.celsius = 36.5;
     t2.send(with_reading);
     const auto start = std::chrono::steady_clock::now();
     const json d = t2.expect_reply();

@@ -18,6 +18,7 @@
 
 using namespace gatehouse::test;
 using nlohmann::json;
+namespace ipc = gatehouse::ipc;
 
 namespace {
 
@@ -65,9 +66,9 @@ std::string mqtt_forwarding(int port) {
            std::to_string(port) + "\nclient_id = \"gatehouse-privacy-test\"\n";
 }
 
-json access_request(const std::string& terminal, const std::string& request, const std::string& person, double celsius) {
-    return {{"v", 1}, {"type", "access_request"}, {"terminal", terminal}, {"request", request}, {"person", person},
-            {"method", "card"}, {"celsius", celsius}, {"health_code", "green"}};
+ipc::AccessRequest access_request(const std::string& terminal, const std::string& request, const std::string& person,
+                                  double celsius) {
+    return {terminal, request, person, ipc::CredentialMethod::card, ipc::HealthCodeColor::green, celsius};
 }
 
 }  // namespace
@@ -224,7 +225,7 @@ TEST_CASE("gatehouse erase removes one person's records, alerts and unsent outbo
     int seq = 0;
     for (const std::string person : {"E1", "E2"}) {
         for (int i = 0; i < 3; ++i) {
-            t2.send(t2.event(++seq, "credential", {{"person", person}, {"method", "card"}}));
+            t2.send(t2.event(++seq, ipc::CredentialData{person, ipc::CredentialMethod::card}));
             REQUIRE(t2.expect_reply()["type"] == "ack");
         }
         t1.send(access_request("t1", "r-" + person, person, 39.1));  // fever: deny and an alert
@@ -276,7 +277,7 @@ TEST_CASE("gatehouse erase removes one person's records, alerts and unsent outbo
     CHECK(rows_of("E2") == e2_before);
     CHECK(gw.status()["alerts"]["open"].get<int>() == open_before - 1);
     // The gate goes on.
-    t2.send(t2.event(++seq, "credential", {{"person", "E3"}, {"method", "card"}}));
+    t2.send(t2.event(++seq, ipc::CredentialData{"E3", ipc::CredentialMethod::card}));
     CHECK(t2.expect_reply()["type"] == "ack");
 
     // The lists are kept unless asked for; erasing again finds nothing.

@@ -12,6 +12,7 @@
 #include <thread>
 
 using namespace gatehouse::test;
+namespace ipc = gatehouse::ipc;
 
 namespace {
 
@@ -78,7 +79,7 @@ TEST_CASE("the Python console in docs/protocol.md shows open alerts, then live a
     CHECK(std::count(script.begin(), script.end(), '\n') <= 22);
     GatewayFixture gw(2, "", "[gates.policy]\nrequire_health_code = false\n");
     TestTerminal t2(gw.context(), gw.endpoint(), "t2");
-    t2.send(t2.event(1, "tamper", {{"detail", "case opened"}}));  // open before the console starts
+    t2.send(t2.event(1, ipc::TamperData{"case opened"}));  // open before the console starts
     REQUIRE(t2.expect_reply()["type"] == "ack");
     std::ofstream(gw.dir() / "console.py") << script;
     // The console stops after 2 live messages: the fever alert and the decision below.
@@ -86,8 +87,9 @@ TEST_CASE("the Python console in docs/protocol.md shows open alerts, then live a
                          gw.dir().path());
     gw.wait_for_console_topics(2);  // the script's alert. and decision.
     TestTerminal t1(gw.context(), gw.endpoint(), "t1");
-    t1.send({{"v", 1}, {"type", "access_request"}, {"terminal", "t1"}, {"request", "r1"}, {"person", "E9"},
-             {"method", "card"}, {"celsius", 38.6}});
+    auto request = t1.request("r1", "E9");
+    request.celsius = 38.6;
+    t1.send(request);
     REQUIRE(t1.expect_reply()["result"] == "deny");
     REQUIRE(console.wait(std::chrono::seconds(15)) == 0);
     const std::string out = console.stdout_text();

@@ -148,9 +148,10 @@ TEST_CASE("SIGHUP reloads a valid configuration and rejects an invalid one, unde
 
     std::ofstream(gw.config_path()) << original << "\n[[terminals]]\nid = \"t3\"\ngate = \"nowhere\"\n";
     burst(300);
-    // This time through the CLI, which asks over the control socket.
+    // This time through the CLI, which asks over the control socket and is told the file was refused.
     const auto cli = run_command(bin("gatehouse"), {"reload", "--control", gw.control_endpoint()}, gw.dir().path());
-    CHECK(cli.exit_code == 0);
+    CHECK(cli.exit_code == 1);
+    CHECK_THAT(cli.err, Catch::Contains("configuration refused") && Catch::Contains("names gate 'nowhere'"));
     burst(300);
     collect(600);
     t3.send_event(2);  // the CLI's reload answered: it was refused before the CLI returned

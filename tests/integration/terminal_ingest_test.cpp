@@ -85,21 +85,24 @@ TEST_CASE("every bad-input class gets its error while good traffic on the same s
         std::string field;
         TestTerminal* via;
     };
-    json unknown_terminal = t1.event(1);
+    json unknown_terminal = t1.event_json(1);
     unknown_terminal["terminal"] = "intruder";
-    json bad_method = t1.event(100, "credential", {{"person", "E1"}, {"method", "retina"}});
+    json bad_method = t1.event_json(100);
+    bad_method["data"]["method"] = "retina";
+    json unknown_kind = t1.event_json(101);
+    unknown_kind["kind"] = "weather";
     const std::vector<Bad> bad = {
         {"{not json", "malformed_json", "", &t1},
         {R"({"v":9,"type":"event"})", "unsupported_version", "v", &t1},
         {R"({"v":1,"type":"open_sesame","terminal":"t1"})", "unknown_type", "type", &t1},
-        {t1.event(101, "weather", json::object()).dump(), "unknown_kind", "kind", &t1},
+        {unknown_kind.dump(), "unknown_kind", "kind", &t1},
         {R"({"v":1,"type":"event","terminal":"t1","seq":102,"ts":"2026-11-22T08:00:00Z","kind":"credential"})",
          "missing_field", "data", &t1},
         {bad_method.dump(), "invalid_field", "data.method", &t1},
         {std::string(5000, '{'), "message_too_large", "", &t1},
         {unknown_terminal.dump(), "unknown_terminal", "terminal", &t1},
-        {t3.event(9000).dump(), "seq_ahead", "seq", &t3},
-        {t3.event(3000).dump(), "seq_behind", "seq", &t3},
+        {t3.event_json(9000).dump(), "seq_ahead", "seq", &t3},
+        {t3.event_json(3000).dump(), "seq_behind", "seq", &t3},
     };
     std::int64_t good_seq = 1;
     for (const auto& b : bad) {
@@ -137,7 +140,7 @@ TEST_CASE("every bad-input class gets its error while good traffic on the same s
 TEST_CASE("heartbeats are answered and a silent terminal goes offline", "[integration][presence]") {
     GatewayFixture gw(2, "[limits]\nheartbeat_interval_ms = 200\nheartbeat_timeout_ms = 600\n");
     TestTerminal t1(gw.context(), gw.endpoint(), "t1");
-    t1.send({{"v", 1}, {"type", "heartbeat"}, {"terminal", "t1"}});
+    t1.send(gatehouse::ipc::Heartbeat{"t1"});
     CHECK(t1.expect_reply() == json{{"v", 1}, {"type", "heartbeat"}});
     auto online_of = [&](const std::string& id) {
         const json status = gw.status();
@@ -151,7 +154,7 @@ TEST_CASE("heartbeats are answered and a silent terminal goes offline", "[integr
     CHECK_FALSE(online_of("t2"));  // never heard from
     // Silent for longer than heartbeat_timeout_ms: offline at the gateway's next presence check.
     CHECK(eventually([&] { return !online_of("t1"); }));
-    t1.send({{"v", 1}, {"type", "heartbeat"}, {"terminal", "t1"}});
+    t1.send(gatehouse::ipc::Heartbeat{"t1"});
     t1.expect_reply();
     CHECK(online_of("t1"));
     CHECK_THAT(gw.process().stderr_text(), Catch::Contains("terminal t1 offline"));

@@ -1,6 +1,7 @@
 #include <catch2/catch.hpp>
 
 #include "gatehouse/storage/ledger.hpp"
+#include "gatehouse/storage/outbox.hpp"
 #include "temp_dir.hpp"
 
 using namespace gatehouse::storage;
@@ -81,4 +82,39 @@ TEST_CASE("a batch whose alert cannot be stored commits nothing of it", "[storag
     CHECK_THROWS_AS(ledger.append(batch), LedgerError);
     CHECK(ledger.event_count() == 0);
     CHECK(ledger.max_alert_id() == 0);
+}
+
+TEST_CASE("an event's alert and outbox entry are written in its transaction, only when the event is new",
+          "[storage][alerts][outbox]") {
+    TempDir dir;
+    Ledger ledger({dir / "ledger.db"});
+    auto event = [](std::int64_t seq) {
+        return EventRecord{"t1", seq, "g1", "door", std::nullopt, 1000, 1001, false, R"({"state":"forced"})"};
+    };
+    auto batch_for = [&](std::initializer_list<std::int64_t> seqs, std::int64_t first_alert_id) {
+        LedgerBatch batch;
+        std::int64_t id = first_alert_id;
+        for (std::int64_t seq : seqs) {
+            batch.events.push_back(event(seq));
+            const EventKey key{"t1", seq};
+            batch.event_alerts.push_back({key, alert(id++, "door_forced", 1001)});
+            batch.outbox.push_back({OutboxLane::routine, "door", "g1", 1001, R"({"seq":)" + std::to_string(seq) + "}", key,
+                                    std::nullopt, std::nullopt});
+        }
+        return batch;
+    };
+    const auto first = ledger.append(batch_for({1, 2}, 1));
+    CHECK(first == std::vector<AppendOutcome>{AppendOutcome::stored, AppendOutcome::stored});
+    // Seq 2 again (a resend) and seq 3: only seq 3's alert and outbox entry are new.
+    const auto second = ledger.append(batch_for({2, 3}, 3));
+    CHECK(second == std::vector<AppendOutcome>{AppendOutcome::duplicate, AppendOutcome::stored});
+    std::vector<std::int64_t> ids;
+    for (const auto& a : ledger.alerts(0, false)) ids.push_back(a.id);
+    CHECK(ids == std::vector<std::int64_t>{1, 2, 4});
+    CHECK(ledger.event_count() == 3);
+    Outbox outbox({dir / "ledger.db"});
+    outbox.register_sinks(std::vector<OutboxSink>{{"mqtt", {OutboxLane::routine}}});
+    std::vector<std::string> bodies;
+    for (const auto& r : outbox.next("mqtt", std::vector{OutboxLane::routine}, 10)) bodies.push_back(r.body_json);
+    CHECK(bodies == std::vector<std::string>{R"({"seq":1})", R"({"seq":2})", R"({"seq":3})"});
 }

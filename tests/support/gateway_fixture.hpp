@@ -148,6 +148,18 @@ public:
         start();
     }
     const std::filesystem::path& config_path() const { return config_path_; }
+    /// Replaces the first `from` in the configuration file with `to` (for a reload); throws when it is not there.
+    void edit_config(const std::string& from, const std::string& to) {
+        std::ifstream in(config_path_);
+        std::string text(std::istreambuf_iterator<char>(in), {});
+        in.close();
+        const auto at = text.find(from);
+        if (at == std::string::npos) throw std::logic_error("'" + from + "' is not in the test configuration");
+        text.replace(at, from.size(), to);
+        std::ofstream(config_path_) << text;
+    }
+    /// Adds `text` (whole tables) at the end of the configuration file.
+    void append_config(const std::string& text) { std::ofstream(config_path_, std::ios::app) << '\n' << text << '\n'; }
     const TempDir& dir() const { return dir_; }
     /// Transport::curve only: the gateway's key pair and each terminal's.
     const ipc::CurveKeyPair& server_key() const { return server_key_; }

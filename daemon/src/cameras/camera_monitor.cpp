@@ -17,17 +17,17 @@ void CameraMonitor::reset(const std::vector<CameraConfig>& cameras, Time now) {
     cameras_ = std::move(next);
 }
 
-std::vector<CameraTransition> CameraMonitor::on_health(const std::string& camera, const nlohmann::json& health, Time now) {
+std::vector<CameraTransition> CameraMonitor::on_health(const std::string& camera, const vision::CameraHealth& health,
+                                                      Time now) {
     std::vector<CameraTransition> out;
     const auto it = cameras_.find(camera);
     if (it == cameras_.end()) return out;
     CameraStatus& s = it->second;
     s.last_report = now;
-    s.fps = health.value("fps", 0.0);
-    s.frames = health.value("frames", std::int64_t{0});
-    const std::string reference = health.value("reference", std::string("not_configured"));
-    const auto offset = health.find("reference_offset");
-    s.reference_offset_celsius = offset != health.end() && offset->is_number() ? std::optional(offset->get<double>()) : std::nullopt;
+    s.fps = health.fps;
+    s.frames = health.frames;
+    const std::string reference(vision::to_string(health.reference));
+    s.reference_offset_celsius = health.reference_offset_celsius;
     if (s.state != "running") {
         if (s.state == "faulted") out.push_back({CameraTransition::Kind::recovered, camera, "frames are arriving again"});
         s.state = "running";

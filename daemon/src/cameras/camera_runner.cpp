@@ -1,6 +1,5 @@
 #include "gatehouse/daemon/camera_runner.hpp"
 
-#include <nlohmann/json.hpp>
 #include <opencv2/core/utility.hpp>
 #include <spdlog/spdlog.h>
 
@@ -10,7 +9,6 @@
 namespace gatehouse::daemon {
 namespace {
 
-using nlohmann::json;
 using Clock = std::chrono::steady_clock;
 
 constexpr auto kFirstBackoff = std::chrono::milliseconds(500);
@@ -44,10 +42,8 @@ vision::ScreeningConfig screening_config_for(const CameraConfig& camera, const G
     return config;
 }
 
-CameraRunner::CameraRunner(zmq::context_t& context, std::string report_endpoint, CameraConfig camera,
-                           vision::ScreeningConfig screening)
-    : context_(context),
-      report_endpoint_(std::move(report_endpoint)),
+CameraRunner::CameraRunner(CameraReportQueue& reports, CameraConfig camera, vision::ScreeningConfig screening)
+    : reports_(reports),
       camera_(std::move(camera)),
       screening_(std::move(screening)),
       thread_([this] { run(); }) {}
@@ -69,17 +65,12 @@ bool CameraRunner::pause(std::chrono::milliseconds duration) {
 void CameraRunner::run() {
     // OpenCV's own worker threads would compete with the reactor and the other cameras for two cores.
     cv::setNumThreads(1);
-    zmq::socket_t report(context_, zmq::socket_type::push);
-    report.set(zmq::sockopt::linger, 0);
-    report.connect(report_endpoint_);
-    auto send = [&](json message) {
-        message["camera"] = camera_.id;
-        // The reactor's queue is large; if it is ever full, a stale health report is not worth blocking a camera for.
-        (void)report.send(zmq::buffer(message.dump()), zmq::send_flags::dontwait);
-    };
+    // The reactor's queue is large; if it is ever full, a stale report is not worth blocking a camera for (the
+    // queue counts what it drops).
+    auto screened = [&](const vision::Screening& s) { reports_.push(CameraScreening{camera_.id, s}); };
     auto fault = [&](const std::string& message, std::chrono::milliseconds retry_in) {
         spdlog::warn("camera {}: {}; retrying in {} ms", camera_.id, message, retry_in.count());
-        send({{"type", "camera_fault"}, {"message", message}, {"retry_in_ms", retry_in.count()}});
+        reports_.push(CameraFault{camera_.id, message, retry_in});
     };
 
     vision::SourceOptions options;
@@ -123,7 +114,7 @@ void CameraRunner::run() {
                 break;
             }
             if (!frame) {
-                for (const auto& s : pipeline.finish()) send({{"type", "screening"}, {"screening", vision::to_json(s)}});
+                for (const auto& s : pipeline.finish()) screened(s);
                 // A replayed source with no good frame in a whole pass would otherwise be reopened at full speed.
                 if (good_frames == 0 && bad_in_row > 0) {
                     failure = "frames cannot be decoded: " + last_frame_error;
@@ -155,10 +146,10 @@ void CameraRunner::run() {
             bad_in_row = 0;
             ++good_frames;
             backoff = kFirstBackoff;
-            for (const auto& s : out.screenings) send({{"type", "screening"}, {"screening", vision::to_json(s)}});
+            for (const auto& s : out.screenings) screened(s);
             const auto now = Clock::now();
             if (out.health || now >= next_health) {
-                send({{"type", "camera_health"}, {"health", vision::to_json(pipeline.health())}});
+                reports_.push(CameraHealthReport{camera_.id, pipeline.health()});
                 next_health = now + kHealthEvery;
             }
         }

@@ -78,7 +78,7 @@ void print_alerts(const json& alerts, bool as_json) {
 
 void list(const AlertsArgs& a) {
     if (!a.all) {
-        const json reply = a.target.request({{"v", 1}, {"cmd", "alerts"}}, a.ledger.config());
+        const json reply = a.target.request(ipc::AlertsRequest{}, a.ledger.config());
         if (!reply.value("ok", false)) throw std::runtime_error(reply.value("error", "the daemon refused the request"));
         print_alerts(reply["alerts"], a.json);
         return;
@@ -87,7 +87,7 @@ void list(const AlertsArgs& a) {
     if (!since) throw CLI::ValidationError("--since", "'" + a.since + "' is not a time (2026-11-22, 14d, 12h)");
     storage::Ledger ledger({a.ledger.resolve(), /*read_only=*/true});
     json alerts = json::array();
-    for (const auto& alert : ledger.alerts(*since, /*open_only=*/false)) alerts.push_back(to_json(alert));
+    for (const auto& alert : ledger.alerts(*since, /*open_only=*/false)) alerts.push_back(json::parse(encode_body(alert)));
     print_alerts(alerts, a.json);
 }
 
@@ -95,7 +95,7 @@ void show(const AlertsArgs& a) {
     storage::Ledger ledger({a.ledger.resolve(), /*read_only=*/true});
     const auto alert = ledger.alert(a.id);
     if (!alert) throw std::runtime_error("no alert " + std::to_string(a.id) + " in " + ledger.path().string());
-    json out = to_json(*alert);
+    json out = json::parse(encode_body(*alert));
     out["actions"] = json::array();
     for (const auto& action : ledger.alert_actions(a.id)) {
         out["actions"].push_back({{"state", storage::to_string(action.to)},
@@ -122,9 +122,8 @@ void show(const AlertsArgs& a) {
     }
 }
 
-void act(const AlertsArgs& a, const char* cmd) {
-    const json reply = a.target.request(
-                                       {{"v", 1}, {"cmd", cmd}, {"id", a.id}, {"actor", actor_of(a)}, {"note", a.note}});
+void act(const AlertsArgs& a, bool close) {
+    const json reply = a.target.request(ipc::AlertActionRequest{a.id, close, actor_of(a), a.note});
     if (!reply.value("ok", false)) throw std::runtime_error(reply.value("error", "the daemon refused the request"));
     std::cout << "alert " << a.id << " " << reply.value("state", "") << '\n';
 }
@@ -157,7 +156,7 @@ void register_alerts_command(CLI::App& app) {
     ack->add_option("--note", ack_args->note, "What is being done");
     ack->add_option("--as", ack_args->actor, "Who acknowledges (default: your login name)");
     ack_args->target.add_options(*ack);
-    ack->callback([ack_args] { act(*ack_args, "alert_ack"); });
+    ack->callback([ack_args] { act(*ack_args, false); });
 
     auto close_args = std::make_shared<AlertsArgs>();
     auto* close = alerts->add_subcommand("close", "Close an alert with a note on how it was resolved");
@@ -165,7 +164,7 @@ void register_alerts_command(CLI::App& app) {
     close->add_option("--note", close_args->note, "How it was resolved (kept in the ledger)")->required();
     close->add_option("--as", close_args->actor, "Who closes (default: your login name)");
     close_args->target.add_options(*close);
-    close->callback([close_args] { act(*close_args, "alert_close"); });
+    close->callback([close_args] { act(*close_args, true); });
 }
 
 }  // namespace gatehouse::daemon::cli

@@ -34,18 +34,18 @@ std::optional<CurveClient> ControlTarget::curve_client(const std::string& config
     return keys_.resolve(&loaded);
 }
 
-nlohmann::json ControlTarget::request(const nlohmann::json& request, const std::string& config) const {
+nlohmann::json ControlTarget::request(const ipc::ControlRequest& request, const std::string& config) const {
     return this->request(request, endpoint(config), config);
 }
 
-nlohmann::json ControlTarget::request(const nlohmann::json& request, const std::string& target,
+nlohmann::json ControlTarget::request(const ipc::ControlRequest& request, const std::string& target,
                                       const std::string& config) const {
     // Only a TCP control socket is CURVE; a local ipc:// one is plaintext (the key may be for the console socket).
     const std::optional<CurveClient> curve = target.rfind("tcp://", 0) == 0 ? curve_client(config) : std::nullopt;
     return control_request(target, request, std::chrono::seconds(3), curve ? &*curve : nullptr);
 }
 
-nlohmann::json control_request(const std::string& endpoint, const nlohmann::json& request,
+nlohmann::json control_request(const std::string& endpoint, const ipc::ControlRequest& request,
                                std::chrono::milliseconds timeout, const CurveClient* curve) {
     zmq::context_t context(1);
     zmq::socket_t socket(context, zmq::socket_type::dealer);
@@ -55,10 +55,10 @@ nlohmann::json control_request(const std::string& endpoint, const nlohmann::json
     socket.connect(endpoint);
     // REQ framing (empty delimiter, then the body) so the daemon answers DEALER and REQ clients alike.
     socket.send(zmq::message_t(), zmq::send_flags::sndmore);
-    socket.send(zmq::buffer(request.dump()), zmq::send_flags::none);
+    socket.send(zmq::buffer(ipc::encode(request)), zmq::send_flags::none);
     zmq::message_t delimiter, body;
     if (!socket.recv(delimiter) || !delimiter.more() || !socket.recv(body)) {
-        throw std::runtime_error("no answer from the daemon's control socket " + endpoint + " within " +
+        throw DaemonUnavailable("no answer from the daemon's control socket " + endpoint + " within " +
                                  std::to_string(timeout.count()) + " ms (is gatehoused running?" +
                                  (endpoint.rfind("tcp://", 0) == 0
                                       ? curve ? " Is this --key listed in its [[admins]]?)"

@@ -2,9 +2,12 @@
 #include <chrono>
 #include <string>
 
+#include <stdexcept>
+
 #include <nlohmann/json.hpp>
 
 #include "curve_client_options.hpp"
+#include "gatehouse/ipc/control_messages.hpp"
 
 namespace CLI {
 class App;
@@ -27,10 +30,10 @@ public:
     std::string endpoint() const { return endpoint(config_); }
     std::string endpoint(const std::string& config) const;
     /// Sends one request to the control socket (see control_request), with the CURVE client key when given.
-    nlohmann::json request(const nlohmann::json& request) const { return this->request(request, config_); }
-    nlohmann::json request(const nlohmann::json& request, const std::string& config) const;
+    nlohmann::json request(const ipc::ControlRequest& request) const { return this->request(request, config_); }
+    nlohmann::json request(const ipc::ControlRequest& request, const std::string& config) const;
     /// The same to an endpoint the caller resolved itself (`config` still supplies a missing server key).
-    nlohmann::json request(const nlohmann::json& request, const std::string& endpoint, const std::string& config) const;
+    nlohmann::json request(const ipc::ControlRequest& request, const std::string& endpoint, const std::string& config) const;
     /// The CURVE client set-up from --key / --server-key (the configuration supplies a missing server key), or
     /// nullopt without --key.
     std::optional<CurveClient> curve_client() const { return curve_client(config_); }
@@ -43,10 +46,16 @@ private:
 };
 
 
-/// Sends one request to the daemon's control socket and returns its reply. Throws std::runtime_error
-/// naming the endpoint when the daemon does not answer within `timeout`.
+/// The daemon did not answer on its control socket (not running, or not reachable): `gatehouse` exits 69.
+class DaemonUnavailable : public std::runtime_error {
+public:
+    using std::runtime_error::runtime_error;
+};
+
+/// Sends one request to the daemon's control socket and returns its reply. Throws DaemonUnavailable naming the
+/// endpoint when the daemon does not answer within `timeout`, std::runtime_error when it refuses the request.
 /// `curve`: the client key for a CURVE (TCP) control socket.
-nlohmann::json control_request(const std::string& endpoint, const nlohmann::json& request,
+nlohmann::json control_request(const std::string& endpoint, const ipc::ControlRequest& request,
                                std::chrono::milliseconds timeout = std::chrono::seconds(3),
                                const CurveClient* curve = nullptr);
 

@@ -172,7 +172,7 @@ public:
             while (reader_.recv(discard, zmq::recv_flags::dontwait)) {}  // decisions also arrive on the console
             if (items[2].revents & ZMQ_POLLIN) answer_door();
             if (!door_forced && std::chrono::steady_clock::now() >= door_due) {
-                door_.send(zmq::str_buffer(R"({"v":1,"type":"hello","terminal":"north-1-door","kind":"door_contact","firmware":"demo"})"));
+                door_.send(zmq::buffer(ipc::encode(ipc::Hello{"north-1-door", "door_contact", "demo"})));
                 door_forced = true;
             }
             zmq::message_t topic, body;
@@ -186,10 +186,9 @@ public:
                 if (type != "screening") continue;
                 const DemoVisitor& v = kDemoVisitors[next_visitor++ % std::size(kDemoVisitors)];
                 if (*v.person == '\0') continue;  // slips through behind the one before: presents nothing
-                json r = {{"v", 1},          {"type", "access_request"}, {"terminal", "north-1-card"},
-                          {"request", "demo-" + std::to_string(++request)},        {"person", v.person},
-                          {"method", "card"}, {"health_code", v.health_code}};
-                reader_.send(zmq::buffer(r.dump()));
+                const ipc::AccessRequest r{"north-1-card", "demo-" + std::to_string(++request), v.person,
+                                           ipc::CredentialMethod::card, v.health_code, std::nullopt};
+                reader_.send(zmq::buffer(ipc::encode(r)));
             }
         }
         return shown_;
@@ -200,13 +199,15 @@ private:
     void answer_door() {
         zmq::message_t reply;
         while (door_.recv(reply, zmq::recv_flags::dontwait)) {
-            const json m = json::parse(reply.to_string_view(), nullptr, false);
-            if (m.is_discarded() || m.value("type", "") != "welcome") continue;
-            const std::int64_t seq = m["last_seq"].is_number() ? m["last_seq"].get<std::int64_t>() + 1 : 1;
-            json event = {{"v", 1},          {"type", "event"},   {"terminal", "north-1-door"},
-                          {"seq", seq},      {"ts", ipc::format_utc_timestamp(ipc::utc_now_ms())},
-                          {"kind", "door"},  {"data", {{"state", "forced"}}}};
-            door_.send(zmq::buffer(event.dump()));
+            const ipc::GatewayReply m = ipc::decode_gateway_reply(reply.to_string_view());
+            const auto* welcome = std::get_if<ipc::Welcome>(&m);
+            if (!welcome) continue;
+            ipc::Event event;
+            event.terminal = "north-1-door";
+            event.seq = welcome->last_seq.value_or(0) + 1;
+            event.occurred_ms = ipc::utc_now_ms();
+            event.data = ipc::DoorData{ipc::DoorState::forced};
+            door_.send(zmq::buffer(ipc::encode(event)));
         }
     }
 

@@ -1,6 +1,8 @@
 #pragma once
 // What `gatehouse demo` runs with: two gates (the entrance with a synthetic thermal camera), six terminals,
 // person lists and the people who walk through, everything on loopback.
+#include "gatehouse/ipc/terminal_messages.hpp"
+
 namespace gatehouse::daemon::cli {
 
 /// Embedded demo configuration; "@DIR@" is replaced by the demo's working directory and "@PUB:NAME@" by the public
@@ -133,11 +135,14 @@ deny,V9001,,,,banned after incident 2026-10-03
 /// they slip through behind the one before (tailgating).
 struct DemoVisitor {
     const char* person;
-    const char* health_code;
+    ipc::HealthCodeColor health_code;
 };
 inline constexpr DemoVisitor kDemoVisitors[] = {
-    {"E1001", "green"}, {"E1002", "green"}, {"E1003", "yellow"}, {"E1004", "green"}, {"E1005", "green"},
-    {"E1006", "green"}, {"V9001", "green"}, {"", ""},           {"E1009", "green"}, {"E1008", "green"},
+    {"E1001", ipc::HealthCodeColor::green}, {"E1002", ipc::HealthCodeColor::green},
+    {"E1003", ipc::HealthCodeColor::yellow}, {"E1004", ipc::HealthCodeColor::green},
+    {"E1005", ipc::HealthCodeColor::green}, {"E1006", ipc::HealthCodeColor::green},
+    {"V9001", ipc::HealthCodeColor::green}, {"", ipc::HealthCodeColor::green},
+    {"E1009", ipc::HealthCodeColor::green}, {"E1008", ipc::HealthCodeColor::green},
 };
 
 }  // namespace gatehouse::daemon::cli

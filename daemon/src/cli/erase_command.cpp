@@ -134,7 +134,7 @@ int run(const EraseArgs& a) {
     std::string daemon = "not asked (no control socket configured)";
     if (!a.dry_run && !target.control.empty()) {
         try {
-            const json reply = a.control.request({{"v", 1}, {"cmd", "forget_alerts"}, {"ids", report.alert_ids}}, target.control,
+            const json reply = a.control.request(ipc::ForgetAlertsRequest{report.alert_ids}, target.control,
                                                  a.config);
             daemon = reply.value("ok", false) ? "running; forgot " + reply["forgotten"].dump() + " open alerts"
                                               : "running; refused: " + reply.value("error", std::string("?"));

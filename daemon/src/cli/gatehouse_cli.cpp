@@ -5,6 +5,7 @@
 
 #include "alerts_command.hpp"
 #include "check_config_command.hpp"
+#include "control_client.hpp"
 #include "demo_command.hpp"
 #include "erase_command.hpp"
 #include "exit_codes.hpp"
@@ -65,6 +66,9 @@ int gatehouse_cli_main(int argc, char** argv) {
     } catch (const ConfigError& e) {
         std::cerr << "gatehouse: configuration error: " << e.what() << '\n';
         return kExitConfig;
+    } catch (const DaemonUnavailable& e) {
+        std::cerr << "gatehouse: " << e.what() << '\n';
+        return kExitUnavailable;
     } catch (const std::exception& e) {
         std::cerr << "gatehouse: error: " << e.what() << '\n';
         return kExitFailure;

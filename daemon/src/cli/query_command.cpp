@@ -121,7 +121,7 @@ int run_decisions(const FilterOptions& options, std::int64_t last, bool all, boo
     }
     const std::size_t skip = !all && rows.size() > static_cast<std::size_t>(last) ? rows.size() - static_cast<std::size_t>(last) : 0;
     if (as_json) {
-        for (std::size_t i = skip; i < rows.size(); ++i) std::cout << to_json(rows[i]).dump() << '\n';
+        for (std::size_t i = skip; i < rows.size(); ++i) std::cout << encode_body(rows[i]) << '\n';
         return kExitOk;
     }
     const Style style(stdout);

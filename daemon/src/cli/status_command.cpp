@@ -88,6 +88,12 @@ void print_status(const json& s) {
         for (auto it = c["errors"].begin(); it != c["errors"].end(); ++it) std::cout << ' ' << it.key() << '=' << *it;
         std::cout << '\n';
     }
+    if (const json& internal = c.value("internal_errors", json::object()); !internal.empty()) {
+        // Each is a message the gateway failed to handle (it answered `internal` and went on): a defect to report.
+        std::cout << style.red("internal errors contained:");
+        for (auto it = internal.begin(); it != internal.end(); ++it) std::cout << ' ' << it.key() << '=' << *it;
+        std::cout << '\n';
+    }
     if (const auto r = s.find("retention"); r != s.end() && r->is_object()) {
         const json& days = (*r)["days"];
         const json& purged = (*r)["purged"];
@@ -101,6 +107,28 @@ void print_status(const json& s) {
     }
 }
 
+// What `gatehouse reload` prints: the keys that took effect, those that wait for a restart, those that failed.
+void print_reload(const json& reply) {
+    const Style style(stdout);
+    std::cout << reply.value("message", std::string("configuration reloaded")) << '\n';
+    auto list = [&](const char* field, const std::string& title, auto paint) {
+        const json& keys = reply.value(field, json::array());
+        if (keys.empty()) return;
+        std::cout << paint(title) << '\n';
+        for (const auto& k : keys) {
+            if (k.is_string()) {
+                std::cout << "  " << k.get<std::string>() << '\n';
+            } else {
+                std::cout << "  " << k.value("key", std::string("?")) << ": " << k.value("error", std::string("?")) << '\n';
+            }
+        }
+    };
+    list("applied", "in effect now:", [&](const std::string& t) { return style.green(t); });
+    list("restart_required", "take effect at the next restart (the running values stay until then):",
+         [&](const std::string& t) { return style.yellow(t); });
+    list("failed", "could not be applied (the running values stay):", [&](const std::string& t) { return style.red(t); });
+}
+
 }  // namespace
 
 void register_status_command(CLI::App& app) {
@@ -109,7 +137,7 @@ void register_status_command(CLI::App& app) {
     args->target.add_options(*cmd);
     cmd->add_flag("--json", args->json, "Print the raw status object");
     cmd->callback([args] {
-        const json reply = args->target.request({{"v", 1}, {"cmd", "status"}});
+        const json reply = args->target.request(ipc::StatusRequest{});
         if (args->json) {
             std::cout << reply["status"].dump(2) << '\n';
         } else {
@@ -118,11 +146,21 @@ void register_status_command(CLI::App& app) {
     });
 
     auto reload_args = std::make_shared<StatusArgs>();
-    auto* reload = app.add_subcommand("reload", "Ask the running daemon to reload its configuration (like SIGHUP)");
+    auto* reload = app.add_subcommand(
+        "reload",
+        "Make the running daemon reload its configuration file now (like SIGHUP) and say which changed keys took "
+        "effect and which wait for a restart (config/gatehouse.toml marks each key). A file with an error is refused "
+        "and the running configuration stays (exit 1).");
     reload_args->target.add_options(*reload);
+    reload->add_flag("--json", reload_args->json, "Print the daemon's reply as JSON");
     reload->callback([reload_args] {
-        const json reply = reload_args->target.request({{"v", 1}, {"cmd", "reload"}});
-        std::cout << reply.value("message", "reload requested") << '\n';
+        const json reply = reload_args->target.request(ipc::ReloadRequest{});
+        if (reload_args->json) {
+            std::cout << reply.dump(2) << '\n';
+        } else {
+            print_reload(reply);
+        }
+        if (!reply.value("failed", json::array()).empty()) finish(kExitFailure);
     });
 }
 

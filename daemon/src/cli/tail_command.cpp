@@ -33,7 +33,7 @@ struct TailArgs {
 
 std::string console_endpoint(const TailArgs& a, const std::optional<CurveClient>& curve) {
     if (!a.consoles.empty()) return a.consoles;
-    const json reply = a.target.request({{"v", 1}, {"cmd", "status"}});
+    const json reply = a.target.request(ipc::StatusRequest{});
     const json& endpoint = reply["status"]["endpoints"]["consoles"];
     if (!endpoint.is_string()) throw std::runtime_error("the daemon has no console socket (listen.consoles is empty)");
     if (!curve && reply["status"]["security"].value("mode", "") == "curve") {

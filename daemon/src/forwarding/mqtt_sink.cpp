@@ -11,6 +11,7 @@
 #include <thread>
 
 #include <mosquitto.h>
+#include <nlohmann/json.hpp>
 
 #include "gatehouse/daemon/forwarding/record_envelope.hpp"
 #include "gatehouse/ipc/terminal_codec.hpp"
@@ -420,7 +421,7 @@ void MqttSink::submit(std::span<const storage::OutboxRecord> records) {
             items.push_back({std::nullopt, record.key});
             continue;
         }
-        items.push_back({Connection::Message{topic_for(record), envelope->dump()}, {}});
+        items.push_back({Connection::Message{topic_for(record), std::move(*envelope)}, {}});
     }
     connection_->submit(items);
 }

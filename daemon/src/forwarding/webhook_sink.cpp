@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <stdexcept>
 
+#include <nlohmann/json.hpp>
+
 #include "forwarding/http_client.hpp"
 #include "forwarding/http_status.hpp"
 #include "gatehouse/daemon/forwarding/record_envelope.hpp"
@@ -49,7 +51,7 @@ DeliveryReport WebhookSink::deliver(std::span<const storage::OutboxRecord> recor
     for (std::size_t i = 0; i < records.size(); ++i) {
         if (!accepts(records[i].lane)) throw std::logic_error("sink " + name_ + " was given a record of a lane it does not take");
         if (auto envelope = record_envelope(records[i])) {
-            envelopes.push_back(envelope->dump());
+            envelopes.push_back(std::move(*envelope));
             positions.push_back(i);
         } else {
             report.statuses[i] = DeliveryStatus::rejected;

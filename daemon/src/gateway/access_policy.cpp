@@ -43,8 +43,8 @@ AccessOutcome decide_access(const GatePolicy& policy, const AccessFacts& facts) 
         }
     }
     // A red or yellow code stops a person whatever the policy requires: it was presented.
-    if (r.health_code == "red") out.reasons.push_back("health_code_red");
-    if (r.health_code == "yellow") out.reasons.push_back("health_code_yellow");
+    if (r.health_code == ipc::HealthCodeColor::red) out.reasons.push_back("health_code_red");
+    if (r.health_code == ipc::HealthCodeColor::yellow) out.reasons.push_back("health_code_yellow");
     if (policy.require_health_code && !r.health_code) unavailable.push_back("no_health_code");
     const bool fever = facts.fever_flagged || (facts.celsius && *facts.celsius >= policy.fever_threshold);
     if (fever) out.reasons.push_back("fever");

@@ -47,19 +47,22 @@ std::optional<storage::AlertRecord> AlertBook::raise_condition(AlertSpec spec, s
     return alert;
 }
 
-std::optional<storage::AlertAction> AlertBook::clear_condition(const std::string& kind, const std::string& source,
-                                                               const std::string& note, std::int64_t now_ms) {
+std::optional<AlertChange> AlertBook::clear_condition(const std::string& kind, const std::string& source,
+                                                      const std::string& note, std::int64_t now_ms) {
     const auto it = conditions_.find({kind, source});
     if (it == conditions_.end()) return std::nullopt;
     const std::int64_t id = it->second;
     conditions_.erase(it);
-    if (!unclosed_.erase(id)) return std::nullopt;  // an operator closed it already
-    return storage::AlertAction{id, storage::AlertState::closed, "gatehouse", note, now_ms};
+    const auto alert = unclosed_.find(id);
+    if (alert == unclosed_.end()) return std::nullopt;  // an operator closed it already
+    AlertChange change{{id, storage::AlertState::closed, "gatehouse", note, now_ms}, std::move(alert->second)};
+    change.alert.state = storage::AlertState::closed;
+    unclosed_.erase(alert);
+    return change;
 }
 
-std::variant<storage::AlertAction, std::string> AlertBook::act(std::int64_t id, storage::AlertState to,
-                                                               const std::string& actor, const std::string& note,
-                                                               std::int64_t now_ms) {
+std::variant<AlertChange, std::string> AlertBook::act(std::int64_t id, storage::AlertState to, const std::string& actor,
+                                                      const std::string& note, std::int64_t now_ms) {
     const auto it = unclosed_.find(id);
     if (it == unclosed_.end()) {
         return id > 0 && id <= last_id_ ? "alert " + std::to_string(id) + " is already closed"
@@ -69,12 +72,10 @@ std::variant<storage::AlertAction, std::string> AlertBook::act(std::int64_t id, 
     if (to == storage::AlertState::acknowledged && it->second.state == storage::AlertState::acknowledged) {
         return "alert " + std::to_string(id) + " is already acknowledged";
     }
-    if (to == storage::AlertState::closed) {
-        unclosed_.erase(it);
-    } else {
-        it->second.state = to;
-    }
-    return storage::AlertAction{id, to, actor, note, now_ms};
+    it->second.state = to;
+    AlertChange change{{id, to, actor, note, now_ms}, it->second};
+    if (to == storage::AlertState::closed) unclosed_.erase(it);
+    return change;
 }
 
 std::size_t AlertBook::forget(const std::vector<std::int64_t>& ids) {

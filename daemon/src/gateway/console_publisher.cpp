@@ -126,22 +126,28 @@ void ConsolePublisher::apply_manually(const zmq::message_t& message, bool subscr
     refusals_unlogged_ = 0;
 }
 
-void ConsolePublisher::drain_subscriptions() {
+bool ConsolePublisher::read_subscription() {
     zmq::message_t message;
-    while (socket_.recv(message, zmq::recv_flags::dontwait)) {
-        if (message.size() == 0) continue;
-        const auto* bytes = static_cast<const char*>(message.data());
-        if (bytes[0] != 0 && bytes[0] != 1) continue;
-        std::string topic(bytes + 1, message.size() - 1);
-        if (manual_) {
-            apply_manually(message, bytes[0] == 1, topic);
-        } else if (bytes[0] == 1) {
-            topics_.insert(std::move(topic));
-        } else if (auto it = topics_.find(topic); it != topics_.end()) {
-            topics_.erase(it);
-        }
-        counters_.subscribed_topics = topics_.size();
+    if (!socket_.recv(message, zmq::recv_flags::dontwait)) return false;
+    // A console's SUB sends only subscriptions; anything else (a raw XSUB or DEALER peer) is not one and is skipped.
+    if (message.size() == 0) return true;
+    const auto* bytes = static_cast<const char*>(message.data());
+    if (bytes[0] != 0 && bytes[0] != 1) return true;
+    std::string topic(bytes + 1, message.size() - 1);
+    if (manual_) {
+        apply_manually(message, bytes[0] == 1, topic);
+    } else if (bytes[0] == 1) {
+        topics_.insert(std::move(topic));
+    } else if (auto it = topics_.find(topic); it != topics_.end()) {
+        topics_.erase(it);
     }
+    counters_.subscribed_topics = topics_.size();
+    return true;
+}
+
+void ConsolePublisher::set_queue(int queue_per_console) {
+    queue_per_console_ = queue_per_console;
+    socket_.set(zmq::sockopt::sndhwm, queue_per_console_);
 }
 
 bool ConsolePublisher::has_subscriber(std::string_view prefix) const {

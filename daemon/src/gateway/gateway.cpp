@@ -1,14 +1,11 @@
-// Gateway start-up, the reactor loop, terminal ingest, group commits and acks, reload and stop.
+// The gateway's subsystems, started, reconfigured and stopped from one table; the reactor loop and the stop.
 #include "gateway/gateway_impl.hpp"
 
 #include <algorithm>
 #include <filesystem>
-#include <iterator>
-#include <utility>
 
 #include <spdlog/spdlog.h>
 
-#include "gatehouse/daemon/console_messages.hpp"
 #include "gatehouse/daemon/private_files.hpp"
 #include "gatehouse/ipc/curve_keys.hpp"
 #include "gatehouse/ipc/terminal_codec.hpp"
@@ -17,28 +14,12 @@
 namespace gatehouse::daemon {
 namespace {
 
-using nlohmann::json;
-
 // The loop wakes at least this often to notice a stop request and expire silent terminals.
 constexpr auto kIdleTick = std::chrono::milliseconds(50);
+constexpr auto kCheckEvery = std::chrono::milliseconds(200);
+constexpr auto kStatusEvery = std::chrono::seconds(2);
 // SQLite's default page size, which the ledger keeps; converts the configured size cap into pages.
 constexpr std::int64_t kSqlitePageSize = 4096;
-// Records kept in memory while the ledger refuses them (a full disk): enough for an hour of a busy gate's
-// decisions and alerts, small enough (a few MB) not to threaten the daemon.
-constexpr std::size_t kMaxUnrecorded = 20000;
-// How soon kept records are retried when nothing else arrives to commit.
-constexpr auto kUnrecordedRetry = std::chrono::seconds(1);
-
-std::size_t record_count(const storage::LedgerBatch& b) {
-    return b.screenings.size() + b.decisions.size() + b.alerts.size() + b.alert_actions.size();
-}
-
-template <typename T>
-void append_moved(std::vector<T>& to, std::vector<T>& from) {
-    to.insert(to.end(), std::make_move_iterator(from.begin()), std::make_move_iterator(from.end()));
-    from.clear();
-}
-
 constexpr std::string_view kIpcScheme = "ipc://";
 // Control requests are short JSON objects (an alert note is at most 4 KiB).
 constexpr std::int64_t kMaxControlMessageBytes = 64 * 1024;
@@ -87,6 +68,24 @@ void report_shared_ledger_directory(const GatewayConfig& config) {
     }
 }
 
+std::filesystem::path default_snapshot_dir(const GatewayConfig& config) {
+    return config.ledger_path.parent_path() / "snapshots";
+}
+
+// Camera settings are checked before anything starts (and before a reload is accepted), so that a bad reference
+// or threshold is refused with its reason.
+void check_cameras(const GatewayConfig& config) {
+    for (const auto& cam : config.cameras) (void)screening_config_for(cam, *config.find_gate(cam.gate), default_snapshot_dir(config));
+}
+
+std::string key_list(const std::vector<std::string>& keys) {
+    std::string out;
+    for (const auto& k : keys) out += (out.empty() ? "" : ", ") + k;
+    return out;
+}
+
+}  // namespace
+
 std::optional<Pseudonymiser> load_pseudonymiser(const PrivacyConfig& privacy) {
     if (!privacy.pseudonymise_upstream) return std::nullopt;
     try {
@@ -96,57 +95,339 @@ std::optional<Pseudonymiser> load_pseudonymiser(const PrivacyConfig& privacy) {
     }
 }
 
-}  // namespace
+Gateway::Impl::Impl(GatewayConfig c, GatewayHooks h)
+    : config(std::move(c)), hooks(std::move(h)), batch(config.max_batch, config.commit_window) {
+    commits.set_on_recorded(hooks.on_recorded);
+    subsystems = subsystem_table();
+    // The reactor's sockets, in the order their handlers run after a poll: a finished commit first (its acks free
+    // the terminals' windows), then the cameras, the terminals, the control socket and the consoles.
+    reactor.watch("ledger", [this] { return writer ? &writer->done_signal() : nullptr; }, [this] { on_commit_done(); });
+    reactor.watch_fd("cameras", camera_reports.signal_fd(), [this] { drain_camera_reports(); });
+    reactor.watch("terminals", [this] { return terminals ? &terminals->socket() : nullptr; },
+                  [this] { drain_terminal_socket(); }, [this] { return !batch.full(); });
+    reactor.watch("control", [this] { return control.get(); }, [this] { serve_control(); });
+    reactor.watch("consoles", [this] { return consoles ? &consoles->socket() : nullptr; }, [this] {
+        // One subscription at a time, each inside the boundary; bounded so that a failing socket cannot spin here.
+        for (int i = 0; i < 10000; ++i) {
+            bool more = false;
+            boundary.run("consoles", [&] { more = consoles->read_subscription(); });
+            if (!more) break;
+        }
+    });
+}
 
-Gateway::Impl::Impl(GatewayConfig c, GatewayHooks h, ServerKey key, storage::Ledger ledger, LedgerStartState start)
-    : config(std::move(c)),
-      hooks(std::move(h)),
-      server_key(std::move(key)),
-      zap(start_zap_handler(context, config)),
-      terminals(context, config.terminal_endpoint, config.max_message_bytes, server_key.secret),
-      registry(config.terminals, config.heartbeat_timeout, config.seq_window),
-      writer(std::move(ledger), context),
-      alerts(start.last_alert_id, std::move(start.unclosed_alerts)),
-      last_screening_id(start.last_screening_id) {
-    registry.seed_last_seq(start.last_seq);
-    control.set(zmq::sockopt::linger, 0);
-    control.set(zmq::sockopt::maxmsgsize, kMaxControlMessageBytes);
-    // A local ipc:// control socket is guarded by its file mode (below); over TCP only listed admins get in.
-    if (!server_key.secret.empty() && config.control_endpoint.rfind("tcp://", 0) == 0) {
-        ipc::configure_curve_server(control, server_key.secret, "control");
+Gateway::Impl::~Impl() { teardown(); }
+
+// The table: start-up runs it top to bottom, teardown bottom to top, and a reload calls `apply` of each subsystem
+// whose live keys changed, in this order. Which keys each one owns (live or at a restart) is in config_keys().
+std::vector<Subsystem> Gateway::Impl::subsystem_table() {
+    return {
+        {"logging", [] {}, [] {},
+         // The service configured logging before the gateway started; a reload changes the level.
+         [](const GatewayConfig& next) { spdlog::set_level(spdlog::level::from_str(next.log_level)); }},
+        {"ledger",
+         [this] {
+             // The ledger opens first: a corrupt or newer file must stop start-up before any socket is bound. Its
+             // directory is created private, and what exists already is checked before the ledger reads it.
+             if (config.ledger_path.has_parent_path()) create_private_directory(config.ledger_path.parent_path());
+             for (const auto& dir : snapshot_directories(config)) {
+                 try {
+                     create_private_directory(dir);
+                 } catch (const std::exception& e) {
+                     // A camera that cannot write evidence is the camera's fault to report, not a reason to keep the
+                     // gate shut.
+                     spdlog::warn("snapshots: {}", e.what());
+                 }
+             }
+             enforce_private_storage(config);
+             report_shared_ledger_directory(config);
+             storage::LedgerOptions options{config.ledger_path};
+             options.gateway_id = config.gateway_id;
+             options.outbox_limits = config.forwarding.limits;
+             if (config.ledger_max_size_mb) options.max_pages = *config.ledger_max_size_mb * 1024 * 1024 / kSqlitePageSize;
+             storage::Ledger ledger(options);
+             enforce_private_storage(config);  // -wal and -shm exist only now
+             start_state.last_seq = ledger.last_seq_by_terminal();
+             start_state.last_alert_id = ledger.max_alert_id();
+             start_state.last_screening_id = ledger.max_screening_id();
+             start_state.unclosed_alerts = ledger.alerts(0, /*open_only=*/true);
+             alerts = std::make_unique<AlertBook>(start_state.last_alert_id, std::move(start_state.unclosed_alerts));
+             last_screening_id = start_state.last_screening_id;
+             writer = std::make_unique<LedgerWriter>(std::move(ledger), context);
+         },
+         [this] {
+             lists_reader.reset();
+             writer.reset();  // finishes the batch in flight, if any
+         },
+         [this](const GatewayConfig& next) { batch.set_limits(next.max_batch, next.commit_window); }},
+        {"sockets",
+         [this] {
+             zap = start_zap_handler(context, config);
+             terminals = std::make_unique<ipc::TerminalEndpoint>(context, config.terminal_endpoint,
+                                                                 config.max_message_bytes, server_key.secret);
+             control = std::make_unique<zmq::socket_t>(context, zmq::socket_type::router);
+             control->set(zmq::sockopt::linger, 0);
+             control->set(zmq::sockopt::maxmsgsize, kMaxControlMessageBytes);
+             // A local ipc:// control socket is guarded by its file mode; over TCP only listed admins get in.
+             if (!server_key.secret.empty() && config.control_endpoint.rfind("tcp://", 0) == 0) {
+                 ipc::configure_curve_server(*control, server_key.secret, kControlZapDomain);
+             }
+             prepare_ipc_directory(config.control_endpoint);
+             try {
+                 control->bind(config.control_endpoint);
+             } catch (const zmq::error_t& e) {
+                 throw std::runtime_error("cannot bind control socket " + config.control_endpoint + ": " + e.what());
+             }
+             open_ipc_socket_to_group(config.control_endpoint);
+             control_endpoint = control->get(zmq::sockopt::last_endpoint);
+             control_inproc = fmt::format("inproc://gatehouse-control-{}", static_cast<const void*>(this));
+             control->bind(control_inproc);
+         },
+         [this] {
+             control.reset();
+             terminals.reset();
+             zap.reset();  // after the sockets it authenticates
+         },
+         [this](const GatewayConfig& next) { update_zap_policy(next); }},
+        {"terminals",
+         [this] {
+             registry = std::make_unique<TerminalRegistry>(config.terminals, config.heartbeat_timeout, config.seq_window);
+             registry->seed_last_seq(start_state.last_seq);
+             admission = std::make_unique<Admission>(*registry, AdmissionLimits::from(config));
+         },
+         [this] {
+             admission.reset();
+             registry.reset();
+         },
+         [this](const GatewayConfig& next) {
+             registry->reconfigure(next.terminals);
+             registry->set_limits(next.heartbeat_timeout, next.seq_window);
+             admission->set_limits(AdmissionLimits::from(next));
+             update_zap_policy(next);
+         }},
+        {"consoles",
+         [this] {
+             if (config.console_endpoint.empty()) return;
+             consoles = std::make_unique<ConsolePublisher>(context, config.console_endpoint, config.console_queue,
+                                                           ConsoleSecurity{server_key.secret, console_scopes(config)});
+         },
+         [this] { consoles.reset(); },
+         [this](const GatewayConfig& next) {
+             update_zap_policy(next);
+             if (!consoles) return;
+             consoles->set_queue(next.console_queue);
+             // A console removed, re-keyed or narrowed keeps what it was admitted with as long as its connection
+             // lasts, so then every console is cut and must reconnect under the new rules; a console added is not.
+             const auto& kept = next.console_clients;
+             const bool revoked = std::any_of(config.console_clients.begin(), config.console_clients.end(),
+                                              [&](const auto& c) { return std::find(kept.begin(), kept.end(), c) == kept.end(); });
+             if (revoked && zap) {
+                 consoles->reopen(console_scopes(next));
+                 spdlog::warn("reload revoked or narrowed a console's key or topics: every console was disconnected "
+                              "and reconnects under the new [[consoles]] (live messages until then are missed; the "
+                              "ledger has them)");
+             } else {
+                 consoles->set_scopes(console_scopes(next));
+             }
+         }},
+        {"cameras", [this] { start_cameras(config); }, [this] { cameras.clear(); },
+         [this](const GatewayConfig& next) {
+             const bool cameras_changed = [&] {
+                 if (next.cameras != config.cameras) return true;
+                 for (const auto& cam : next.cameras) {
+                     if (next.find_gate(cam.gate)->policy.fever_threshold != config.find_gate(cam.gate)->policy.fever_threshold) {
+                         return true;
+                     }
+                 }
+                 return false;
+             }();
+             if (cameras_changed) {
+                 spdlog::info("camera configuration changed: restarting the cameras");
+                 start_cameras(next);
+             }
+             for (auto& [gate, f] : fusion) {
+                 if (const GateConfig* g = next.find_gate(gate)) f.set_window(g->policy.fusion_window);
+             }
+         }},
+        {"retention",
+         [this] {
+             retention = std::make_unique<RetentionPurger>(config.ledger_path, config.retention, snapshot_directories(config));
+         },
+         [this] { retention.reset(); },
+         [this](const GatewayConfig& next) { retention->reconfigure(next.retention, snapshot_directories(next)); }},
+        {"forwarding",
+         [this] {
+             pseudonymiser = load_pseudonymiser(config.privacy);
+             start_forwarding(config);
+         },
+         [this] {
+             // Whatever the final commits put in the outbox is sent by the next run.
+             batch.set_upstream({});
+             forwarder.reset();
+         },
+         [this](const GatewayConfig& next) {
+             // Everything that can fail is made before the running forwarder is replaced, so that a failure leaves
+             // it running as it was.
+             std::optional<Pseudonymiser> next_pseudonymiser = load_pseudonymiser(next.privacy);
+             std::unique_ptr<forwarding::Forwarder> next_forwarder;
+             if (next.forwarding.active()) {
+                 next_forwarder = std::make_unique<forwarding::Forwarder>(
+                     next.forwarding, next.ledger_path, forwarding::SinkIdentity{config.gateway_id, config.site});
+             }
+             writer->set_outbox_limits(next.forwarding.limits);
+             // Records already in the outbox keep the pseudonym they were written with (see docs/privacy.md).
+             pseudonymiser = std::move(next_pseudonymiser);
+             forwarder = std::move(next_forwarder);
+             batch.set_upstream({forwarder != nullptr, pseudonymiser ? &*pseudonymiser : nullptr});
+             spdlog::info("forwarding {}", forwarder ? "restarted with the new [forwarding]" : "off");
+         }},
+        {"metrics",
+         [this] {
+             if (!config.metrics_listen.empty()) {
+                 metrics = std::make_unique<MetricsServer>(config.metrics_listen, [this] { return fetch_metrics(); });
+             }
+         },
+         [this] { metrics.reset(); },
+         [this](const GatewayConfig& next) {
+             // The old endpoint goes first (it may be the address asked for), then the new one binds.
+             metrics.reset();
+             if (!next.metrics_listen.empty()) {
+                 metrics = std::make_unique<MetricsServer>(next.metrics_listen, [this] { return fetch_metrics(); });
+             }
+         }},
+    };
+}
+
+std::vector<std::string_view> Gateway::subsystem_names() {
+    return {"logging", "ledger", "sockets", "terminals", "consoles", "cameras", "retention", "forwarding", "metrics"};
+}
+
+void Gateway::Impl::start() {
+    // Before anything opens: the configuration's transport security, the server's key (a missing or exposed key
+    // stops start-up before the ledger is touched), the site secret and the cameras' settings.
+    check_transport_security(config);
+    server_key = load_server_key(config);
+    (void)load_pseudonymiser(config.privacy);
+    check_cameras(config);
+    for (auto& s : subsystems) {
+        spdlog::debug("start-up: {}", s.name);
+        s.start();
+        ++started_subsystems;
     }
-    prepare_ipc_directory(config.control_endpoint);
-    try {
-        control.bind(config.control_endpoint);
-    } catch (const zmq::error_t& e) {
-        throw std::runtime_error("cannot bind control socket " + config.control_endpoint + ": " + e.what());
+}
+
+void Gateway::Impl::teardown() noexcept {
+    while (started_subsystems > 0) {
+        auto& s = subsystems[--started_subsystems];
+        try {
+            s.stop();
+        } catch (const std::exception& e) {
+            spdlog::error("stopping {}: {}", s.name, e.what());
+        } catch (...) {
+            spdlog::error("stopping {}: unknown error", s.name);
+        }
     }
-    open_ipc_socket_to_group(config.control_endpoint);
-    control_inproc = fmt::format("inproc://gatehouse-control-{}", static_cast<const void*>(this));
-    control.bind(control_inproc);
-    if (!config.console_endpoint.empty()) {
-        consoles.emplace(context, config.console_endpoint, config.console_queue,
-                         ConsoleSecurity{server_key.secret, console_scopes(config)});
+}
+
+void Gateway::Impl::start_cameras(const GatewayConfig& c) {
+    cameras.clear();  // joins the old threads first: one runner per camera at any time
+    std::map<std::string, GateFusion> next_fusion;
+    for (const auto& g : c.gates) {
+        if (!g.camera) continue;
+        // Keep a gate's window state (waiting requests, unused screenings) across a reload.
+        auto old = fusion.find(g.id);
+        if (old != fusion.end()) {
+            old->second.set_window(g.policy.fusion_window);
+            next_fusion.emplace(g.id, std::move(old->second));
+        } else {
+            next_fusion.emplace(g.id, GateFusion(g.policy.fusion_window));
+        }
     }
-    camera_reports_endpoint = fmt::format("inproc://gatehouse-cameras-{}", static_cast<const void*>(this));
-    camera_reports.set(zmq::sockopt::rcvhwm, 100000);
-    camera_reports.bind(camera_reports_endpoint);
-    if (!config.metrics_listen.empty()) {
-        metrics = std::make_unique<MetricsServer>(config.metrics_listen, [this] { return fetch_metrics(); });
+    // Requests waiting at a gate that no longer has a camera are decided now rather than left hanging.
+    for (auto& [gate, f] : fusion) {
+        if (next_fusion.count(gate)) continue;
+        for (auto& w : f.release_waiting()) decide(w.request, w.peer, w.arrived, nullptr, "camera_fault");
     }
-    spdlog::debug("start-up: ledger open, sockets bound; starting {} cameras", config.cameras.size());
-    start_cameras();
-    retention = std::make_unique<RetentionPurger>(config.ledger_path, config.retention, snapshot_directories(config));
-    pseudonymiser = load_pseudonymiser(config.privacy);
-    if (config.forwarding.active()) {
-        forwarder = std::make_unique<forwarding::Forwarder>(config.forwarding, config.ledger_path,
-                                                            forwarding::SinkIdentity{config.gateway_id, config.site});
-        for (const auto& sink : config.forwarding.sinks) spdlog::info("forwarding to sink '{}'", sink.name);
+    fusion = std::move(next_fusion);
+    camera_monitor.reset(c.cameras, SteadyClock::now());
+    for (const auto& cam : c.cameras) {
+        cameras.push_back(std::make_unique<CameraRunner>(
+            camera_reports, cam, screening_config_for(cam, *c.find_gate(cam.gate), default_snapshot_dir(c))));
+    }
+}
+
+void Gateway::Impl::start_forwarding(const GatewayConfig& c) {
+    if (c.forwarding.active()) {
+        forwarder = std::make_unique<forwarding::Forwarder>(c.forwarding, c.ledger_path,
+                                                            forwarding::SinkIdentity{c.gateway_id, c.site});
+        for (const auto& sink : c.forwarding.sinks) spdlog::info("forwarding to sink '{}'", sink.name);
         spdlog::info("upstream records name persons {}", pseudonymiser ? "by pseudonym (privacy.pseudonymise_upstream)"
                                                                        : "by their id (privacy.pseudonymise_upstream = false)");
     } else {
         spdlog::info("forwarding off (no [forwarding] sinks enabled): records stay in the ledger only");
     }
+    batch.set_upstream({forwarder != nullptr, pseudonymiser ? &*pseudonymiser : nullptr});
+}
+
+void Gateway::Impl::update_zap_policy(const GatewayConfig& c) {
+    if (zap) zap->update_policy(zap_policy(c));
+}
+
+// A reload validates the new file as start-up would, then gives each subsystem the live keys it owns that
+// changed; keys that take effect only at a restart keep their running value, so that what status shows is what
+// runs. The report says which is which (the log, and the reply to `gatehouse reload`).
+ReloadReport Gateway::Impl::reload() {
+    notifier.reloading();
+    ReloadReport report;
+    GatewayConfig next;
+    try {
+        next = hooks.reload_config ? hooks.reload_config() : load_config_file(config.source);
+        check_transport_security(next);
+        check_cameras(next);
+        (void)load_pseudonymiser(next.privacy);
+    } catch (const std::exception& e) {
+        report.error = e.what();
+        spdlog::error("reload rejected, the running configuration stays: {}", report.error);
+        notifier.ready(status_line(SteadyClock::now()));
+        return report;
+    }
+    report.accepted = true;
+    const auto changed = changed_keys(config, next);
+    for (const ConfigKey* k : changed) {
+        if (k->apply != KeyApply::restart) continue;
+        k->keep(config, next);
+        report.restart_required.emplace_back(k->name);
+    }
+    for (auto& s : subsystems) {
+        std::vector<const ConfigKey*> mine;
+        for (const ConfigKey* k : changed) {
+            if (k->apply == KeyApply::live && k->subsystem == s.name) mine.push_back(k);
+        }
+        if (mine.empty()) continue;
+        try {
+            s.apply(next);
+            for (const ConfigKey* k : mine) report.applied.emplace_back(k->name);
+        } catch (const std::exception& e) {
+            for (const ConfigKey* k : mine) {
+                k->keep(config, next);
+                report.failed.push_back({std::string(k->name), e.what()});
+            }
+            spdlog::error("reload: {} could not take its new settings, the running ones stay: {}", s.name, e.what());
+        }
+    }
+    config = std::move(next);
+    if (changed.empty()) {
+        spdlog::info("configuration reloaded from {}: nothing changed", config.source);
+    } else {
+        spdlog::info("configuration reloaded from {}: applied: {}", config.source,
+                     report.applied.empty() ? "-" : key_list(report.applied));
+    }
+    if (!report.restart_required.empty()) {
+        spdlog::warn("reload: {} take effect only at a restart; the running values stay until then",
+                     key_list(report.restart_required));
+    }
+    notifier.ready(status_line(SteadyClock::now()));
+    return report;
 }
 
 std::uintmax_t Gateway::Impl::ledger_size_bytes() const {
@@ -159,253 +440,19 @@ std::uintmax_t Gateway::Impl::ledger_size_bytes() const {
     return total;
 }
 
-void Gateway::Impl::reply_error(const std::string& peer, ipc::ProtocolError error, const std::string& terminal_hint) {
-    ++counters.errors[static_cast<std::size_t>(error.code)];
-    peer_log.warn(ipc::to_string(error.code),
-                  fmt::format("refused message from {}: {}: {}",
-                              terminal_hint.empty() ? "unidentified peer" : "terminal " + terminal_hint,
-                              ipc::to_string(error.code), error.message));
-    terminals.send(peer, ipc::encode(error));
-}
-
-TerminalState* Gateway::Impl::known_terminal(const std::string& peer, const std::string& id,
-                                             std::optional<std::int64_t> seq) {
-    TerminalState* t = registry.find(id);
-    if (!t) {
-        reply_error(peer,
-                    {ipc::ErrorCode::unknown_terminal, "terminal", "terminal '" + id + "' is not configured on this gateway",
-                     seq},
-                    id);
-        return nullptr;
-    }
-    if (registry.note_seen(*t, peer, Clock::now())) {
-        spdlog::info("terminal {} (gate {}) online", id, t->config.gate);
-        clear_condition("terminal_offline", id, "terminal is back online");
-    }
-    return t;
-}
-
-void Gateway::Impl::handle_frame(ipc::InboundFrame& frame) {
-    ++counters.frames;
-    if (frame.oversize) {
-        reply_error(frame.peer,
-                    {ipc::ErrorCode::message_too_large, "",
-                     "message of " + std::to_string(frame.size) + " bytes exceeds the limit of " +
-                         std::to_string(config.max_message_bytes),
-                     std::nullopt},
-                    "");
-        return;
-    }
-    if (frame.multipart) {
-        reply_error(frame.peer,
-                    {ipc::ErrorCode::multipart_message, "", "send each message as exactly one frame", std::nullopt}, "");
-        return;
-    }
-    auto message = ipc::decode_terminal_message(frame.payload);
-    if (!admit(frame, message)) return;
-    std::visit([&](auto&& msg) { handle(frame.peer, msg); }, message);
-}
-
-void Gateway::Impl::handle(const std::string& peer, const ipc::ProtocolError& error) { reply_error(peer, error, ""); }
-
-// Everything that goes into the pending batch calls this first: the batch's commit window starts with its first row.
-void Gateway::Impl::open_batch() {
-    if (pending.empty()) pending_deadline = Clock::now() + config.commit_window;
-}
-
-void Gateway::Impl::handle(const std::string& peer, const ipc::Hello& hello) {
-    TerminalState* t = known_terminal(peer, hello.terminal, std::nullopt);
-    if (!t) return;
-    t->reported_kind = hello.kind;
-    t->firmware = hello.firmware;
-    open_batch();
-    pending.hellos.push_back({hello.terminal, hello.kind, hello.firmware, ipc::utc_now_ms()});
-    terminals.send(peer, ipc::encode(ipc::Welcome{hello.terminal, t->highest_seq, config.heartbeat_interval.count()}));
-}
-
-void Gateway::Impl::handle(const std::string& peer, const ipc::Heartbeat& heartbeat) {
-    if (known_terminal(peer, heartbeat.terminal, std::nullopt)) terminals.send(peer, ipc::encode_heartbeat());
-}
-
-void Gateway::Impl::handle(const std::string& peer, ipc::Event& event) {
-    TerminalState* t = known_terminal(peer, event.terminal, event.seq);
-    if (!t) return;
-    std::string why;
-    if (auto refused = registry.admit_seq(*t, event.seq, why)) {
-        reply_error(peer, {*refused, "seq", why, event.seq}, event.terminal);
-        return;
-    }
-    spdlog::debug("event {}#{} {}", event.terminal, event.seq, event.kind);
-    open_batch();
-    pending.records.events.push_back({std::move(event.terminal), event.seq, t->config.gate, std::move(event.kind),
-                                      std::move(event.person), event.occurred_ms, ipc::utc_now_ms(), event.offline,
-                                      std::move(event.data_json)});
-    pending.peers.push_back(peer);
-    if (forwarder) {
-        const auto& e = pending.records.events.back();
-        forward(storage::OutboxLane::routine, e.kind, e.gate, e.received_ms, to_json(e), {e.person, std::nullopt, std::nullopt},
-                pending.records.events.size() - 1);
-    }
-}
-
-// Group commit: the pending batch goes to the writer as one transaction once the writer is free and the
-// batch is full or its window has passed. One batch is in flight at a time, so acks keep their order.
-void Gateway::Impl::maybe_submit(Clock::time_point now, bool force) {
-    if (writer.busy()) return;
-    const bool retry_unrecorded = !unrecorded.empty() && (force || now >= retry_unrecorded_at);
-    if (pending.empty() && !retry_unrecorded) return;
-    if (!force && !retry_unrecorded && pending.records.events.size() < config.max_batch && now < pending_deadline) return;
-    unrecorded_in_flight = record_count(unrecorded);
-    if (!unrecorded.empty()) pending.deferred = std::exchange(unrecorded, storage::LedgerBatch{});
-    writer.submit(std::move(pending));
-    submitted_at = now;
-    pending = LedgerWriteBatch{};
-    pending.records.events.reserve(config.max_batch);
-    pending.peers.reserve(config.max_batch);
-}
-
-std::size_t Gateway::Impl::records_awaiting_storage() const { return record_count(unrecorded) + unrecorded_in_flight; }
-
-// Acks, decisions and control replies are sent only now, after the commit returned, so what they confirm is
-// on disk; consoles see what was recorded.
-void Gateway::Impl::finish(LedgerWriteResult& result) {
-    unrecorded_in_flight = 0;
-    send_decisions(result);
-    const std::string failure = result.error ? *result.error : "";
-    for (const auto& reply : result.batch.control_replies) {
-        send_control_reply(reply.routing_id,
-                           result.error ? json{{"ok", false}, {"error", "could not record the action: " + failure}}.dump()
-                                        : reply.body);
-    }
-    const auto& records = result.batch.records;
-    const auto& events = records.events;
-    if (result.error) {
-        ++counters.commit_failures;
-        peer_log.warn("ledger", fmt::format("cannot commit a batch of {} events, {} screenings, {} alerts: {}",
-                                            events.size(), records.screenings.size(), records.alerts.size(), failure));
-        for (std::size_t i = 0; i < events.size(); ++i) {
-            ++counters.errors[static_cast<std::size_t>(ipc::ErrorCode::storage_unavailable)];
-            terminals.send(result.batch.peers[i],
-                           ipc::encode(ipc::ProtocolError{ipc::ErrorCode::storage_unavailable, "",
-                                                          "the gateway cannot store events right now; resend later",
-                                                          events[i].seq}));
-        }
-        // Consoles still see what happened (alerts above all: a guard must act on them), although the ledger could
-        // not keep it yet; the decisions were answered anyway (send_decisions).
-        publish_committed(records, {});
-        if (!result.deferred_recorded) keep_unrecorded(result.batch.deferred);
-        keep_unrecorded(result.batch.records);
-        retry_unrecorded_at = Clock::now() + kUnrecordedRetry;
-        if (result.fault == storage::LedgerFault::disk_full) {
-            raise_condition({"storage_full", "", "ledger", std::nullopt, std::nullopt, std::nullopt,
-                             fmt::format("The ledger {} is out of space: events are refused (terminals keep them), "
-                                         "decisions follow the gates' policies and are recorded when space returns",
-                                         config.ledger_path.string())});
-        }
-        return;
-    }
-    ++counters.commits;
-    clear_condition("storage_full", "ledger", "the ledger stores again");
-    if (forwarder && !records.outbox.empty()) forwarder->wake();
-    if (result.outbox.rejected > 0) {
-        raise_condition({"outbox_rejected", "", "alert", std::nullopt, std::nullopt, std::nullopt,
-                         fmt::format("{} alerts could not be queued for upstream: the outbox's alert lane is at its "
-                                     "hard cap (the upstream has been unreachable for long)",
-                                     result.outbox.rejected)});
-    }
-    counters.commit_seconds.observe(std::chrono::duration<double>(result.commit_time).count());
-    counters.largest_batch = std::max<std::uint64_t>(counters.largest_batch, events.size());
-    for (std::size_t i = 0; i < events.size(); ++i) {
-        const bool duplicate = result.outcomes[i] == storage::AppendOutcome::duplicate;
-        ++(duplicate ? counters.events_duplicate : counters.events_stored);
-        if (!duplicate) {
-            ++counters.stored_by_kind[events[i].kind];
-            alert_on_event(events[i]);
-        }
-        if (hooks.on_recorded) hooks.on_recorded(events[i], result.outcomes[i]);
-        terminals.send(result.batch.peers[i], ipc::encode(ipc::Ack{events[i].seq, duplicate}));
-    }
-    publish_committed(records, result.outcomes);
-}
-
-// A decision is answered after the attempt to record it; if the ledger failed, the gate still gets its
-// answer (the policy was applied) and the loss of the audit row is counted and logged.
-void Gateway::Impl::send_decisions(const LedgerWriteResult& result) {
-    const auto& decisions = result.batch.records.decisions;
-    const auto now = Clock::now();
-    for (std::size_t i = 0; i < decisions.size(); ++i) {
-        ++(decisions[i].grant ? counters.decisions_granted : counters.decisions_denied);
-        if (result.error) ++counters.decisions_unrecorded;
-        terminals.send(result.batch.decision_peers[i], result.batch.decision_replies[i]);
-        counters.decision_seconds.observe(std::chrono::duration<double>(now - result.batch.decision_arrived[i]).count());
-    }
-    if (result.error && !decisions.empty()) {
-        peer_log.warn("decisions", fmt::format("{} decisions answered but not recorded: {}", decisions.size(), *result.error));
-    }
-}
-
-void Gateway::Impl::keep_unrecorded(storage::LedgerBatch& records) {
-    records.events.clear();
-    // Outbox entries of events go with their events (resent by the terminals); the others stay with their records.
-    std::erase_if(records.outbox, [](const storage::OutboxEntry& e) { return e.for_event.has_value(); });
-    const std::size_t incoming = record_count(records);
-    if (record_count(unrecorded) + incoming > kMaxUnrecorded) {
-        counters.records_unrecorded_lost += incoming;
-        peer_log.warn("unrecorded", fmt::format("{} decisions, screenings and alerts dropped: {} already await storage",
-                                                incoming, record_count(unrecorded)));
-        return;
-    }
-    append_moved(unrecorded.screenings, records.screenings);
-    append_moved(unrecorded.decisions, records.decisions);
-    append_moved(unrecorded.alerts, records.alerts);
-    append_moved(unrecorded.alert_actions, records.alert_actions);
-    append_moved(unrecorded.outbox, records.outbox);
-}
-
-void Gateway::Impl::publish_committed(const storage::LedgerBatch& records,
-                                      const std::vector<storage::AppendOutcome>& outcomes) {
-    if (!consoles) return;
-    for (const auto& a : records.alerts) consoles->publish(alert_topic(a), to_json(a).dump());
-    for (const auto& action : records.alert_actions) {
-        const auto it = alerts.unclosed().find(action.alert);
-        const json body = to_json(action);
-        consoles->publish("alert_state." + (it != alerts.unclosed().end() ? it->second.kind : std::string("closed")),
-                          body.dump());
-    }
-    for (const auto& d : records.decisions) consoles->publish(decision_topic(d), to_json(d).dump());
-    for (const auto& s : records.screenings) consoles->publish(screening_topic(s), to_json(s).dump());
-    // Events are the bulk of the traffic: built only for a console that asked for them, and never twice.
-    if (!consoles->has_subscriber("event.")) return;
-    for (std::size_t i = 0; i < records.events.size() && i < outcomes.size(); ++i) {
-        if (outcomes[i] == storage::AppendOutcome::stored) {
-            consoles->publish(event_topic(records.events[i]), to_json(records.events[i]).dump());
-        }
-    }
-}
-
-// Reads what is queued, but stops at a full batch: then the socket's queue (and the terminals' unacked
-// windows) hold further messages back until the writer catches up.
-void Gateway::Impl::drain_terminal_socket() {
-    while (pending.records.events.size() < config.max_batch) {
-        auto frame = terminals.try_receive();
-        if (!frame) return;
-        handle_frame(*frame);
-    }
-}
-
-void Gateway::Impl::check_terminals(Clock::time_point now) {
-    for (const auto& id : registry.expire(now)) {
+void Gateway::Impl::check_terminals(SteadyTime now) {
+    for (const auto& id : registry->expire(now)) {
         spdlog::warn("terminal {} offline: no message for {} ms", id, config.heartbeat_timeout.count());
-        const TerminalState* t = registry.find(id);
+        const TerminalState* t = registry->find(id);
         raise_condition({"terminal_offline", t ? t->config.gate : "", id, std::nullopt, std::nullopt, std::nullopt,
                          fmt::format("Terminal {} silent for {} s", id, config.heartbeat_timeout.count() / 1000.0)});
     }
 }
 
 // One line for systemd's STATUS= (shown by `systemctl status`).
-std::string Gateway::Impl::status_line(Clock::time_point now) {
+std::string Gateway::Impl::status_line(SteadyTime now) {
     const double seconds = std::chrono::duration<double>(now - last_status).count();
-    const double rate = last_status == Clock::time_point{} || seconds <= 0
+    const double rate = last_status == SteadyTime{} || seconds <= 0
                             ? 0.0
                             : static_cast<double>(counters.events_stored - stored_at_last_status) / seconds;
     stored_at_last_status = counters.events_stored;
@@ -414,8 +461,8 @@ std::string Gateway::Impl::status_line(Clock::time_point now) {
     for (const auto& [id, cam] : camera_monitor.all()) cameras_up += cam.state == "running" ? 1 : 0;
     return fmt::format("{} gates, {}/{} terminals online, {}/{} cameras up, {:.0f} events/s, {} open alerts, "
                        "{} events waiting to commit",
-                       config.gates.size(), registry.online_count(), registry.all().size(), cameras_up,
-                       config.cameras.size(), rate, alerts.unclosed().size(), pending.records.events.size());
+                       config.gates.size(), registry->online_count(), registry->all().size(), cameras_up,
+                       config.cameras.size(), rate, alerts->unclosed().size(), batch.events());
 }
 
 // The watchdog is fed only while every part makes progress: the loop (we are in it), the ledger writer (a commit
@@ -423,14 +470,14 @@ std::string Gateway::Impl::status_line(Clock::time_point now) {
 // let systemd restart us when one of them hangs. A camera that merely has no frames is not hung: its thread keeps
 // reporting faults at least every max_backoff while it retries, so only a thread silent for longer than that (stuck
 // in a driver call) withholds the ping.
-void Gateway::Impl::feed_watchdog(Clock::time_point now) {
+void Gateway::Impl::feed_watchdog(SteadyTime now) {
     const auto interval = notifier.watchdog_interval();
     if (!interval) return;
-    auto withhold = [&](const std::string& part, Clock::duration stuck) {
-        peer_log.warn("watchdog", fmt::format("{} making no progress for {} ms; withholding the watchdog ping", part,
-                                              std::chrono::duration_cast<std::chrono::milliseconds>(stuck).count()));
+    auto withhold = [&](const std::string& part, SteadyClock::duration stuck) {
+        log.warn("watchdog", fmt::format("{} making no progress for {} ms; withholding the watchdog ping", part,
+                                         std::chrono::duration_cast<std::chrono::milliseconds>(stuck).count()));
     };
-    if (writer.busy() && now - submitted_at > *interval) return withhold("ledger commit", now - submitted_at);
+    if (writer->busy() && now - submitted_at > *interval) return withhold("ledger commit", now - submitted_at);
     for (const auto& [id, cam] : camera_monitor.all()) {
         const CameraConfig* c = config.find_camera(id);
         const auto allowed = (c ? c->max_backoff + c->stall_timeout : std::chrono::milliseconds(60000)) + *interval;
@@ -443,93 +490,10 @@ void Gateway::Impl::feed_watchdog(Clock::time_point now) {
     notifier.watchdog_ping(now);
 }
 
-void Gateway::Impl::reload() {
-    notifier.reloading();
-    GatewayConfig next;
-    std::optional<Pseudonymiser> next_pseudonymiser;
-    try {
-        next = hooks.reload_config ? hooks.reload_config() : load_config_file(config.source);
-        check_transport_security(next);
-        for (const auto& cam : next.cameras) {
-            (void)screening_config_for(cam, *next.find_gate(cam.gate), config.ledger_path.parent_path() / "snapshots");
-        }
-        next_pseudonymiser = load_pseudonymiser(next.privacy);
-    } catch (const std::exception& e) {
-        spdlog::error("reload rejected, the running configuration stays: {}", e.what());
-        notifier.ready(status_line(Clock::now()));
-        return;
-    }
-    // Sockets and the ledger stay open across a reload so that no terminal is dropped; say so if the new
-    // file wants them elsewhere.
-    if (next.terminal_endpoint != config.terminal_endpoint || next.control_endpoint != config.control_endpoint ||
-        next.console_endpoint != config.console_endpoint || next.ledger_path != config.ledger_path ||
-        next.max_message_bytes != config.max_message_bytes || next.ledger_max_size_mb != config.ledger_max_size_mb) {
-        spdlog::warn("listen.*, ledger.path, ledger.max_size_mb and limits.max_message_bytes change only at a "
-                     "restart; keeping the running values");
-    }
-    if (next.security.secret_key_file != config.security.secret_key_file ||
-        next.security.insecure_plaintext != config.security.insecure_plaintext) {
-        spdlog::warn("security.secret_key_file and security.insecure_plaintext change only at a restart; keeping the "
-                     "running values (client keys and console topics are reloaded)");
-    }
-    next.security = config.security;
-    if (zap) zap->update_policy(zap_policy(next));
-    if (consoles) {
-        // A console removed, re-keyed or narrowed keeps what it was admitted with as long as its connection
-        // lasts, so then every console is cut and must reconnect under the new rules; a console added is not.
-        const auto& kept = next.console_clients;
-        const bool revoked = std::any_of(config.console_clients.begin(), config.console_clients.end(), [&](const auto& c) {
-            return std::find(kept.begin(), kept.end(), c) == kept.end();
-        });
-        if (revoked && zap) {
-            consoles->reopen(console_scopes(next));
-            spdlog::warn("reload revoked or narrowed a console's key or topics: every console was disconnected and "
-                         "reconnects under the new [[consoles]] (live messages until then are missed; the ledger has "
-                         "them)");
-        } else {
-            consoles->set_scopes(console_scopes(next));
-        }
-    }
-    for (auto& [id, bucket] : rate_buckets) bucket.set_limits(next.terminal_rate, static_cast<double>(next.terminal_burst));
-    next.terminal_endpoint = config.terminal_endpoint;
-    next.control_endpoint = config.control_endpoint;
-    next.console_endpoint = config.console_endpoint;
-    next.ledger_path = config.ledger_path;
-    next.ledger_max_size_mb = config.ledger_max_size_mb;
-    next.max_message_bytes = config.max_message_bytes;
-    registry.reconfigure(next.terminals);
-    registry.set_limits(next.heartbeat_timeout, next.seq_window);
-    spdlog::set_level(spdlog::level::from_str(next.log_level));
-    const bool cameras_changed = [&] {
-        if (next.cameras != config.cameras) return true;
-        for (const auto& cam : next.cameras) {
-            if (next.find_gate(cam.gate)->policy.fever_threshold != config.find_gate(cam.gate)->policy.fever_threshold) {
-                return true;
-            }
-        }
-        return false;
-    }();
-    // Records already in the outbox keep the pseudonym they were written with (see docs/privacy.md).
-    pseudonymiser = std::move(next_pseudonymiser);
-    retention->reconfigure(next.retention, snapshot_directories(next));
-    config = std::move(next);
-    if (cameras_changed) {
-        spdlog::info("camera configuration changed: restarting the cameras");
-        start_cameras();
-    } else {
-        for (auto& [gate, f] : fusion) {
-            if (const GateConfig* g = config.find_gate(gate)) f.set_window(g->policy.fusion_window);
-        }
-    }
-    spdlog::info("configuration reloaded from {}: {} gates, {} terminals, {} cameras", config.source,
-                 config.gates.size(), config.terminals.size(), config.cameras.size());
-    notifier.ready(status_line(Clock::now()));
-}
-
 void Gateway::Impl::run() {
     spdlog::info("gatehouse {} gateway '{}' (site '{}'): terminals on {}, consoles on {}, control on {}, metrics on {}, "
                  "ledger {}",
-                 kVersion, config.gateway_id, config.site, terminals.bound_endpoint(),
+                 kVersion, config.gateway_id, config.site, terminals->bound_endpoint(),
                  consoles ? consoles->bound_endpoint() : std::string("(disabled)"), config.control_endpoint,
                  metrics ? "http://" + metrics->address() + "/metrics" : std::string("(disabled)"),
                  config.ledger_path.string());
@@ -546,121 +510,77 @@ void Gateway::Impl::run() {
                      g.policy.require_health_code ? " health-code" : "", g.policy.require_list ? " allow-list" : "",
                      g.policy.allow_when_unavailable ? "allow and alert" : "deny");
     }
-    zmq::pollitem_t items[] = {{terminals.socket().handle(), 0, ZMQ_POLLIN, 0},
-                               {control.handle(), 0, ZMQ_POLLIN, 0},
-                               {writer.done_signal().handle(), 0, ZMQ_POLLIN, 0},
-                               {camera_reports.handle(), 0, ZMQ_POLLIN, 0},
-                               {consoles ? consoles->socket().handle() : nullptr, 0, static_cast<short>(consoles ? ZMQ_POLLIN : 0), 0}};
-    const int item_count = consoles ? 5 : 4;
-    auto next_check = Clock::now();
-    auto next_status = Clock::now() + std::chrono::seconds(2);
-    // Ready only now: the ledger is open, every socket is bound and the cameras are starting (the constructor
-    // and start_cameras did that).
-    notifier.ready(status_line(Clock::now()));
+    auto next_check = SteadyClock::now();
+    auto next_status = SteadyClock::now() + kStatusEvery;
+    // Ready only now: the ledger is open, every socket is bound and the cameras are starting.
+    notifier.ready(status_line(SteadyClock::now()));
     while (!stop_requested.load(std::memory_order_relaxed)) {
-        if (reload_requested.exchange(false)) {
-            reload();
-            if (consoles) items[4].socket = consoles->socket().handle();  // a reload may have reopened it
-        }
-        // A full batch waiting for the writer stops reading terminals: backpressure instead of memory growth.
-        items[0].events = pending.records.events.size() < config.max_batch ? ZMQ_POLLIN : 0;
-        auto wake = Clock::now() + kIdleTick;
-        if (!pending.empty() && !writer.busy()) wake = std::min(wake, pending_deadline);
+        if (reload_requested.exchange(false)) boundary.run("reload", [&] { (void)reload(); });
+        auto wake = SteadyClock::now() + kIdleTick;
+        if (!batch.empty() && !writer->busy()) wake = std::min(wake, batch.deadline());
         if (const auto fusion_deadline = next_fusion_deadline()) wake = std::min(wake, *fusion_deadline);
-        const auto timeout = std::max(std::chrono::milliseconds(0),
-                                      std::chrono::ceil<std::chrono::milliseconds>(wake - Clock::now()));
-        zmq::poll(items, item_count, timeout);
-        if (items[2].revents & ZMQ_POLLIN) {
-            if (auto result = writer.take_result()) finish(*result);
-        }
-        if (items[3].revents & ZMQ_POLLIN) drain_camera_reports();
-        if (items[0].revents & ZMQ_POLLIN) drain_terminal_socket();
-        if (items[1].revents & ZMQ_POLLIN) serve_control();
-        if (consoles && (items[4].revents & ZMQ_POLLIN)) consoles->drain_subscriptions();
-        const auto now = Clock::now();
-        expire_fusion(now);
-        if (now >= next_check) {
-            check_terminals(now);
-            check_forwarding();
-            apply(camera_monitor.check_stalls(now));
-            next_check = now + std::chrono::milliseconds(200);
-        }
-        maybe_submit(now, false);
-        feed_watchdog(now);
-        if (now >= next_status) {
-            notifier.status(status_line(now));
-            next_status = now + std::chrono::seconds(2);
-        }
+        reactor.poll_once(wake);
+        const auto now = SteadyClock::now();
+        boundary.run("timers", [&] {
+            expire_fusion(now);
+            if (now >= next_check) {
+                check_terminals(now);
+                check_forwarding();
+                apply(camera_monitor.check_stalls(now));
+                next_check = now + kCheckEvery;
+            }
+            submit_if_due(now, false);
+            feed_watchdog(now);
+            if (now >= next_status) {
+                notifier.status(status_line(now));
+                next_status = now + kStatusEvery;
+            }
+        });
     }
-    notifier.stopping();
-    auto finish_waiting = [this] {
-        auto result = writer.wait_result();
-        finish(result);
-    };
-    // Stop: cameras first (nothing new arrives from them), then everything received so far is decided,
-    // committed and answered before returning.
-    cameras.clear();
-    drain_camera_reports();
-    // The forwarder goes last: whatever the final commits put in the outbox is sent by the next run.
-    drain_terminal_socket();
-    for (auto& [gate, f] : fusion) {
-        for (auto& w : f.release_waiting()) decide(w.request, w.peer, w.arrived, nullptr, "no_screening");
-    }
-    if (writer.busy()) finish_waiting();
-    maybe_submit(Clock::now(), true);
-    if (writer.busy()) finish_waiting();
-    // Alerts raised while finishing the last batch (a door forced just before the stop) are committed too.
-    maybe_submit(Clock::now(), true);
-    if (writer.busy()) finish_waiting();
-    spdlog::info("gateway stopped: {} events stored, {} duplicates, {} errors, {} decisions, {} alerts",
-                 counters.events_stored, counters.events_duplicate, counters.total_errors(),
-                 counters.decisions_granted + counters.decisions_denied, alerts.unclosed().size());
+    finish_on_stop();
 }
 
-Gateway::Gateway(GatewayConfig config, GatewayHooks hooks) {
-    check_transport_security(config);  // embedded gateways (demo, benchmarks) are held to it as the service is
-    ServerKey key = load_server_key(config);  // a missing or exposed key stops start-up before the ledger is touched
-    // The ledger opens first: a corrupt or newer file must stop start-up before any socket is bound. Its
-    // directory is created private, and what exists already is checked before the ledger reads it.
-    if (config.ledger_path.has_parent_path()) create_private_directory(config.ledger_path.parent_path());
-    for (const auto& dir : snapshot_directories(config)) {
-        try {
-            create_private_directory(dir);
-        } catch (const std::exception& e) {
-            // A camera that cannot write evidence is the camera's fault to report, not a reason to keep the gate shut.
-            spdlog::warn("snapshots: {}", e.what());
+// Stop: cameras first (nothing new arrives from them), then everything received so far is decided, committed and
+// answered before returning. The other subsystems stop when the gateway is destroyed, in reverse start-up order.
+void Gateway::Impl::finish_on_stop() {
+    notifier.stopping();
+    cameras.clear();
+    boundary.run("stop", [&] {
+        drain_camera_reports();
+        drain_terminal_socket();
+        for (auto& [gate, f] : fusion) {
+            for (auto& w : f.release_waiting()) decide(w.request, w.peer, w.arrived, nullptr, "no_screening");
         }
-    }
-    enforce_private_storage(config);
-    report_shared_ledger_directory(config);
-    (void)load_pseudonymiser(config.privacy);  // a missing or readable secret stops start-up before anything opens
-    storage::LedgerOptions options{config.ledger_path};
-    options.gateway_id = config.gateway_id;
-    options.outbox_limits = config.forwarding.limits;
-    if (config.ledger_max_size_mb) options.max_pages = *config.ledger_max_size_mb * 1024 * 1024 / kSqlitePageSize;
-    storage::Ledger ledger(options);
-    enforce_private_storage(config);  // -wal and -shm exist only now
-    LedgerStartState start;
-    start.last_seq = ledger.last_seq_by_terminal();
-    start.last_alert_id = ledger.max_alert_id();
-    start.last_screening_id = ledger.max_screening_id();
-    start.unclosed_alerts = ledger.alerts(0, /*open_only=*/true);
-    // Camera settings are checked now, so that a bad reference or threshold stops start-up with its reason.
-    for (const auto& cam : config.cameras) {
-        (void)screening_config_for(cam, *config.find_gate(cam.gate), config.ledger_path.parent_path() / "snapshots");
-    }
-    impl_ = std::make_unique<Impl>(std::move(config), std::move(hooks), std::move(key), std::move(ledger),
-                                   std::move(start));
+    });
+    auto finish_waiting = [this] {
+        if (!writer->busy()) return;
+        auto result = writer->wait_result();
+        boundary.run("ledger", [&] { after_commit(commits.finish(result, SteadyClock::now())); });
+    };
+    finish_waiting();
+    submit_if_due(SteadyClock::now(), true);
+    finish_waiting();
+    // Alerts raised while finishing the last batch (a door forced just before the stop) are committed too.
+    submit_if_due(SteadyClock::now(), true);
+    finish_waiting();
+    spdlog::info("gateway stopped: {} events stored, {} duplicates, {} errors, {} decisions, {} alerts open",
+                 counters.events_stored, counters.events_duplicate, counters.total_errors(),
+                 counters.decisions_granted + counters.decisions_denied, alerts->unclosed().size());
+}
+
+Gateway::Gateway(GatewayConfig config, GatewayHooks hooks) : impl_(std::make_unique<Impl>(std::move(config), std::move(hooks))) {
+    impl_->start();  // on failure ~Impl stops what had started
 }
 Gateway::~Gateway() = default;
 
 void Gateway::run() { impl_->run(); }
 void Gateway::request_stop() { impl_->stop_requested.store(true); }
 void Gateway::request_reload() { impl_->reload_requested.store(true); }
-std::string Gateway::terminal_endpoint() const { return impl_->terminals.bound_endpoint(); }
-std::string Gateway::control_endpoint() const { return impl_->control.get(zmq::sockopt::last_endpoint); }
+std::string Gateway::terminal_endpoint() const { return impl_->terminals->bound_endpoint(); }
+std::string Gateway::control_endpoint() const { return impl_->control_endpoint; }
 std::string Gateway::console_endpoint() const {
     return impl_->consoles ? impl_->consoles->bound_endpoint() : std::string();
 }
+std::string Gateway::metrics_address() const { return impl_->metrics ? impl_->metrics->address() : std::string(); }
 
 }  // namespace gatehouse::daemon

@@ -1,4 +1,4 @@
-// Gateway: the control socket's commands (status, metrics, reload, alerts), status and metrics.
+// Gateway: the control socket's requests (status, metrics, reload, alerts, alert actions), status and metrics.
 #include "gateway/gateway_impl.hpp"
 
 #include <algorithm>
@@ -7,6 +7,7 @@
 
 #include "gatehouse/daemon/console_messages.hpp"
 #include "gatehouse/daemon/prometheus_text.hpp"
+#include "gatehouse/ipc/json_writer.hpp"
 #include "gatehouse/ipc/terminal_codec.hpp"
 #include "gatehouse/version.hpp"
 
@@ -15,7 +16,20 @@ namespace {
 
 using nlohmann::json;
 
-constexpr const char* kCommands = "status, metrics, reload, alerts, alert_ack, alert_close, forget_alerts";
+// The reply to `reload`: which changed keys took effect, which wait for a restart, which failed.
+std::string reload_reply(const ReloadReport& report) {
+    if (!report.accepted) return ipc::encode_control_refusal("configuration refused, the running one stays: " + report.error);
+    json failed = json::array();
+    for (const auto& f : report.failed) failed.push_back({{"key", f.key}, {"error", f.error}});
+    std::string message = "configuration reloaded";
+    if (report.applied.empty() && report.restart_required.empty() && report.failed.empty()) message += ": nothing changed";
+    return json{{"ok", true},
+                {"message", message},
+                {"applied", report.applied},
+                {"restart_required", report.restart_required},
+                {"failed", std::move(failed)}}
+        .dump();
+}
 
 json age_ms(const std::optional<std::chrono::milliseconds>& age) { return age ? json(age->count()) : json(nullptr); }
 
@@ -91,50 +105,54 @@ std::optional<std::string> Gateway::Impl::fetch_metrics() {
     client.set(zmq::sockopt::linger, 0);
     client.connect(control_inproc);
     client.send(zmq::message_t(), zmq::send_flags::sndmore);
-    client.send(zmq::str_buffer(R"({"v":1,"cmd":"metrics"})"), zmq::send_flags::none);
+    client.send(zmq::buffer(ipc::encode(ipc::ControlRequest{ipc::MetricsRequest{}})), zmq::send_flags::none);
     zmq::pollitem_t item{client.handle(), 0, ZMQ_POLLIN, 0};
     if (zmq::poll(&item, 1, std::chrono::seconds(2)) <= 0) return std::nullopt;
     zmq::message_t delimiter, body;
     (void)client.recv(delimiter);
     (void)client.recv(body);
     const json reply = json::parse(body.to_string_view(), nullptr, false);
-    if (reply.is_discarded() || !reply.contains("text")) return std::nullopt;
-    return reply["text"].get<std::string>();
+    const auto text = reply.is_object() ? reply.find("text") : reply.end();
+    if (text == reply.end() || !text->is_string()) return std::nullopt;
+    return text->get<std::string>();
 }
 
 void Gateway::Impl::send_control_reply(const std::string& routing_id, const std::string& body) {
-    control.send(zmq::buffer(routing_id), zmq::send_flags::sndmore);
-    control.send(zmq::message_t(), zmq::send_flags::sndmore);
-    control.send(zmq::buffer(body), zmq::send_flags::dontwait);
+    control->send(zmq::buffer(routing_id), zmq::send_flags::sndmore);
+    control->send(zmq::message_t(), zmq::send_flags::sndmore);
+    control->send(zmq::buffer(body), zmq::send_flags::dontwait);
 }
 
-// Control requests arrive as [routing id][empty delimiter][JSON] (REQ framing; a DEALER client sends the
-// empty frame itself) and get the same envelope back.
+// Control requests arrive as [routing id][empty delimiter][JSON] (REQ framing; a DEALER client sends the empty
+// frame itself) and get the same envelope back. Each is served inside the boundary: whatever goes wrong, the client
+// gets an answer and the next request is served.
 void Gateway::Impl::serve_control() {
     for (;;) {
         std::vector<zmq::message_t> parts;
         zmq::message_t part;
-        if (!control.recv(part, zmq::recv_flags::dontwait)) return;
+        if (!control->recv(part, zmq::recv_flags::dontwait)) return;
         parts.push_back(std::move(part));
         while (parts.back().more()) {
             zmq::message_t next;
-            (void)control.recv(next, zmq::recv_flags::none);
+            (void)control->recv(next, zmq::recv_flags::none);
             parts.push_back(std::move(next));
         }
         if (parts.size() != 3 || parts[1].size() != 0) continue;  // not a control client; nothing to answer
         const std::string routing_id = parts[0].to_string();
-        const json request = json::parse(parts[2].to_string_view(), nullptr, false);
-        bool deferred = false;
-        json reply;
-        if (!admin_still_listed(parts[2])) {
-            reply = {{"ok", false},
-                     {"error", "this connection's CURVE key is no longer listed in [[admins]] (revoked by a reload)"}};
-        } else if (!request.is_object()) {
-            reply = {{"ok", false}, {"error", "request must be a JSON object with \"cmd\""}};
-        } else {
-            reply = control_command(routing_id, request, deferred);
-        }
-        if (!deferred) send_control_reply(routing_id, reply.dump());
+        boundary.run("control", [&] { serve_control_request(routing_id, parts[2]); }, [&](const std::string& reason) {
+            send_control_reply(routing_id, ipc::encode_control_refusal("internal error: " + reason));
+        });
+    }
+}
+
+void Gateway::Impl::serve_control_request(const std::string& routing_id, const zmq::message_t& request) {
+    if (!admin_still_listed(request)) {
+        send_control_reply(routing_id, ipc::encode_control_refusal("this connection's CURVE key is no longer listed in "
+                                                                   "[[admins]] (revoked by a reload)"));
+        return;
+    }
+    if (const auto reply = answer(routing_id, ipc::decode_control_request(request.to_string_view()))) {
+        send_control_reply(routing_id, *reply);
     }
 }
 
@@ -149,65 +167,61 @@ bool Gateway::Impl::admin_still_listed(const zmq::message_t& request) const {
                        [&](const AdminClientConfig& a) { return a.id == user && a.public_key == key; });
 }
 
-json Gateway::Impl::control_command(const std::string& routing_id, const json& request, bool& deferred) {
-    const std::string cmd = request.value("cmd", "");
-    if (cmd == "status") return {{"ok", true}, {"status", status()}};
-    if (cmd == "metrics") return {{"ok", true}, {"text", metrics_text()}};
-    if (cmd == "forget_alerts") {
-        // `gatehouse erase` removed these alerts' rows; the open ones must not live on in memory (status, consoles).
-        const auto it = request.find("ids");
-        if (it == request.end() || !it->is_array()) return {{"ok", false}, {"error", "forget_alerts needs \"ids\": [alert ids]"}};
-        std::vector<std::int64_t> ids;
-        for (const auto& id : *it) {
-            if (!id.is_number_integer()) return {{"ok", false}, {"error", "alert ids are integers"}};
-            ids.push_back(id.get<std::int64_t>());
-        }
-        const auto forgotten = alerts.forget(ids);
-        if (forgotten > 0) spdlog::info("forgot {} open alerts erased from the ledger", forgotten);
-        return {{"ok", true}, {"forgotten", forgotten}};
-    }
-    if (cmd == "reload") {
-        reload_requested.store(true);
-        return {{"ok", true}, {"message", "reload requested; the daemon's log says whether it was applied"}};
-    }
-    if (cmd == "alerts") {
-        json list = json::array();
-        for (const auto& [id, a] : alerts.unclosed()) list.push_back(to_json(a));
-        return {{"ok", true}, {"alerts", std::move(list)}};
-    }
-    if (cmd == "alert_ack" || cmd == "alert_close") {
-        const auto id = request.find("id");
-        if (id == request.end() || !id->is_number_integer()) return {{"ok", false}, {"error", "\"id\" must be an alert id"}};
-        const std::string actor = request.value("actor", std::string());
-        if (actor.empty() || actor.size() > 128) return {{"ok", false}, {"error", "\"actor\" (who acts) is required"}};
-        const auto note = request.find("note");
-        if (note != request.end() && !note->is_string()) return {{"ok", false}, {"error", "\"note\" must be a string"}};
-        const std::string note_text = note != request.end() ? note->get<std::string>() : "";
-        if (note_text.size() > 4096) return {{"ok", false}, {"error", "\"note\" is longer than 4096 bytes"}};
-        const auto to = cmd == "alert_ack" ? storage::AlertState::acknowledged : storage::AlertState::closed;
-        auto outcome = alerts.act(id->get<std::int64_t>(), to, actor, note_text, ipc::utc_now_ms());
-        if (auto* refused = std::get_if<std::string>(&outcome)) return {{"ok", false}, {"error", *refused}};
-        auto& action = std::get<storage::AlertAction>(outcome);
-        // Answered once the action is on disk, like every other record.
-        open_batch();
-        forward(storage::OutboxLane::alert, "alert_state", "", action.at_ms, to_json(action));
-        pending.control_replies.push_back(
-            {routing_id, json{{"ok", true}, {"id", action.alert}, {"state", storage::to_string(action.to)}}.dump()});
-        pending.records.alert_actions.push_back(std::move(action));
-        deferred = true;
-        return {};
-    }
-    return {{"ok", false}, {"error", "unknown command '" + cmd + "' (" + kCommands + ")"}};
+// The reply to a decoded request; nullopt when it is sent later (an alert action, once it is recorded).
+std::optional<std::string> Gateway::Impl::answer(const std::string& routing_id, const ipc::ControlRequest& request) {
+    return std::visit(
+        [&](const auto& r) -> std::optional<std::string> {
+            using T = std::decay_t<decltype(r)>;
+            if constexpr (std::is_same_v<T, ipc::StatusRequest>) {
+                return json{{"ok", true}, {"status", status()}}.dump();
+            } else if constexpr (std::is_same_v<T, ipc::MetricsRequest>) {
+                return json{{"ok", true}, {"text", metrics_text()}}.dump();
+            } else if constexpr (std::is_same_v<T, ipc::ReloadRequest>) {
+                return reload_reply(reload());
+            } else if constexpr (std::is_same_v<T, ipc::AlertsRequest>) {
+                // The alerts as published on alert.: their bodies are written once, here spliced into the list.
+                std::string list = "[";
+                for (const auto& [id, a] : alerts->unclosed()) list += (list.size() > 1 ? "," : "") + encode_body(a);
+                return ipc::JsonObjectWriter().boolean("ok", true).raw("alerts", list + "]").finish();
+            } else if constexpr (std::is_same_v<T, ipc::AlertActionRequest>) {
+                const auto to = r.close ? storage::AlertState::closed : storage::AlertState::acknowledged;
+                auto outcome = alerts->act(r.id, to, r.actor, r.note, ipc::utc_now_ms());
+                if (auto* refused = std::get_if<std::string>(&outcome)) return ipc::encode_control_refusal(*refused);
+                auto& change = std::get<AlertChange>(outcome);
+                // Answered once the action is on disk, like every other record.
+                batch.add_control_reply({routing_id, ipc::JsonObjectWriter()
+                                                         .boolean("ok", true)
+                                                         .integer("id", change.action.alert)
+                                                         .text("state", storage::to_string(change.action.to))
+                                                         .finish()});
+                batch.add_alert_action(std::move(change.action), change.alert);
+                return std::nullopt;
+            } else if constexpr (std::is_same_v<T, ipc::ForgetAlertsRequest>) {
+                // `gatehouse erase` removed these alerts' rows; the open ones must not live on in memory.
+                const auto forgotten = alerts->forget(r.ids);
+                if (forgotten > 0) spdlog::info("forgot {} open alerts erased from the ledger", forgotten);
+                return ipc::JsonObjectWriter().boolean("ok", true).integer("forgotten", static_cast<std::int64_t>(forgotten)).finish();
+            } else {
+                return ipc::encode_control_refusal(r.error);
+            }
+        },
+        request);
+}
+
+std::map<std::string, std::uint64_t> Gateway::Impl::internal_errors() const {
+    std::map<std::string, std::uint64_t> failures = boundary.failures();
+    if (metrics && metrics->failures() > 0) failures["metrics"] += metrics->failures();
+    return failures;
 }
 
 json Gateway::Impl::status() const {
     json terminals_json = json::array();
-    const auto now = Clock::now();
-    auto ms_ago = [now](Clock::time_point t) {
-        return t == Clock::time_point{} ? json(nullptr)
+    const auto now = SteadyClock::now();
+    auto ms_ago = [now](SteadyTime t) {
+        return t == SteadyTime{} ? json(nullptr)
                                         : json(std::chrono::duration_cast<std::chrono::milliseconds>(now - t).count());
     };
-    for (const auto& [id, t] : registry.all()) {
+    for (const auto& [id, t] : registry->all()) {
         json j = {{"id", id},           {"gate", t.config.gate},  {"kind", t.config.kind},
                   {"online", t.online}, {"firmware", t.firmware}, {"events", t.events}};
         j["last_seq"] = t.highest_seq ? json(*t.highest_seq) : json(nullptr);
@@ -248,14 +262,14 @@ json Gateway::Impl::status() const {
         }
     }
     json open_by_kind = json::object();
-    for (const auto& [id, a] : alerts.unclosed()) open_by_kind[a.kind] = open_by_kind.value(a.kind, 0) + 1;
+    for (const auto& [id, a] : alerts->unclosed()) open_by_kind[a.kind] = open_by_kind.value(a.kind, 0) + 1;
     return {{"version", kVersion},
             {"gateway", config.gateway_id},
             {"site", config.site},
             {"uptime_s", std::chrono::duration_cast<std::chrono::seconds>(now - started).count()},
             {"ledger", {{"path", config.ledger_path.string()}, {"size_bytes", ledger_size_bytes()}}},
             {"endpoints",
-             {{"terminals", terminals.bound_endpoint()},
+             {{"terminals", terminals->bound_endpoint()},
               {"consoles", consoles ? json(consoles->bound_endpoint()) : json(nullptr)},
               {"control", config.control_endpoint},
               {"metrics", metrics ? json(metrics->address()) : json(nullptr)}}},
@@ -265,9 +279,9 @@ json Gateway::Impl::status() const {
             {"retention", retention_json(config.retention, retention->figures())},
             {"privacy", {{"pseudonymise_upstream", pseudonymiser.has_value()}}},
             {"cameras", std::move(cameras_json)},
-            {"terminals_online", registry.online_count()},
+            {"terminals_online", registry->online_count()},
             {"terminals", std::move(terminals_json)},
-            {"alerts", {{"open", alerts.unclosed().size()}, {"open_by_kind", std::move(open_by_kind)}}},
+            {"alerts", {{"open", alerts->unclosed().size()}, {"open_by_kind", std::move(open_by_kind)}}},
             {"consoles",
              {{"published", consoles ? consoles->counters().published : 0},
               {"overflows", consoles ? consoles->counters().overflows : 0},
@@ -286,7 +300,9 @@ json Gateway::Impl::status() const {
               {"decisions_denied", counters.decisions_denied},
               {"screenings", counters.screenings_by_verdict},
               {"alerts", counters.alerts_by_kind},
-              {"replies_undeliverable", terminals.counters().replies_undeliverable},
+              {"replies_undeliverable", terminals->counters().replies_undeliverable},
+              {"camera_reports_dropped", camera_reports.dropped()},
+              {"internal_errors", internal_errors()},
               {"errors", std::move(errors)}}}};
 }
 
@@ -294,7 +310,7 @@ std::string Gateway::Impl::metrics_text() const {
     PrometheusText m;
     m.gauge("gatehouse_build_info", "Version of the running gatehouse", 1, {{"version", kVersion}});
     m.gauge("gatehouse_uptime_seconds", "Seconds since the gateway started",
-            std::chrono::duration<double>(Clock::now() - started).count());
+            std::chrono::duration<double>(SteadyClock::now() - started).count());
     m.counter("gatehouse_frames_received_total", "Frames received on the terminal socket", static_cast<double>(counters.frames));
     for (const auto& [kind, n] : counters.stored_by_kind) {
         m.counter("gatehouse_events_total", "Events newly stored, by kind", static_cast<double>(n), {{"kind", kind}});
@@ -324,7 +340,7 @@ std::string Gateway::Impl::metrics_text() const {
     for (const auto& [kind, n] : counters.alerts_by_kind) {
         m.counter("gatehouse_alerts_total", "Alerts raised, by kind", static_cast<double>(n), {{"kind", kind}});
     }
-    m.gauge("gatehouse_alerts_open", "Alerts not closed yet", static_cast<double>(alerts.unclosed().size()));
+    m.gauge("gatehouse_alerts_open", "Alerts not closed yet", static_cast<double>(alerts->unclosed().size()));
     for (const auto& [id, c] : camera_monitor.all()) {
         m.gauge("gatehouse_camera_up", "1 while the camera delivers frames", c.state == "running" ? 1 : 0,
                 {{"camera", id}, {"gate", c.gate}});
@@ -396,11 +412,18 @@ std::string Gateway::Impl::metrics_text() const {
     m.histogram("gatehouse_ledger_commit_seconds", "Duration of ledger group commits", counters.commit_seconds);
     m.gauge("gatehouse_ledger_size_bytes", "Size of the ledger database and its write-ahead log",
             static_cast<double>(ledger_size_bytes()));
-    m.gauge("gatehouse_terminals_configured", "Terminals in the configuration", static_cast<double>(registry.all().size()));
+    m.gauge("gatehouse_terminals_configured", "Terminals in the configuration", static_cast<double>(registry->all().size()));
     m.gauge("gatehouse_terminals_online", "Terminals heard from within the heartbeat timeout",
-            static_cast<double>(registry.online_count()));
+            static_cast<double>(registry->online_count()));
     m.counter("gatehouse_replies_undeliverable_total", "Replies that could not be delivered (terminal gone)",
-              static_cast<double>(terminals.counters().replies_undeliverable));
+              static_cast<double>(terminals->counters().replies_undeliverable));
+    for (const auto& [socket, n] : internal_errors()) {
+        m.counter("gatehouse_internal_errors_total",
+                  "Failures contained at a message's boundary (the message was refused, the gateway went on), by socket",
+                  static_cast<double>(n), {{"socket", socket}});
+    }
+    m.counter("gatehouse_camera_reports_dropped_total", "Camera reports dropped because the reactor fell behind",
+              static_cast<double>(camera_reports.dropped()));
     return m.text();
 }
 

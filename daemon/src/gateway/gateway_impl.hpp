@@ -1,11 +1,14 @@
 #pragma once
-// The gateway's state and reactor, shared by the files that implement it:
-//   gateway.cpp           start-up, the reactor loop, terminal ingest, commits and acks, reload, stop;
-//   gateway_access.cpp    access requests, camera screenings and their fusion, alerts;
-//   gateway_control.cpp   the control socket's commands, status and metrics;
-//   gateway_security.cpp  CURVE keys, the ZAP handler's policy, who may speak for which terminal, rate and ts limits.
+// The gateway's composition: its subsystems (started, stopped and reconfigured from one table) and its pipeline
+// stages (admission → batch building → commit handling, driven by a reactor that only polls). Files:
+//   gateway.cpp            the subsystem table: start-up, reload, teardown; the reactor loop and the final commit;
+//   gateway_terminals.cpp  terminal frames through admission into the batch; commits handed to the commit handler;
+//   gateway_access.cpp     access requests, camera screenings and their fusion, and the alerts they raise;
+//   gateway_control.cpp    the control socket's requests, status and metrics;
+//   gateway_forwarding.cpp the forwarder's figures turned into alerts;
+//   gateway_security.cpp   CURVE keys and the ZAP handler's policy.
 #include <atomic>
-#include <chrono>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -15,50 +18,41 @@
 #include <nlohmann/json.hpp>
 #include <zmq.hpp>
 
-#include "gatehouse/daemon/access_policy.hpp"
+#include "gatehouse/daemon/admission.hpp"
 #include "gatehouse/daemon/alert_book.hpp"
+#include "gatehouse/daemon/alert_rules.hpp"
+#include "gatehouse/daemon/batch_builder.hpp"
 #include "gatehouse/daemon/camera_monitor.hpp"
+#include "gatehouse/daemon/camera_reports.hpp"
 #include "gatehouse/daemon/camera_runner.hpp"
+#include "gatehouse/daemon/commit_handler.hpp"
+#include "gatehouse/daemon/config_keys.hpp"
 #include "gatehouse/daemon/console_publisher.hpp"
 #include "gatehouse/daemon/forwarding/forwarder.hpp"
 #include "gatehouse/daemon/gate_fusion.hpp"
 #include "gatehouse/daemon/gateway.hpp"
 #include "gatehouse/daemon/ingest_counters.hpp"
 #include "gatehouse/daemon/ledger_writer.hpp"
+#include "gatehouse/daemon/message_boundary.hpp"
 #include "gatehouse/daemon/metrics_server.hpp"
 #include "gatehouse/daemon/pseudonymiser.hpp"
-#include "gatehouse/daemon/retention_purger.hpp"
 #include "gatehouse/daemon/rate_limited_log.hpp"
+#include "gatehouse/daemon/reactor.hpp"
+#include "gatehouse/daemon/retention_purger.hpp"
 #include "gatehouse/daemon/systemd_notifier.hpp"
 #include "gatehouse/daemon/terminal_registry.hpp"
-#include "gatehouse/daemon/token_bucket.hpp"
+#include "gatehouse/ipc/control_messages.hpp"
 #include "gatehouse/ipc/terminal_endpoint.hpp"
 #include "gatehouse/ipc/zap_handler.hpp"
 #include "gatehouse/storage/ledger.hpp"
 
 namespace gatehouse::daemon {
 
-using Clock = std::chrono::steady_clock;
-
-/// What start-up reads from the ledger before the reactor runs.
-/// Who an upstream record is about, beside its body: the outbox keeps the real ids in columns of their own
-/// (for `gatehouse erase`); the body gets the pseudonym when pseudonymisation is on.
-struct UpstreamSubject {
-    std::optional<std::string> person;
-    std::optional<std::int64_t> screening;
-    /// An alert's text as the upstream reads it (the person named by pseudonym); unset: the alert's own text.
-    std::optional<std::string> upstream_text;
-};
-
-struct LedgerStartState {
-    std::map<std::string, std::int64_t> last_seq;
-    std::int64_t last_alert_id = 0;
-    std::int64_t last_screening_id = 0;
-    std::vector<storage::AlertRecord> unclosed_alerts;
-};
+/// ZAP domain of the control socket (CURVE on TCP only).
+inline constexpr const char* kControlZapDomain = "control";
 
 /// The gateway's CURVE server key (Z85), empty on plaintext sockets; loaded (and its file mode checked) before
-/// anything is bound.
+/// anything is opened.
 struct ServerKey {
     std::string secret;
     std::string public_key;
@@ -71,120 +65,152 @@ ConsoleScopes console_scopes(const GatewayConfig& config);
 /// The context's ZAP handler when the configuration uses CURVE (null otherwise); refused handshakes are logged,
 /// rate-limited, with the peer's address.
 std::unique_ptr<ipc::ZapHandler> start_zap_handler(zmq::context_t& context, const GatewayConfig& config);
+/// The site secret's pseudonymiser when privacy.pseudonymise_upstream (throws ConfigError when it cannot be read).
+std::optional<Pseudonymiser> load_pseudonymiser(const PrivacyConfig& privacy);
 
-// Declaration order matters: the context outlives every socket and camera thread, and the writer (which owns
-// the ledger) is destroyed before the sockets that carry its acks.
-struct Gateway::Impl {
-    GatewayConfig config;
-    GatewayHooks hooks;
-    zmq::context_t context{1};
-    ServerKey server_key;
-    // Before any CURVE socket is bound: libzmq admits every client while no ZAP handler is bound.
-    std::unique_ptr<ipc::ZapHandler> zap;
-    ipc::TerminalEndpoint terminals;
-    zmq::socket_t control{context, zmq::socket_type::router};
-    zmq::socket_t camera_reports{context, zmq::socket_type::pull};
-    std::string camera_reports_endpoint;
-    std::optional<ConsolePublisher> consoles;
-    TerminalRegistry registry;
-    LedgerWriter writer;
-    IngestCounters counters;
-    RateLimitedLog peer_log;
-    std::map<std::string, TokenBucket> rate_buckets;  ///< per configured terminal, by id
-    AlertBook alerts;
+/// One part of the gateway that starts, stops and takes a changed configuration as a unit. The keys it applies,
+/// live or at a restart, are in config_keys() under its name.
+struct Subsystem {
+    std::string_view name;
+    std::function<void()> start;
+    std::function<void()> stop;  ///< Idempotent; teardown always runs, in the reverse order of start.
+    /// Applies the live keys of `next` that changed (the running configuration is still the old one). Throws when it
+    /// cannot; it then leaves the subsystem as it was.
+    std::function<void(const GatewayConfig& next)> apply;
+};
+
+/// What the ledger holds that start-up needs before the reactor runs.
+struct LedgerStartState {
+    std::map<std::string, std::int64_t> last_seq;
+    std::int64_t last_alert_id = 0;
     std::int64_t last_screening_id = 0;
-    std::map<std::string, GateFusion> fusion;  ///< per gate that has a camera
-    CameraMonitor camera_monitor;
-    std::atomic<bool> stop_requested{false};
-    std::atomic<bool> reload_requested{false};
-    Clock::time_point started = Clock::now();
-    SystemdNotifier notifier;
-    Clock::time_point submitted_at{};  // when the batch in flight went to the writer
-    std::uint64_t stored_at_last_status = 0;
-    Clock::time_point last_status{};
-    std::optional<storage::Ledger> lists_reader;  // read-only connection for list look-ups per decision
-    std::string control_inproc;                 // second endpoint of the control socket, for in-process clients
-    std::unique_ptr<MetricsServer> metrics;
-    std::vector<std::unique_ptr<CameraRunner>> cameras;  // stopped before anything they report to
-    std::unique_ptr<forwarding::Forwarder> forwarder;     // null when forwarding is off
-    forwarding::ForwarderSnapshot forwarding;             // as of the last poll (about once a second)
-    std::optional<Pseudonymiser> pseudonymiser;           // set when privacy.pseudonymise_upstream
-    std::unique_ptr<RetentionPurger> retention;           // own thread and connection
+    std::vector<storage::AlertRecord> unclosed_alerts;
+};
 
-    // The open group-commit batch, filled while the writer commits the previous one.
-    LedgerWriteBatch pending;
-    Clock::time_point pending_deadline{};
-    // What failed commits could not record besides events (their terminals resend those): decisions, screenings,
-    // alerts and their outbox entries, retried ahead of the next batch until the ledger takes them.
-    storage::LedgerBatch unrecorded;
-    std::size_t unrecorded_in_flight = 0;  // of those, handed to the writer with the batch it is committing
-    Clock::time_point retry_unrecorded_at{};
-    /// Decisions, screenings and alerts waiting for the ledger, including those in the commit under way.
-    std::size_t records_awaiting_storage() const;
+struct Gateway::Impl final : CommitOutputs {
+    Impl(GatewayConfig c, GatewayHooks h);
+    ~Impl() override;
 
-    Impl(GatewayConfig c, GatewayHooks h, ServerKey key, storage::Ledger ledger, LedgerStartState start);
-
-    // gateway.cpp: ingest, commits, loop.
+    // gateway.cpp: the subsystem table, start-up, reload, the loop, stop.
+    std::vector<Subsystem> subsystem_table();
+    void start();
+    void teardown() noexcept;
+    ReloadReport reload();
     void run();
-    void reload();
-    void handle_frame(ipc::InboundFrame& frame);
-    /// Checks who sent a decoded message before it is handled: the connection's CURVE identity must match the
-    /// terminal id it names, the terminal within its rate, an event's ts not far in the future. False: refused
-    /// (error reply sent and counted).
-    bool admit(const ipc::InboundFrame& frame, const ipc::DecodedMessage& message);
-    void log_security_posture() const;
-    nlohmann::json security_status() const;
-    void handle(const std::string& peer, const ipc::ProtocolError& error);
-    void handle(const std::string& peer, const ipc::Hello& hello);
-    void handle(const std::string& peer, const ipc::Heartbeat& heartbeat);
-    void handle(const std::string& peer, ipc::Event& event);
-    void handle(const std::string& peer, const ipc::AccessRequest& request);
-    void reply_error(const std::string& peer, ipc::ProtocolError error, const std::string& terminal_hint);
-    TerminalState* known_terminal(const std::string& peer, const std::string& id, std::optional<std::int64_t> seq);
-    void open_batch();
-    void maybe_submit(Clock::time_point now, bool force);
-    void finish(LedgerWriteResult& result);
-    /// Keeps the non-event records of a failed commit for the next attempt (bounded; beyond, counted as lost).
-    void keep_unrecorded(storage::LedgerBatch& records);
-    void send_decisions(const LedgerWriteResult& result);
-    void publish_committed(const storage::LedgerBatch& records, const std::vector<storage::AppendOutcome>& outcomes);
-    void drain_terminal_socket();
-    void check_terminals(Clock::time_point now);
-    std::string status_line(Clock::time_point now);
-    void feed_watchdog(Clock::time_point now);
+    void finish_on_stop();
+    void submit_if_due(SteadyTime now, bool force);
+    void check_terminals(SteadyTime now);
+    std::string status_line(SteadyTime now);
+    void feed_watchdog(SteadyTime now);
     std::uintmax_t ledger_size_bytes() const;
+    void start_cameras(const GatewayConfig& c);
+    void start_forwarding(const GatewayConfig& c);
+    void update_zap_policy(const GatewayConfig& c);
+
+    // gateway_terminals.cpp: terminal frames and commits.
+    void drain_terminal_socket();
+    void handle_frame(const ipc::InboundFrame& frame);
+    void reply_error(const std::string& peer, const ipc::ProtocolError& error, const std::string& terminal);
+    void on_admitted(const std::string& peer, Admitted& admitted);
+    void on_event(const std::string& peer, const TerminalState& terminal, const ipc::Event& event);
+    void on_commit_done();
+    void after_commit(CommitReport report);
+    void keep_unrecorded(storage::LedgerBatch records);
+    std::size_t records_awaiting_storage() const;
+    // CommitOutputs
+    void to_terminal(const std::string& peer, const std::string& frame) override;
+    void to_control(const std::string& routing_id, const std::string& body) override;
+    void to_consoles(const std::string& topic, const std::string& body) override;
 
     // gateway_access.cpp: decisions, screenings, fusion, alerts.
-    void start_cameras();
-    void decide(const ipc::AccessRequest& request, const std::string& peer, Clock::time_point arrived,
+    void on_access_request(const std::string& peer, const TerminalState& terminal, const ipc::AccessRequest& request);
+    void decide(const ipc::AccessRequest& request, const std::string& peer, SteadyTime arrived,
                 const storage::ScreeningRecord* screening, const std::string& temperature_unavailable);
     std::optional<storage::PersonListEntry> find_listed(storage::PersonListKind list, const std::string& person);
-    void raise_alert(AlertSpec spec, UpstreamSubject upstream = {});
+    RaisedAlert raise(const AlertDraft& draft, std::optional<std::int64_t> screening = std::nullopt);
+    void raise_alert(const AlertDraft& draft, std::optional<std::int64_t> screening = std::nullopt);
     void raise_condition(AlertSpec spec);
     void clear_condition(const std::string& kind, const std::string& source, const std::string& note);
-    void alert_on_event(const storage::EventRecord& event);
     void drain_camera_reports();
-    void on_screening(const std::string& camera, const nlohmann::json& screening);
+    void on_report(const CameraScreening& report);
+    void on_report(const CameraHealthReport& report);
+    void on_report(const CameraFault& report);
     void apply(const std::vector<CameraTransition>& transitions);
-    void expire_fusion(Clock::time_point now);
-    /// Adds what goes upstream to the pending batch's outbox (nothing when forwarding is off).
-    /// With pseudonymisation on, the body's "person" (and an alert's text) name the person by pseudonym.
-    void forward(storage::OutboxLane lane, const std::string& kind, const std::string& gate, std::int64_t at_ms,
-                 nlohmann::json body, UpstreamSubject subject = {}, std::optional<std::size_t> for_event = std::nullopt);
-    /// The person as the upstream sees them: the pseudonym when pseudonymisation is on, else the id.
-    std::string upstream_person(const std::string& person) const;
-    /// Polls the forwarder's figures; raises or clears buffer_high.
+    void expire_fusion(SteadyTime now);
+    std::optional<SteadyTime> next_fusion_deadline() const;
     void check_forwarding();
-    std::optional<Clock::time_point> next_fusion_deadline() const;
 
     // gateway_control.cpp: control socket, status, metrics.
     void serve_control();
+    void serve_control_request(const std::string& routing_id, const zmq::message_t& request);
     bool admin_still_listed(const zmq::message_t& request) const;
-    nlohmann::json control_command(const std::string& routing_id, const nlohmann::json& request, bool& deferred);
+    std::optional<std::string> answer(const std::string& routing_id, const ipc::ControlRequest& request);
+    void send_control_reply(const std::string& routing_id, const std::string& body);
     nlohmann::json status() const;
+    /// Failures contained at a message's boundary, by socket (the metrics server's included).
+    std::map<std::string, std::uint64_t> internal_errors() const;
     std::string metrics_text() const;
     std::optional<std::string> fetch_metrics();
-    void send_control_reply(const std::string& routing_id, const std::string& body);
+    nlohmann::json security_status() const;
+    void log_security_posture() const;
+
+    GatewayConfig config;
+    GatewayHooks hooks;
+    ServerKey server_key;
+    zmq::context_t context{1};
+    MessageBoundary boundary;
+    IngestCounters counters;
+    RateLimitedLog log;
+    std::atomic<bool> stop_requested{false};
+    std::atomic<bool> reload_requested{false};
+    SteadyTime started = SteadyClock::now();
+    SystemdNotifier notifier;
+    Reactor reactor{boundary};
+    std::vector<Subsystem> subsystems;
+    std::size_t started_subsystems = 0;
+
+    // ledger
+    LedgerStartState start_state;
+    std::unique_ptr<LedgerWriter> writer;
+    std::optional<storage::Ledger> lists_reader;  ///< Read-only connection for list look-ups per decision.
+    // sockets
+    std::unique_ptr<ipc::ZapHandler> zap;  ///< Before any CURVE socket is bound: libzmq admits everyone without it.
+    std::unique_ptr<ipc::TerminalEndpoint> terminals;
+    std::unique_ptr<zmq::socket_t> control;
+    std::string control_endpoint;  ///< As bound (a tcp port of 0 resolved).
+    std::string control_inproc;  ///< Second endpoint of the control socket, for in-process clients (metrics).
+    // terminals
+    std::unique_ptr<TerminalRegistry> registry;
+    std::unique_ptr<Admission> admission;
+    // consoles
+    std::unique_ptr<ConsolePublisher> consoles;
+    // cameras (and the gates' fusion)
+    CameraReportQueue camera_reports;
+    CameraMonitor camera_monitor;
+    std::map<std::string, GateFusion> fusion;  ///< Per gate that has a camera.
+    std::vector<std::unique_ptr<CameraRunner>> cameras;
+    // retention
+    std::unique_ptr<RetentionPurger> retention;
+    // forwarding
+    std::optional<Pseudonymiser> pseudonymiser;
+    std::unique_ptr<forwarding::Forwarder> forwarder;  ///< Null when forwarding is off.
+    forwarding::ForwarderSnapshot forwarding;          ///< As of the last poll (about once a second).
+    // metrics
+    std::unique_ptr<MetricsServer> metrics;
+
+    // The pipeline.
+    std::unique_ptr<AlertBook> alerts;
+    std::int64_t last_screening_id = 0;
+    BatchBuilder batch;
+    CommitHandler commits{*this, counters, boundary};
+    SteadyTime submitted_at{};  ///< When the batch in flight went to the writer.
+    /// What failed commits could not record besides events (their terminals resend those): decisions, screenings,
+    /// alerts and their outbox entries, retried ahead of the next batch until the ledger takes them.
+    storage::LedgerBatch unrecorded;
+    std::size_t unrecorded_in_flight = 0;  ///< Of those, handed to the writer with the batch it is committing.
+    SteadyTime retry_unrecorded_at{};
+    std::uint64_t stored_at_last_status = 0;
+    SteadyTime last_status{};
 };
 
 }  // namespace gatehouse::daemon

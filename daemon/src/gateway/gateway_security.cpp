@@ -1,41 +1,19 @@
-// Gateway: CURVE keys and the ZAP handler's policy, who may speak for which terminal, per-terminal rate limit and
-// timestamp sanity (docs/security.md).
+// Gateway: CURVE keys and the ZAP handler's policy (docs/security.md). Who may speak for which terminal, the rate
+// limit and the timestamp checks are admission's (admission.cpp).
 #include "gateway/gateway_impl.hpp"
 
 #include <spdlog/spdlog.h>
 
 #include "gatehouse/ipc/curve_keys.hpp"
-#include "gatehouse/ipc/terminal_codec.hpp"
 
 namespace gatehouse::daemon {
 namespace {
 
 using nlohmann::json;
 
-constexpr const char* kControlZapDomain = "control";
 constexpr auto kRefusalLogInterval = std::chrono::seconds(5);
 
 bool is_tcp(const std::string& endpoint) { return endpoint.rfind("tcp://", 0) == 0; }
-
-// The terminal id a decoded message speaks for, and the seq to name in an error about it.
-struct Speaker {
-    std::string terminal;
-    std::optional<std::int64_t> seq;
-};
-Speaker speaker(const ipc::DecodedMessage& message) {
-    return std::visit(
-        [](const auto& m) -> Speaker {
-            using T = std::decay_t<decltype(m)>;
-            if constexpr (std::is_same_v<T, ipc::ProtocolError>) {
-                return {"", m.seq};
-            } else if constexpr (std::is_same_v<T, ipc::Event>) {
-                return {m.terminal, m.seq};
-            } else {
-                return {m.terminal, std::nullopt};
-            }
-        },
-        message);
-}
 
 }  // namespace
 
@@ -90,62 +68,6 @@ std::unique_ptr<ipc::ZapHandler> start_zap_handler(zmq::context_t& context, cons
                                           : "unknown CURVE key " + r.public_key,
                      suppressed ? " (" + std::to_string(suppressed) + " similar refusals suppressed)" : "");
     });
-}
-
-bool Gateway::Impl::admit(const ipc::InboundFrame& frame, const ipc::DecodedMessage& message) {
-    const Speaker who = speaker(message);
-    // The ZAP handler checks a key only at the handshake; a connection made before a reload removed or replaced
-    // its key would otherwise go on speaking for the terminal (a stolen terminal is revoked exactly so).
-    if (!frame.user_id.empty()) {
-        const TerminalState* owner = registry.find(frame.user_id);
-        if (!owner || owner->config.public_key != frame.public_key) {
-            reply_error(frame.peer,
-                        {ipc::ErrorCode::not_authorized, "",
-                         "this connection's CURVE key is no longer listed for terminal '" + frame.user_id +
-                             "' (revoked by a reload); reconnect with the current key",
-                         who.seq},
-                        frame.user_id);
-            return false;
-        }
-    }
-    // A CURVE key is bound to one terminal: its connection may not speak for another (and so for another gate).
-    if (!frame.user_id.empty() && !who.terminal.empty() && who.terminal != frame.user_id) {
-        reply_error(frame.peer,
-                    {ipc::ErrorCode::not_authorized, "terminal",
-                     "this connection's key belongs to terminal '" + frame.user_id + "', not '" + who.terminal + "'",
-                     who.seq},
-                    frame.user_id);
-        return false;
-    }
-    // Buckets only for configured terminals, so that made-up ids cannot grow the map.
-    const std::string& id = frame.user_id.empty() ? who.terminal : frame.user_id;
-    if (config.terminal_rate > 0 && !id.empty() && registry.find(id)) {
-        const auto now = Clock::now();
-        auto bucket = rate_buckets.try_emplace(id, config.terminal_rate, static_cast<double>(config.terminal_burst), now).first;
-        if (!bucket->second.try_take(now)) {
-            reply_error(frame.peer,
-                        {ipc::ErrorCode::rate_limited, "",
-                         "more than " + fmt::format("{:g}", config.terminal_rate) +
-                             " messages/s from this terminal; slow down and resend later",
-                         who.seq},
-                        id);
-            return false;
-        }
-    }
-    if (const auto* event = std::get_if<ipc::Event>(&message)) {
-        const std::int64_t ahead_ms = event->occurred_ms - ipc::utc_now_ms();
-        if (ahead_ms > std::chrono::duration_cast<std::chrono::milliseconds>(config.max_future_skew).count()) {
-            reply_error(frame.peer,
-                        {ipc::ErrorCode::ts_in_future, "ts",
-                         fmt::format("ts is {} s ahead of the gateway's clock (at most {} s allowed): check the "
-                                     "terminal's clock",
-                                     ahead_ms / 1000, config.max_future_skew.count()),
-                         event->seq},
-                        event->terminal);
-            return false;
-        }
-    }
-    return true;
 }
 
 void Gateway::Impl::log_security_posture() const {

@@ -1,6 +1,7 @@
 #include "gatehouse/daemon/ledger_writer.hpp"
 
 #include <sstream>
+#include <utility>
 
 #include <spdlog/spdlog.h>
 
@@ -55,16 +56,25 @@ LedgerWriteResult LedgerWriter::wait_result() {
     return result;
 }
 
+void LedgerWriter::set_outbox_limits(const storage::OutboxLimits& limits) {
+    std::lock_guard lock(mutex_);
+    new_outbox_limits_ = limits;
+}
+
 void LedgerWriter::run() {
     for (;;) {
         LedgerWriteBatch batch;
+        std::optional<storage::OutboxLimits> limits;
         {
             std::unique_lock lock(mutex_);
             work_ready_.wait(lock, [this] { return job_.has_value() || stopping_; });
             if (!job_) return;  // stopping with nothing to do
             batch = std::move(*job_);
             job_.reset();
+            limits = std::exchange(new_outbox_limits_, std::nullopt);
         }
+        // The ledger belongs to this thread: new limits are applied here, between two commits.
+        if (limits) ledger_.set_outbox_limits(*limits);
         LedgerWriteResult result;
         const auto start = std::chrono::steady_clock::now();
         try {

@@ -1,7 +1,6 @@
 #include "gatehouse/daemon/terminal_simulator.hpp"
 
 #include <algorithm>
-#include <charconv>
 #include <cstdio>
 #include <deque>
 #include <memory>
@@ -16,7 +15,6 @@ namespace gatehouse::daemon {
 namespace {
 
 using Clock = std::chrono::steady_clock;
-using nlohmann::json;
 
 // One simulated terminal: its socket, its sequence and the send times of its unacked events.
 struct SimTerminal {
@@ -31,38 +29,38 @@ struct SimTerminal {
     Clock::time_point next_heartbeat{};
 };
 
-std::string make_event(const SimTerminal& t, std::int64_t seq, std::uint64_t n) {
-    char data[160];
-    const unsigned person = static_cast<unsigned>(n * 2654435761u % 5000u);
+// The n-th simulated event: half credentials, then health codes, temperatures and door contacts, spread over 5,000
+// people.
+ipc::Event make_event(const SimTerminal& t, std::int64_t seq, std::uint64_t n) {
+    ipc::Event e;
+    e.terminal = t.id;
+    e.seq = seq;
+    e.occurred_ms = ipc::utc_now_ms();
+    char person[16];
+    std::snprintf(person, sizeof person, "P%05u", static_cast<unsigned>(n * 2654435761u % 5000u));
     switch (n % 10) {
         case 0:
         case 1:
         case 2:
         case 3:
         case 4:
-            std::snprintf(data, sizeof data, R"({"person":"P%05u","method":"%s"})", person,
-                          (n / 10) % 3 == 0 ? "face" : "card");
+            e.data = ipc::CredentialData{person, (n / 10) % 3 == 0 ? ipc::CredentialMethod::face : ipc::CredentialMethod::card};
             break;
         case 5:
         case 6:
-            std::snprintf(data, sizeof data, R"({"person":"P%05u","color":"%s"})", person,
-                          n % 97 == 0 ? "red" : (n % 89 == 0 ? "yellow" : "green"));
+            e.data = ipc::HealthCodeData{person, n % 97 == 0   ? ipc::HealthCodeColor::red
+                                                 : n % 89 == 0 ? ipc::HealthCodeColor::yellow
+                                                               : ipc::HealthCodeColor::green};
             break;
         case 7:
         case 8:
-            std::snprintf(data, sizeof data, R"({"person":"P%05u","celsius":%.1f})", person,
-                          36.0 + static_cast<double>(n % 13) / 10.0);
+            e.data = ipc::TemperatureData{36.0 + static_cast<double>(n % 13) / 10.0, std::string(person)};
             break;
         default:
-            std::snprintf(data, sizeof data, R"({"state":"%s"})", (n / 10) % 2 ? "opened" : "closed");
+            e.data = ipc::DoorData{(n / 10) % 2 ? ipc::DoorState::opened : ipc::DoorState::closed};
             break;
     }
-    static constexpr const char* kinds[10] = {"credential", "credential", "credential", "credential", "credential",
-                                              "health_code", "health_code", "temperature", "temperature", "door"};
-    std::string out = R"({"v":1,"type":"event","terminal":")" + t.id + R"(","seq":)" + std::to_string(seq) +
-                      R"(,"ts":")" + ipc::format_utc_timestamp(ipc::utc_now_ms()) + R"(","offline":false,"kind":")" +
-                      kinds[n % 10] + R"(","data":)" + data + "}";
-    return out;
+    return e;
 }
 
 // The bad-input classes of the protocol, one per call in turn. None carries a readable seq, so every
@@ -79,18 +77,6 @@ std::string make_bad_message(std::uint64_t n, std::size_t oversize_bytes) {
         case 7: return "\xff\xfe not utf-8";
         default: return std::string(oversize_bytes, 'x');
     }
-}
-
-// Ack replies are parsed by prefix: the simulator must keep up with ~100k acks/s on one core.
-bool parse_ack(std::string_view reply, std::int64_t& seq, bool& duplicate) {
-    constexpr std::string_view prefix = R"({"v":1,"type":"ack","seq":)";
-    if (reply.substr(0, prefix.size()) != prefix) return false;
-    const char* begin = reply.data() + prefix.size();
-    auto [end, ec] = std::from_chars(begin, reply.data() + reply.size(), seq);
-    if (ec != std::errc()) return false;
-    duplicate = std::string_view(end, static_cast<std::size_t>(reply.data() + reply.size() - end)).find("true") !=
-                std::string_view::npos;
-    return true;
 }
 
 double percentile(std::vector<double>& sorted, double p) {
@@ -171,9 +157,7 @@ private:
     // Every terminal says hello and continues its numbering after the seq the gateway already holds.
     void handshake() {
         for (auto& t : terminals_) {
-            const std::string hello = R"({"v":1,"type":"hello","terminal":")" + t->id +
-                                      R"(","kind":"simulated","firmware":"gatehouse-sim"})";
-            t->socket.send(zmq::buffer(hello), zmq::send_flags::none);
+            t->socket.send(zmq::buffer(ipc::encode(ipc::Hello{t->id, "simulated", "gatehouse-sim"})), zmq::send_flags::none);
         }
         const auto deadline = Clock::now() + std::chrono::seconds(5);
         std::size_t welcomed = 0;
@@ -188,15 +172,15 @@ private:
                 if (!(items_[i].revents & ZMQ_POLLIN)) continue;
                 zmq::message_t msg;
                 while (terminals_[i]->socket.recv(msg, zmq::recv_flags::dontwait)) {
-                    const json reply = json::parse(msg.to_string_view(), nullptr, false);
-                    if (reply.is_discarded() || done[i]) continue;
-                    if (reply.value("type", "") == "error") {
+                    if (done[i]) continue;
+                    const ipc::GatewayReply reply = ipc::decode_gateway_reply(msg.to_string_view());
+                    if (const auto* error = std::get_if<ipc::ProtocolError>(&reply)) {
                         throw std::runtime_error("simulator: gateway refused terminal " + terminals_[i]->id + ": " +
-                                                 reply.value("message", ""));
+                                                 error->message);
                     }
-                    if (reply.value("type", "") != "welcome") continue;
-                    const auto& last = reply["last_seq"];
-                    terminals_[i]->next_seq = last.is_number_integer() ? last.get<std::int64_t>() + 1 : 1;
+                    const auto* welcome = std::get_if<ipc::Welcome>(&reply);
+                    if (!welcome) continue;
+                    terminals_[i]->next_seq = welcome->last_seq.value_or(0) + 1;
                     terminals_[i]->oldest_unacked = terminals_[i]->next_seq;
                     done[i] = true;
                     ++welcomed;
@@ -223,7 +207,7 @@ private:
             return;
         }
         const std::int64_t seq = t.next_seq++;
-        t.socket.send(zmq::buffer(make_event(t, seq, index)), zmq::send_flags::none);
+        t.socket.send(zmq::buffer(ipc::encode(make_event(t, seq, index))), zmq::send_flags::none);
         t.in_flight.push_back(Clock::now());
         ++t.outstanding;
         ++report_.sent;
@@ -232,8 +216,7 @@ private:
     void heartbeats(Clock::time_point now) {
         for (auto& t : terminals_) {
             if (now < t->next_heartbeat) continue;
-            const std::string hb = R"({"v":1,"type":"heartbeat","terminal":")" + t->id + R"("})";
-            t->socket.send(zmq::buffer(hb), zmq::send_flags::none);
+            t->socket.send(zmq::buffer(ipc::encode(ipc::Heartbeat{t->id})), zmq::send_flags::none);
             t->next_heartbeat = now + options_.heartbeat_interval;
         }
     }
@@ -248,22 +231,19 @@ private:
     }
 
     void on_reply(SimTerminal& t, std::string_view text) {
-        std::int64_t seq = 0;
-        bool duplicate = false;
-        if (parse_ack(text, seq, duplicate)) {
-            settle(t, seq);
+        const ipc::GatewayReply reply = ipc::decode_gateway_reply(text);
+        if (const auto* ack = std::get_if<ipc::Ack>(&reply)) {
+            settle(t, ack->seq);
             ++report_.acked;
-            report_.duplicates += duplicate ? 1 : 0;
+            report_.duplicates += ack->duplicate ? 1 : 0;
             return;
         }
-        const json reply = json::parse(text, nullptr, false);
-        if (reply.is_discarded()) return;
-        const std::string type = reply.value("type", "");
-        if (type != "error") return;  // heartbeat replies
-        ++report_.error_codes[reply.value("code", "?")];
-        if (reply["seq"].is_number_integer()) {
+        const auto* error = std::get_if<ipc::ProtocolError>(&reply);
+        if (!error) return;  // heartbeat replies
+        ++report_.error_codes[ipc::to_string(error->code)];
+        if (error->seq) {
             ++report_.event_errors;
-            settle(t, reply["seq"].get<std::int64_t>());
+            settle(t, *error->seq);
         } else {
             ++report_.bad_answered;
         }

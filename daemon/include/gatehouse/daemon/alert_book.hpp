@@ -22,6 +22,12 @@ struct AlertSpec {
     std::string text;
 };
 
+/// An action on an alert, and the alert as it is after it (its kind and gate name the action's console topic).
+struct AlertChange {
+    storage::AlertAction action;
+    storage::AlertRecord alert;
+};
+
 /// Severity of an alert kind: critical (fever, red code, forced door, tamper, storage full), warning (yellow code, tailgating,
 /// held-open door, offline terminal, camera and blackbody faults, unchecked passes), info (other denials).
 const char* alert_severity(const std::string& kind);
@@ -39,13 +45,13 @@ public:
     /// Raises an alert for the condition (kind, source), e.g. (terminal_offline, t1), unless one is open for it.
     std::optional<storage::AlertRecord> raise_condition(AlertSpec spec, std::int64_t now_ms);
     /// The condition is over: its alert, if still open, is closed by the gateway ("gatehouse" as actor).
-    std::optional<storage::AlertAction> clear_condition(const std::string& kind, const std::string& source,
-                                                        const std::string& note, std::int64_t now_ms);
+    std::optional<AlertChange> clear_condition(const std::string& kind, const std::string& source,
+                                               const std::string& note, std::int64_t now_ms);
 
     /// An operator acknowledges or closes an alert. Returns the action to record, or why it is refused
     /// (unknown id, already closed, acknowledging twice).
-    std::variant<storage::AlertAction, std::string> act(std::int64_t id, storage::AlertState to, const std::string& actor,
-                                                        const std::string& note, std::int64_t now_ms);
+    std::variant<AlertChange, std::string> act(std::int64_t id, storage::AlertState to, const std::string& actor,
+                                               const std::string& note, std::int64_t now_ms);
 
     /// Drops unclosed alerts whose rows `gatehouse erase` removed from the ledger; returns how many it held.
     std::size_t forget(const std::vector<std::int64_t>& ids);

@@ -7,9 +7,8 @@
 #include <string>
 #include <vector>
 
-#include <nlohmann/json.hpp>
-
 #include "gatehouse/daemon/gateway_config.hpp"
+#include "gatehouse/vision/camera_health.hpp"
 
 namespace gatehouse::daemon {
 
@@ -44,7 +43,7 @@ public:
     /// Starts tracking `cameras` afresh (start-up, reload).
     void reset(const std::vector<CameraConfig>& cameras, std::chrono::steady_clock::time_point now);
 
-    std::vector<CameraTransition> on_health(const std::string& camera, const nlohmann::json& health,
+    std::vector<CameraTransition> on_health(const std::string& camera, const vision::CameraHealth& health,
                                             std::chrono::steady_clock::time_point now);
     std::vector<CameraTransition> on_fault(const std::string& camera, const std::string& message,
                                            std::chrono::steady_clock::time_point now);

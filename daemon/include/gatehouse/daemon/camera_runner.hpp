@@ -6,8 +6,7 @@
 #include <string>
 #include <thread>
 
-#include <zmq.hpp>
-
+#include "gatehouse/daemon/camera_reports.hpp"
 #include "gatehouse/daemon/gateway_config.hpp"
 #include "gatehouse/vision/screening_config.hpp"
 
@@ -18,17 +17,15 @@ namespace gatehouse::daemon {
 vision::ScreeningConfig screening_config_for(const CameraConfig& camera, const GateConfig& gate,
                                              const std::filesystem::path& default_snapshot_dir);
 
-/// Runs one camera on its own thread: opens the source, paces replayed frames, runs the pipeline and sends
-/// what it finds to `report_endpoint` (an inproc PULL socket of the reactor) as JSON messages:
-/// {"type":"screening","camera","screening":{...}}, {"type":"camera_health","camera","health":{...}} (about once
-/// a second while frames flow), {"type":"camera_fault","camera","message","retry_in_ms"}. A source that is missing
+/// Runs one camera on its own thread: opens the source, paces replayed frames, runs the pipeline and hands what
+/// it finds to the reactor's queue as typed reports: each screening, the camera's health (about once a second
+/// while frames flow) and each fault. A source that is missing
 /// or fails is reopened with exponential backoff (0.5 s doubling up to max_backoff); a finite source that ends is
 /// restarted when `loop` is set and otherwise reported as a fault. Never throws out of its thread.
 /// Thread-safety: construct and destroy on the reactor thread; the destructor stops and joins the thread.
 class CameraRunner {
 public:
-    CameraRunner(zmq::context_t& context, std::string report_endpoint, CameraConfig camera,
-                 vision::ScreeningConfig screening);
+    CameraRunner(CameraReportQueue& reports, CameraConfig camera, vision::ScreeningConfig screening);
     ~CameraRunner();
     CameraRunner(const CameraRunner&) = delete;
     CameraRunner& operator=(const CameraRunner&) = delete;
@@ -40,8 +37,7 @@ private:
     /// Sleeps up to `duration`; returns false when asked to stop meanwhile.
     bool pause(std::chrono::milliseconds duration);
 
-    zmq::context_t& context_;
-    std::string report_endpoint_;
+    CameraReportQueue& reports_;
     CameraConfig camera_;
     vision::ScreeningConfig screening_;
     std::mutex mutex_;

@@ -59,9 +59,13 @@ public:
     /// address cannot be bound again within a few seconds.
     void reopen(ConsoleScopes scopes);
 
+    /// Queue length per console for consoles that connect from now on (ZMQ_SNDHWM applies to new connections only).
+    void set_queue(int queue_per_console);
+
     void publish(std::string_view topic, const std::string& json);
-    /// Reads subscription changes (call when the socket is readable) to keep the subscription count.
-    void drain_subscriptions();
+    /// Reads one subscription change, if one is queued (call while the socket is readable), to keep the subscription
+    /// count and, on a CURVE socket, to apply it within the console's scope. False when none was queued.
+    bool read_subscription();
     /// Whether some console's subscription could match a topic starting with `prefix` (so building those
     /// messages is not wasted).
     bool has_subscriber(std::string_view prefix) const;

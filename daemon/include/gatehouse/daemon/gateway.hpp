@@ -4,8 +4,8 @@
 #include <functional>
 #include <memory>
 #include <string>
-
-#include <nlohmann/json.hpp>
+#include <string_view>
+#include <vector>
 
 #include "gatehouse/daemon/gateway_config.hpp"
 #include "gatehouse/storage/event_record.hpp"
@@ -21,8 +21,25 @@ struct GatewayHooks {
     std::function<GatewayConfig()> reload_config;
 };
 
-/// The running gateway. The constructor performs start-up (open the ledger, bind the sockets) and throws on
-/// failure with a message saying what to fix; run() is the reactor loop.
+/// A changed configuration key a subsystem could not take, and why (its running value stays).
+struct KeyFailure {
+    std::string key;
+    std::string error;
+};
+
+/// What a reload did with the file (also the reply to the control socket's `reload`).
+struct ReloadReport {
+    bool accepted = false;
+    std::string error;                          ///< Why the file was refused: the running configuration stays.
+    std::vector<std::string> applied;           ///< Changed keys now in effect.
+    std::vector<std::string> restart_required;  ///< Changed keys that take effect at the next start.
+    std::vector<KeyFailure> failed;             ///< Changed keys that could not be applied.
+};
+
+/// The running gateway. The constructor performs start-up (its subsystems, in order: open the ledger, bind the
+/// sockets, start the cameras, ...) and throws on failure with a message saying what to fix, after stopping what
+/// had started; run() is the reactor loop. No message on any socket ends it: a failure while handling one is
+/// answered (`internal`), counted and logged, and the loop goes on.
 ///
 /// Thread-safety: run() on one thread; request_stop() and request_reload() are safe from any thread. Status is served on the
 /// control socket by the reactor itself, so no state is shared between threads.
@@ -46,6 +63,11 @@ public:
     std::string control_endpoint() const;
     /// The console (XPUB) endpoint actually bound; empty when consoles are disabled.
     std::string console_endpoint() const;
+    /// The metrics HTTP address actually bound (HOST:PORT); empty when metrics are disabled.
+    std::string metrics_address() const;
+
+    /// The names of the subsystems, in start-up order (config_keys() assigns each key to one of them).
+    static std::vector<std::string_view> subsystem_names();
 
 private:
     struct Impl;

@@ -24,6 +24,8 @@ struct GatePolicy {
     /// How long a screening and a credential may lie apart and still belong to the same person: a request
     /// uses the oldest unused screening of the last window, or waits this long for one.
     std::chrono::milliseconds fusion_window{2000};
+
+    bool operator==(const GatePolicy&) const = default;
 };
 
 /// A passage (turnstile lane, door) with its terminals.
@@ -33,6 +35,8 @@ struct GateConfig {
     std::string direction = "in";  ///< "in" or "out".
     GatePolicy policy;
     std::optional<std::string> camera;  ///< Id of the camera screening this gate (from [[cameras]]).
+
+    bool operator==(const GateConfig&) const = default;
 };
 
 /// A thermal camera screening the people at one gate.
@@ -68,6 +72,8 @@ struct TerminalConfig {
     /// Z85 CURVE public key the terminal authenticates with; its connection may then speak only for this id.
     /// Empty: the terminal cannot connect to a CURVE socket.
     std::string public_key;
+
+    bool operator==(const TerminalConfig&) const = default;
 };
 
 /// `[[consoles]]`: a monitoring console allowed on a CURVE console socket, and what it may subscribe to.
@@ -82,6 +88,8 @@ struct ConsoleClientConfig {
 struct AdminClientConfig {
     std::string id;
     std::string public_key;  ///< Z85
+
+    bool operator==(const AdminClientConfig&) const = default;
 };
 
 /// `[security]`: CURVE on every TCP socket the gateway binds (docs/security.md).
@@ -92,6 +100,8 @@ struct SecurityConfig {
     bool insecure_plaintext = false;
 
     bool curve() const { return secret_key_file.has_value(); }
+
+    bool operator==(const SecurityConfig&) const = default;
 };
 
 /// `[retention]`: how long each kind of record stays in the ledger, and how the purge paces itself.

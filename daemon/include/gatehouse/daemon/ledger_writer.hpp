@@ -10,6 +10,7 @@
 
 #include <zmq.hpp>
 
+#include "gatehouse/daemon/steady_time.hpp"
 #include "gatehouse/storage/ledger.hpp"
 
 namespace gatehouse::daemon {
@@ -20,20 +21,41 @@ struct PendingControlReply {
     std::string body;
 };
 
+/// Who waits for the ack of one event of the batch: the connection it came on, then those of resends of the same
+/// event (same terminal and seq) that arrived while it was pending.
+struct EventAcks {
+    std::vector<std::string> peers;
+};
+
+/// The answer to one access request, sent once its decision's commit returned.
+struct DecisionReply {
+    std::string peer;
+    std::string frame;  ///< The encoded `decision` message.
+    SteadyTime arrived;  ///< When the request came in.
+};
+
+/// A console message, encoded when its record was made and published once the commit returned. One that exists
+/// only because of an event (the event itself, an alert it raised) names it, and is published only when that event
+/// was newly stored.
+struct ConsoleMessage {
+    std::string topic;
+    std::string body;
+    std::optional<storage::EventKey> for_event;
+};
+
 /// Work for one transaction: the rows to append, plus what the reactor sends once they are committed (acks per
-/// event, decision replies, control replies), which the writer only carries back, and terminal hellos to record.
+/// event, decision replies, control replies, console messages), which the writer only carries back, and terminal
+/// hellos to record.
 struct LedgerWriteBatch {
     storage::LedgerBatch records;
     /// Records of earlier batches the ledger refused (decisions, screenings, alerts; never events, which their
     /// terminals resend): committed first, in a transaction of their own, so that they are not lost to a full disk.
     storage::LedgerBatch deferred;
-    std::vector<std::string> peers;  ///< Connection of each event, in order.
+    std::vector<EventAcks> acks;  ///< One per event of records.events, in the same order.
     std::vector<storage::TerminalRecord> hellos;
-    /// Connection and reply of each decision, in order.
-    std::vector<std::string> decision_peers;
-    std::vector<std::string> decision_replies;
-    std::vector<std::chrono::steady_clock::time_point> decision_arrived;  ///< When each request came in.
+    std::vector<DecisionReply> decision_replies;  ///< One per decision of records.decisions, in the same order.
     std::vector<PendingControlReply> control_replies;
+    std::vector<ConsoleMessage> console;
 
     bool empty() const { return records.empty() && deferred.empty() && hellos.empty() && control_replies.empty(); }
 };
@@ -70,6 +92,8 @@ public:
     std::optional<LedgerWriteResult> take_result();
     /// Blocks until the submitted batch is done (shutdown path).
     LedgerWriteResult wait_result();
+    /// New outbox limits (configuration reload): the writer thread applies them before its next commit.
+    void set_outbox_limits(const storage::OutboxLimits& limits);
 
 private:
     void run();
@@ -81,6 +105,7 @@ private:
     std::condition_variable work_ready_;
     std::optional<LedgerWriteBatch> job_;
     std::optional<LedgerWriteResult> result_;
+    std::optional<storage::OutboxLimits> new_outbox_limits_;
     bool stopping_ = false;
     bool busy_ = false;
     std::thread thread_;

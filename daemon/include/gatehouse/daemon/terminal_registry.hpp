@@ -8,11 +8,10 @@
 #include <vector>
 
 #include "gatehouse/daemon/gateway_config.hpp"
+#include "gatehouse/daemon/steady_time.hpp"
 #include "gatehouse/ipc/terminal_messages.hpp"
 
 namespace gatehouse::daemon {
-
-using SteadyTime = std::chrono::steady_clock::time_point;
 
 /// Live state of one configured terminal.
 struct TerminalState {

@@ -7,6 +7,8 @@
 
 #include <zmq.hpp>
 
+#include "gatehouse/ipc/terminal_messages.hpp"
+
 namespace gatehouse::ipc {
 
 /// One frame received from a terminal connection. `peer` is the ZeroMQ routing id of the connection (not
@@ -21,6 +23,8 @@ struct InboundFrame {
     std::string payload;
     std::size_t size = 0;    ///< Size of the first payload frame in bytes.
     bool oversize = false;   ///< size > max_message_bytes; payload left empty.
+    /// Of an oversize frame: the terminal, seq or request id it names (read in passing), for the error reply.
+    MessageContext oversize_context;
     bool multipart = false;  ///< The terminal sent more than one frame; extra frames were discarded.
 };
 

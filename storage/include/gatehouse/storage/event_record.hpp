@@ -1,5 +1,6 @@
 #pragma once
 // The ledger's row types for terminal events. Plain values: storage knows nothing of the wire protocol.
+#include <compare>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -18,6 +19,14 @@ struct EventRecord {
     std::int64_t received_ms = 0;       ///< Gateway's wall clock when the event arrived, ms since the epoch.
     bool offline = false;               ///< Buffered on the terminal while it could not reach the gateway.
     std::string data_json = "{}";       ///< Kind-specific fields, a JSON object.
+};
+
+/// What makes an event unique in the ledger: its terminal and seq. Records that exist only because of one event (its
+/// outbox entry, the alert it raised) name it by this key, and are written only when the event is newly stored.
+struct EventKey {
+    std::string terminal;
+    std::int64_t seq = 0;
+    auto operator<=>(const EventKey&) const = default;
 };
 
 /// An event read back from the ledger, with its row id (ascending in commit order).

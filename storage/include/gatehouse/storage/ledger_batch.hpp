@@ -10,6 +10,13 @@
 
 namespace gatehouse::storage {
 
+/// An alert raised by an event of the same batch: recorded in the event's transaction, and only if the event is
+/// newly stored (a terminal's resend raises nothing twice).
+struct EventAlert {
+    EventKey event;
+    AlertRecord alert;
+};
+
 /// Rows to append in one transaction: all of them are stored, or none.
 struct LedgerBatch {
     std::vector<EventRecord> events;
@@ -17,13 +24,14 @@ struct LedgerBatch {
     std::vector<DecisionRecord> decisions;
     std::vector<AlertRecord> alerts;
     std::vector<AlertAction> alert_actions;
+    std::vector<EventAlert> event_alerts;
     /// What of the above goes upstream: written to the outbox in the same transaction, so a crash can never
     /// record without forwarding or forward without recording.
     std::vector<OutboxEntry> outbox;
 
     bool empty() const {
         return events.empty() && screenings.empty() && decisions.empty() && alerts.empty() && alert_actions.empty() &&
-               outbox.empty();
+               event_alerts.empty() && outbox.empty();
     }
 };
 

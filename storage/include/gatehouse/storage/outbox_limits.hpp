@@ -22,6 +22,8 @@ struct OutboxLaneLimits {
     std::optional<std::chrono::milliseconds> ttl;
 
     std::int64_t effective_hard_cap() const { return hard_cap_bytes > 0 ? hard_cap_bytes : max_bytes; }
+
+    bool operator==(const OutboxLaneLimits&) const = default;
 };
 
 /// Limits of the whole outbox: one entry per lane, indexed by OutboxLane, and the buffer_high level.
@@ -43,6 +45,8 @@ struct OutboxLimits {
     bool is_high(OutboxLane lane, std::int64_t bytes) const {
         return bytes * 100 >= of(lane).max_bytes * buffer_high_percent;
     }
+
+    bool operator==(const OutboxLimits&) const = default;
 };
 
 /// What the outbox part of one Ledger::append did.

@@ -6,6 +6,8 @@
 #include <string>
 #include <string_view>
 
+#include "gatehouse/storage/event_record.hpp"
+
 namespace gatehouse::storage {
 
 /// Outbox lanes in priority order: a lower value is always sent first. Order is kept within a lane.
@@ -30,9 +32,9 @@ struct OutboxEntry {
     std::string gate;
     std::int64_t created_ms = 0;
     std::string body_json;  ///< A JSON object.
-    /// Index of the event in the same batch this entry forwards: it is written only if that event was newly
-    /// stored, so a terminal's resend is not forwarded a second time under a new key.
-    std::optional<std::size_t> for_event;
+    /// The event of the same batch this entry forwards: it is written only if that event was newly stored, so a
+    /// terminal's resend is not forwarded a second time under a new key.
+    std::optional<EventKey> for_event;
     /// Who the record is about (the real id, also when the body carries a pseudonym), and the screening it
     /// shows: kept beside the body so that `gatehouse erase` finds the rows without reading bodies.
     std::optional<std::string> person;

@@ -28,6 +28,8 @@ struct ForwardingConfig {
 
     /// Whether a forwarder should run at all.
     bool active() const { return enabled && !sinks.empty(); }
+
+    bool operator==(const ForwardingConfig&) const = default;
 };
 
 /// Parses the `[forwarding]` table (including `[[forwarding.sinks]]` and `[forwarding.lanes.*]`). `source`

@@ -47,12 +47,16 @@ struct MqttSinkOptions {
     std::chrono::milliseconds connect_timeout{2000};
     std::chrono::milliseconds publish_timeout{10000};  ///< How long deliver() waits for the PUBACKs of a batch.
     std::chrono::seconds reconnect_max{30};            ///< Cap of the background reconnect backoff.
+
+    bool operator==(const MqttSinkOptions&) const = default;
 };
 
 /// Time limits of one HTTP request (webhook or chat robot).
 struct HttpTimeouts {
     std::chrono::milliseconds connect{2000};
     std::chrono::milliseconds total{10000};
+
+    bool operator==(const HttpTimeouts&) const = default;
 };
 
 /// An HTTP endpoint that takes JSON batches of records.
@@ -60,6 +64,8 @@ struct WebhookSinkOptions {
     std::string url;
     std::vector<std::pair<std::string, std::string>> headers;  ///< Extra request headers, e.g. Authorization.
     HttpTimeouts timeouts;
+
+    bool operator==(const WebhookSinkOptions&) const = default;
 };
 
 /// A chat group robot (DingTalk, WeCom, Feishu) that posts alerts as markdown messages.
@@ -76,6 +82,8 @@ struct ChatRobotSinkOptions {
     std::chrono::milliseconds effective_min_interval() const {
         return min_interval.value_or(rate_limit_window / rate_limit_messages);
     }
+
+    bool operator==(const ChatRobotSinkOptions&) const = default;
 };
 
 /// One configured sink. Only the options struct matching `type` is meaningful.
@@ -87,6 +95,8 @@ struct SinkConfig {
     MqttSinkOptions mqtt;
     WebhookSinkOptions webhook;
     ChatRobotSinkOptions chat;
+
+    bool operator==(const SinkConfig&) const = default;
 };
 
 /// Parses the `[[forwarding.sinks]]` array of tables. `source` names the file (for messages, and the directory

@@ -1,0 +1,96 @@
+#include "gatehouse/daemon/config_keys.hpp"
+
+namespace gatehouse::daemon {
+namespace {
+
+template <auto Member>
+ConfigKey key(std::string_view name, std::string_view subsystem, KeyApply apply) {
+    return {name, subsystem, apply,
+            [](const GatewayConfig& a, const GatewayConfig& b) { return !(a.*Member == b.*Member); },
+            [](const GatewayConfig& running, GatewayConfig& next) { next.*Member = running.*Member; }};
+}
+
+template <auto Section, auto Member>
+ConfigKey key(std::string_view name, std::string_view subsystem, KeyApply apply) {
+    return {name, subsystem, apply,
+            [](const GatewayConfig& a, const GatewayConfig& b) { return !((a.*Section).*Member == (b.*Section).*Member); },
+            [](const GatewayConfig& running, GatewayConfig& next) { (next.*Section).*Member = (running.*Section).*Member; }};
+}
+
+using C = GatewayConfig;
+using forwarding::ForwardingConfig;
+constexpr auto live = KeyApply::live;
+constexpr auto restart = KeyApply::restart;
+
+std::vector<ConfigKey> make_keys() {
+    return {
+        // The gateway's identity names every upstream key and topic and the outbox's idempotency keys.
+        key<&C::gateway_id>("gateway.id", "forwarding", restart),
+        key<&C::site>("gateway.site", "forwarding", restart),
+        key<&C::terminal_endpoint>("listen.terminals", "sockets", restart),
+        key<&C::control_endpoint>("listen.control", "sockets", restart),
+        key<&C::console_endpoint>("listen.consoles", "consoles", restart),
+        key<&C::security, &SecurityConfig::secret_key_file>("security.secret_key_file", "sockets", restart),
+        key<&C::security, &SecurityConfig::insecure_plaintext>("security.insecure_plaintext", "sockets", restart),
+        key<&C::max_message_bytes>("limits.max_message_bytes", "sockets", restart),
+        key<&C::heartbeat_interval>("limits.heartbeat_interval_ms", "terminals", live),
+        key<&C::heartbeat_timeout>("limits.heartbeat_timeout_ms", "terminals", live),
+        key<&C::seq_window>("limits.seq_window", "terminals", live),
+        key<&C::console_queue>("limits.console_queue", "consoles", live),
+        key<&C::terminal_rate>("limits.terminal_rate", "terminals", live),
+        key<&C::terminal_burst>("limits.terminal_burst", "terminals", live),
+        key<&C::max_future_skew>("limits.max_future_skew_s", "terminals", live),
+        key<&C::ledger_path>("ledger.path", "ledger", restart),
+        key<&C::commit_window>("ledger.commit_window_us", "ledger", live),
+        key<&C::max_batch>("ledger.max_batch", "ledger", live),
+        key<&C::ledger_max_size_mb>("ledger.max_size_mb", "ledger", restart),
+        key<&C::log_level>("log.level", "logging", live),
+        key<&C::metrics_listen>("metrics.listen", "metrics", live),
+        key<&C::alert_on_denied>("alerts.denied", "cameras", live),
+        key<&C::alert_on_tailgating>("alerts.tailgating", "cameras", live),
+        key<&C::retention, &RetentionConfig::events_days>("retention.events_days", "retention", live),
+        key<&C::retention, &RetentionConfig::screenings_days>("retention.screenings_days", "retention", live),
+        key<&C::retention, &RetentionConfig::decisions_days>("retention.decisions_days", "retention", live),
+        key<&C::retention, &RetentionConfig::alerts_days>("retention.alerts_days", "retention", live),
+        key<&C::retention, &RetentionConfig::snapshots_days>("retention.snapshots_days", "retention", live),
+        key<&C::retention, &RetentionConfig::batch_size>("retention.batch_size", "retention", live),
+        key<&C::retention, &RetentionConfig::batch_pause>("retention.batch_pause_ms", "retention", live),
+        key<&C::retention, &RetentionConfig::interval>("retention.interval_s", "retention", live),
+        key<&C::privacy, &PrivacyConfig::pseudonymise_upstream>("privacy.pseudonymise_upstream", "forwarding", live),
+        key<&C::privacy, &PrivacyConfig::site_secret_file>("privacy.site_secret_file", "forwarding", live),
+        // Gates carry the policies decisions read, and each camera's threshold and fusion window.
+        key<&C::gates>("gates", "cameras", live),
+        key<&C::cameras>("cameras", "cameras", live),
+        key<&C::terminals>("terminals", "terminals", live),
+        key<&C::console_clients>("consoles", "consoles", live),
+        key<&C::admins>("admins", "sockets", live),
+        key<&C::forwarding, &ForwardingConfig::enabled>("forwarding.enabled", "forwarding", live),
+        key<&C::forwarding, &ForwardingConfig::retry_initial>("forwarding.retry_initial_ms", "forwarding", live),
+        key<&C::forwarding, &ForwardingConfig::retry_max>("forwarding.retry_max_ms", "forwarding", live),
+        key<&C::forwarding, &ForwardingConfig::max_drain_rate>("forwarding.max_drain_rate", "forwarding", live),
+        {"forwarding.buffer_high_percent", "forwarding", live,
+         [](const C& a, const C& b) { return a.forwarding.limits.buffer_high_percent != b.forwarding.limits.buffer_high_percent; },
+         [](const C& running, C& next) { next.forwarding.limits.buffer_high_percent = running.forwarding.limits.buffer_high_percent; }},
+        {"forwarding.lanes", "forwarding", live,
+         [](const C& a, const C& b) { return a.forwarding.limits.lanes != b.forwarding.limits.lanes; },
+         [](const C& running, C& next) { next.forwarding.limits.lanes = running.forwarding.limits.lanes; }},
+        key<&C::forwarding, &ForwardingConfig::sinks>("forwarding.sinks", "forwarding", live),
+    };
+}
+
+}  // namespace
+
+const std::vector<ConfigKey>& config_keys() {
+    static const std::vector<ConfigKey> keys = make_keys();
+    return keys;
+}
+
+std::vector<const ConfigKey*> changed_keys(const GatewayConfig& running, const GatewayConfig& next) {
+    std::vector<const ConfigKey*> changed;
+    for (const auto& k : config_keys()) {
+        if (k.differs(running, next)) changed.push_back(&k);
+    }
+    return changed;
+}
+
+}  // namespace gatehouse::daemon
