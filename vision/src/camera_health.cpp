@@ -33,6 +33,9 @@ nlohmann::json to_json(const CameraHealth& h) {
         {"reference_celsius", optional(h.reference_reading_celsius)},
         {"reference_offset", optional(h.reference_offset_celsius)},
         {"reference_stability", optional(h.reference_stability_celsius)},
+        {"reference_core", h.reference_core ? nlohmann::json::array({h.reference_core->x, h.reference_core->y,
+                                                                    h.reference_core->width, h.reference_core->height})
+                                            : nlohmann::json(nullptr)},
         {"since_last_frame_ms", h.since_last_frame_ms},
     };
 }

@@ -1,5 +1,7 @@
 #include "gatehouse/vision/camera_health_monitor.hpp"
 
+#include <cstdlib>
+
 namespace gatehouse::vision {
 
 void CameraHealthMonitor::on_frame(const Frame& frame, bool skipped_for_ffc) {
@@ -35,6 +37,19 @@ void CameraHealthMonitor::on_reference(const ReferenceStatus& reference) {
     health_.reference_reading_celsius = reference.reading_celsius;
     health_.reference_offset_celsius = reference.offset_celsius;
     health_.reference_stability_celsius = reference.stability_celsius;
+    // A core that moved (the mount shifted, the plate was found elsewhere) is worth a report; a pixel more or
+    // less at its edge from one second to the next is not.
+    if (reference.core_area) {
+        const auto moved = [](const cv::Rect& a, const cv::Rect& b) {
+            return std::abs((a.x + a.width / 2) - (b.x + b.width / 2)) > 2 ||
+                   std::abs((a.y + a.height / 2) - (b.y + b.height / 2)) > 2;
+        };
+        if (!reported_core_ || moved(*reported_core_, *reference.core_area)) {
+            report_due_ = true;
+            reported_core_ = reference.core_area;
+        }
+    }
+    health_.reference_core = reference.core_area;
 }
 
 bool CameraHealthMonitor::take_report_due() { return std::exchange(report_due_, false); }

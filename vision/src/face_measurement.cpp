@@ -9,6 +9,8 @@ namespace gatehouse::vision {
 
 namespace {
 
+constexpr double max_head_aspect = 1.25;
+
 /// A part of an upright head image given as fractions of its width and height.
 cv::Rect part(cv::Size head, double x0, double x1, double y0, double y1) {
     const int left = static_cast<int>(std::lround(head.width * x0));
@@ -31,7 +33,9 @@ std::optional<FaceReading> FaceMeasurement::measure(const cv::Mat& raw, const Ra
     if (head_source.width < 6 || head_source.height < 6) return std::nullopt;
     radiometry.to_celsius(raw(head_source), head_);
     orientation.apply(head_, upright_);
-    const cv::Size size = upright_.size();
+    // A head is at most about 1.25 times as tall as wide: a box that runs further down has taken in a neck,
+    // shoulders or the head of someone standing behind (whose forehead may be warmer than this face's canthi).
+    const cv::Size size(upright_.cols, std::min(upright_.rows, static_cast<int>(std::lround(max_head_aspect * upright_.cols))));
 
     // The inner canthi: in the upper middle of the face box (which starts at the hairline, a hat or the
     // forehead, and ends at the chin).

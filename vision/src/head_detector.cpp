@@ -2,10 +2,18 @@
 
 #include <algorithm>
 #include <cmath>
+#include <utility>
 
 #include <opencv2/imgproc.hpp>
 
 namespace gatehouse::vision {
+
+namespace {
+
+// An outline that fills less of its box than this is no head (a diagonal streak, an arm's edge).
+constexpr double min_owner_fill = 0.4;
+
+}  // namespace
 
 double background_level(const cv::Mat& celsius) {
     std::vector<float> samples;
@@ -45,6 +53,7 @@ void HeadDetector::close_head(int id, bool merged) {
 const std::vector<HeadCandidate>& HeadDetector::detect(const cv::Mat& celsius, double background_celsius,
                                                        double offset_celsius, const std::optional<cv::Rect>& exclude) {
     heads_.clear();
+    rejected_.clear();
     structures_.clear();
     previous_.clear();
     // Skin, not just warm: clothes, hair and hoods are warmer than the room too, and would fragment heads
@@ -60,13 +69,14 @@ const std::vector<HeadCandidate>& HeadDetector::detect(const cv::Mat& celsius, d
             if (row[x] > warm && row[x] <= hottest_skin && !excluded.contains(cv::Point(x, y)))
                 samples_.push_back(row[x]);
     }
+    skin_level_ = background_celsius + rules_.warm_above_background;
     if (samples_.size() < 4) return heads_;
     const auto at = samples_.begin() + static_cast<std::ptrdiff_t>(samples_.size() * 98 / 100);
     std::nth_element(samples_.begin(), at, samples_.end());
     const double hottest = *at;
-    const double skin_level =
+    skin_level_ =
         background_celsius + std::max(rules_.warm_above_background, rules_.skin_level * (hottest - background_celsius));
-    cv::compare(celsius, skin_level, mask_, cv::CMP_GT);
+    cv::compare(celsius, skin_level_, mask_, cv::CMP_GT);
 
     if (exclude) mask_(*exclude & cv::Rect(0, 0, mask_.cols, mask_.rows)).setTo(0);
 
@@ -187,18 +197,24 @@ const std::vector<HeadCandidate>& HeadDetector::detect(const cv::Mat& celsius, d
 
     // Drop what cannot be a head.
     const int min_width = std::max(3, mask_.cols / 40);
+    const auto reject = [&](const HeadCandidate& head, const char* why) {
+        if (keep_rejected_) rejected_.emplace_back(head.box, why);
+        return true;
+    };
     std::erase_if(heads_, [&](HeadCandidate& head) {
+        // Specks are not worth explaining.
         if (head.box.width < min_width || head.box.height < min_width) return true;
         const double aspect = static_cast<double>(head.box.height) / head.box.width;
         // Faces often show only down to glasses, a mask or a beard: flat boxes are allowed, bars are not.
-        if (aspect < 0.45 || aspect > 2.2) return true;
-        if (head.fill > 0.93 && head.box.area() >= 30) return true;        // rectangles: screens, windows
+        if (aspect < 0.45 || aspect > 2.2) return reject(head, "bar");
+        if (head.fill > 0.93 && head.box.area() >= 30) return reject(head, "box_shaped");  // screens, windows
         double max_value = 0;
         cv::minMaxLoc(celsius(head.box), nullptr, &max_value, nullptr, nullptr, mask_(head.box));
         head.max_celsius = max_value + offset_celsius;
         // Every face at the mark has a region near the hottest skin in view; clothes and hoods do not.
-        if (max_value < hottest - 2.0) return true;
-        return head.max_celsius > rules_.max_skin_celsius;  // cups, heaters, lamps
+        if (max_value < hottest - 2.0) return reject(head, "too_cold");
+        if (head.max_celsius > rules_.max_skin_celsius) return reject(head, "too_hot");  // cups, heaters, lamps
+        return false;
     });
     // A face cut short (glasses, mask, beard) still has its eyes and chin below: extend it to a face's
     // proportions so that measurement regions fall where the eyes are.
@@ -217,13 +233,17 @@ const std::vector<HeadCandidate>& HeadDetector::detect(const cv::Mat& celsius, d
             const int overlap = std::min(upper.x + upper.width, lower.x + lower.width) - std::max(upper.x, lower.x);
             // Hands at the chest (holding a card or phone) are common at gates: look 2.5 heads down. A bigger
             // outline below is a nearer person, not a part of this one.
+            // Nor does a thin warm streak above a face (a lamp's reflection) own it: a head fills its outline.
             if (overlap >= 0.5 * lower.width && lower.y <= upper.y + upper.height * 5 / 2 &&
-                lower.width <= upper.width * 6 / 5)
+                lower.width <= upper.width * 6 / 5 && heads_[j].fill >= min_owner_fill)
                 below[i] = true;
         }
     }
-    for (std::size_t i = heads_.size(); i-- > 0;)
-        if (below[i]) heads_.erase(heads_.begin() + static_cast<std::ptrdiff_t>(i));
+    for (std::size_t i = heads_.size(); i-- > 0;) {
+        if (!below[i]) continue;
+        reject(heads_[i], "below_head");
+        heads_.erase(heads_.begin() + static_cast<std::ptrdiff_t>(i));
+    }
     // Faces touching side by side at the same height: one person partly hides another. Neither can be
     // isolated with confidence (and the hidden one may be the febrile one).
     for (std::size_t i = 0; i < heads_.size(); ++i) {

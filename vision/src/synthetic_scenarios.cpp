@@ -145,9 +145,12 @@ std::vector<SceneSpec> builtin_scenes() {
         all.push_back(s);
     }
     {
-        auto s = make("too_close", "someone who steps up to 0.45 m: uncertain too_close", 7);
+        auto s = make("too_close", "someone who steps in from the side at 0.3 m and stays: uncertain too_close", 7);
         s.camera.seed = 23;
-        s.people.push_back(walk_up(36.8, 0.3, 0.5, 0.45, 2.5));
+        ScenePerson p;
+        p.canthus_celsius = 36.8;
+        p.path = {{0.3, -0.4, 0.3}, {1.5, 0.5, 0.3}, {4.5, 0.5, 0.3}, {5.7, 1.4, 0.3}};
+        s.people.push_back(p);
         all.push_back(s);
     }
     {

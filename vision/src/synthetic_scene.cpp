@@ -23,7 +23,7 @@ constexpr double head_height_m = 0.22;
 constexpr double camera_height_m = 1.60;
 // The pipeline's default measurable range expressed as face width / frame width (see HeadRules); the scene
 // derives its expectations from the same geometry. The face (skin) is 86 % of the head's width.
-constexpr double measurable_min_fraction = 0.13;
+constexpr double measurable_min_fraction = 0.10;
 constexpr double measurable_max_fraction = 0.36;
 constexpr double face_width_m = 0.86 * head_width_m;
 constexpr int drawing_shift = 4;  // sub-pixel precision for cv drawing calls

@@ -17,6 +17,11 @@ constexpr double min_above_background = 3.0;
 // A camera without reference may be this far off (FLIR Lepton 3.5: ±5 °C, and a heated reference's own
 // set point is not always what the configuration says); candidates outside are not it.
 constexpr double max_camera_error = 8.0;
+// The plate's core: within this of its hottest neighbourhood (a heated plate is uniform to about 0.1 °C; the
+// soft rim falls off by degrees), at least this many pixels, looked for again this often.
+constexpr double core_tolerance_celsius = 0.35;
+constexpr int min_core_pixels = 2;
+constexpr std::int64_t core_refresh_ms = 1000;
 
 double median_of(std::vector<double> values) {
     const auto middle = values.begin() + static_cast<std::ptrdiff_t>(values.size() / 2);
@@ -36,15 +41,7 @@ ThermalReference::ThermalReference(ReferenceConfig config) : config_(config) {
         case ReferenceConfig::Mode::none: status_.state = ReferenceState::not_configured; break;
         case ReferenceConfig::Mode::fixed:
             status_.state = ReferenceState::missing;
-            locked_area_ = config_.area;
             locked_extent_ = config_.area;
-            if (config_.shape == ReferenceConfig::Shape::circle && config_.area.area() > 0) {
-                circle_mask_ = cv::Mat::zeros(config_.area.size(), CV_8U);
-                const cv::Point centre(config_.area.width / 2, config_.area.height / 2);
-                cv::ellipse(circle_mask_, centre, cv::Size(std::max(1, config_.area.width / 2 - 1),
-                                                            std::max(1, config_.area.height / 2 - 1)),
-                            0, 0, 360, cv::Scalar(255), cv::FILLED);
-            }
             break;
         case ReferenceConfig::Mode::automatic: status_.state = ReferenceState::searching; break;
     }
@@ -91,6 +88,30 @@ std::vector<cv::Rect> ThermalReference::find_discs(const ReducedFrame& reduced, 
     return boxes;
 }
 
+bool ThermalReference::find_core(const cv::Mat& raw, const Radiometry& radiometry, const cv::Rect& inside) {
+    radiometry.to_celsius(raw(inside), celsius_);
+    // The plate's level: the hottest small neighbourhood (a single pixel would follow the noise).
+    if (celsius_.cols >= 3 && celsius_.rows >= 3) cv::blur(celsius_, smoothed_, cv::Size(3, 3), cv::Point(-1, -1), cv::BORDER_REPLICATE);
+    else celsius_.copyTo(smoothed_);
+    double plateau = 0;
+    cv::Point hottest;
+    cv::minMaxLoc(smoothed_, nullptr, &plateau, nullptr, &hottest);
+    // The core: pixels close to that level (the soft rim and the housing fall below it), minus one pixel all
+    // round (the rim's inner edge), connected to the hottest point.
+    cv::compare(smoothed_, plateau - core_tolerance_celsius, plateau_mask_, cv::CMP_GE);
+    cv::erode(plateau_mask_, core_mask_, cv::Mat(), cv::Point(-1, -1), 1, cv::BORDER_CONSTANT, cv::Scalar(0));
+    if (cv::countNonZero(core_mask_) < min_core_pixels) core_mask_ = plateau_mask_.clone();
+    cv::Mat labels;
+    cv::connectedComponents(core_mask_, labels, 8, CV_32S);
+    const int keep = labels.at<int>(hottest);
+    if (keep > 0) core_mask_ = labels == keep;
+    const cv::Rect box = cv::boundingRect(core_mask_);
+    if (box.area() == 0) return false;
+    core_area_ = cv::Rect(inside.x + box.x, inside.y + box.y, box.width, box.height);
+    core_mask_ = core_mask_(box).clone();
+    return true;
+}
+
 void ThermalReference::read(const cv::Mat& raw, const Radiometry& radiometry, const cv::Rect& area,
                             double background_celsius, std::int64_t time_ms) {
     const cv::Rect inside = area & cv::Rect(0, 0, raw.cols, raw.rows);
@@ -99,12 +120,18 @@ void ThermalReference::read(const cv::Mat& raw, const Radiometry& radiometry, co
         status_.offset_celsius.reset();
         return;
     }
-    cv::Scalar mean, spread;
-    if (!circle_mask_.empty() && inside == area) {
-        cv::meanStdDev(raw(inside), mean, spread, circle_mask_);
-    } else {
-        cv::meanStdDev(raw(inside), mean, spread);
+    // Whatever was given (an outline around the plate, its rim, a few pixels off) or found, read only the
+    // plate's uniform core. It is looked for again every second: the camera or the mount may shift.
+    if (!core_area_ || time_ms - core_found_ms_ >= core_refresh_ms || time_ms < core_found_ms_) {
+        if (!find_core(raw, radiometry, inside)) {
+            status_.state = ReferenceState::missing;
+            status_.offset_celsius.reset();
+            return;
+        }
+        core_found_ms_ = time_ms;
     }
+    cv::Scalar mean, spread;
+    cv::meanStdDev(raw(*core_area_), mean, spread, core_mask_);
     const double reading = radiometry.to_celsius(mean[0]);
     const double spread_c = std::abs(radiometry.gain()) * spread[0];
     status_.reading_celsius = reading;
@@ -159,13 +186,13 @@ const ReferenceStatus& ThermalReference::update(const cv::Mat& raw, const Radiom
         case ReferenceConfig::Mode::none: return status_;
         case ReferenceConfig::Mode::fixed: read(raw, radiometry, config_.area, background_celsius, time_ms); break;
         case ReferenceConfig::Mode::automatic: {
-            if (locked_area_) {
-                read(raw, radiometry, *locked_area_, background_celsius, time_ms);
+            if (locked_extent_) {
+                read(raw, radiometry, *locked_extent_, background_celsius, time_ms);
                 if (status_.state != ReferenceState::ok && fault_since_ms_ &&
                     time_ms - *fault_since_ms_ > relock_after_ms / 2) {
                     // Lost for a while: look for it again (it may have been moved), staying in fault meanwhile.
-                    locked_area_.reset();
                     locked_extent_.reset();
+                    core_area_.reset();
                     candidate_.reset();
                 }
                 break;
@@ -182,15 +209,12 @@ const ReferenceStatus& ThermalReference::update(const cv::Mat& raw, const Radiom
             } else if (candidate_ && (*disc & candidate_->reduced_box).area() >= 0.5 * disc->area()) {
                 ++candidate_->frames;
                 if (time_ms - candidate_->since_ms >= config_.lock_ms && candidate_->frames >= 3) {
-                    const cv::Rect extent = reduced.to_source(*disc);
-                    // Read only the middle of the disc: its rim is blurred into the housing.
-                    const int side = std::max(1, static_cast<int>(std::min(extent.width, extent.height) * 0.45));
-                    locked_area_ = cv::Rect(extent.x + (extent.width - side) / 2, extent.y + (extent.height - side) / 2,
-                                            side, side);
-                    locked_extent_ = extent;
+                    // The whole disc with its rim: read() finds the uniform core inside.
+                    locked_extent_ = grown(reduced.to_source(*disc), 0.15) & cv::Rect(0, 0, raw.cols, raw.rows);
+                    core_area_.reset();
                     accepted_.clear();
                     first_reading_.reset();
-                    read(raw, radiometry, *locked_area_, background_celsius, time_ms);
+                    read(raw, radiometry, *locked_extent_, background_celsius, time_ms);
                     break;
                 }
             } else {
@@ -203,6 +227,7 @@ const ReferenceStatus& ThermalReference::update(const cv::Mat& raw, const Radiom
         }
     }
     status_.source_area = locked_extent_;
+    status_.core_area = locked_extent_ ? core_area_ : std::nullopt;
     return status_;
 }
 

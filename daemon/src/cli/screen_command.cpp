@@ -16,6 +16,7 @@
 
 #include "exit_codes.hpp"
 #include "interrupt_guard.hpp"
+#include "gatehouse/vision/explained_frame.hpp"
 #include "gatehouse/vision/frame_source_factory.hpp"
 #include "gatehouse/vision/screening_pipeline.hpp"
 
@@ -62,10 +63,24 @@ public:
         if (h.reference_reading_celsius) text += format(" (reads %.2f °C", *h.reference_reading_celsius);
         if (h.reference_reading_celsius && h.reference_offset_celsius) text += format(", offset %+.2f", *h.reference_offset_celsius);
         if (h.reference_reading_celsius) text += ")";
+        if (h.reference_core)
+            text += format(" core %d,%d %dx%d", h.reference_core->x, h.reference_core->y, h.reference_core->width,
+                           h.reference_core->height);
         text += format(", %.1f fps, %lld frames, %lld dropped", h.fps, static_cast<long long>(h.frames),
                        static_cast<long long>(h.dropped_frames));
         if (colour_ && h.reference_fault()) text = "\033[1;31m" + text + "\033[0m";
         out_ << text << '\n' << std::flush;
+    }
+
+    void explanation(const FrameExplanation& e) {
+        if (json_) {
+            out_ << to_json(e).dump() << '\n';
+            return;
+        }
+        // Frames where nothing warm was in view say nothing new.
+        if (e.tracks.empty() && e.candidates.empty() && e.reference == last_reference_) return;
+        last_reference_ = e.reference;
+        out_ << (colour_ ? "\033[2m" : "") << to_text(e) << (colour_ ? "\033[0m" : "") << '\n';
     }
 
     void summary() {
@@ -88,6 +103,7 @@ private:
     bool colour_;
     bool header_ = false;
     int counts_[3] = {0, 0, 0};
+    ReferenceState last_reference_ = ReferenceState::not_configured;
 };
 
 /// Builds the pipeline configuration; returns an error message instead when an option is invalid.
@@ -123,6 +139,7 @@ std::optional<ScreeningConfig> make_config(const ScreenOptions& o, std::string& 
         config.baseline.enabled = o.adaptive;
         if (o.snapshots) config.snapshot_dir = *o.snapshots;
         config.snapshot_all = o.snapshot_all;
+        config.explain = o.explain || o.render.has_value();
         config.validate();
     } catch (const std::invalid_argument& e) {
         error = e.what();
@@ -196,6 +213,13 @@ int run_screen(const ScreenOptions& options, std::ostream& out, std::ostream& er
             continue;
         }
         if (result.health) printer.health(*result.health);
+        if (result.explanation && options.explain) printer.explanation(*result.explanation);
+        if (result.explanation && options.render &&
+            !write_explained_frame(*options.render, frame->raw, config->radiometry, config->orientation,
+                                   *result.explanation, result.screenings)) {
+            err << "gatehouse screen: cannot write a rendered frame into " << *options.render << '\n';
+            return kExitCantCreate;
+        }
         for (const auto& s : result.screenings) printer.screening(s);
     }
     for (const auto& s : pipeline.finish()) printer.screening(s);
@@ -226,6 +250,10 @@ void register_screen_command(CLI::App& app) {
     cmd->add_option("--snapshots", options->snapshots, "Write evidence JPEGs (elevated and uncertain) here");
     cmd->add_flag("--snapshot-all", options->snapshot_all, "Write evidence for normal verdicts too");
     cmd->add_flag("--json", options->json, "One JSON object per line (screenings and camera health)");
+    cmd->add_flag("--explain", options->explain,
+                  "Say per frame what was found, rejected and why (in --json: extra objects of type \"explain\")");
+    cmd->add_option("--render", options->render,
+                    "Write each frame as a false-colour PNG with heads, tracks, reference core and verdicts drawn");
     cmd->add_option("--max-frames", options->max_frames, "Stop after this many frames")->check(CLI::PositiveNumber);
     cmd->callback([options] {
         // One pipeline thread, as the benchmark measures it; OpenCV's own threads would only add contention.

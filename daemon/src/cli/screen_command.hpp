@@ -26,6 +26,8 @@ struct ScreenOptions {
     std::optional<std::string> snapshots; ///< directory for evidence JPEGs
     bool snapshot_all = false;
     bool json = false;
+    bool explain = false;                 ///< print what each frame showed and why (extra "explain" objects in --json)
+    std::optional<std::string> render;    ///< write every frame as an annotated false-colour PNG here
     std::optional<long> max_frames;       ///< stop after this many frames (live cameras, tests)
 };
 

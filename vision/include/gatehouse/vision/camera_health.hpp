@@ -5,6 +5,7 @@
 #include <string_view>
 
 #include <nlohmann/json_fwd.hpp>
+#include <opencv2/core/types.hpp>
 
 namespace gatehouse::vision {
 
@@ -30,6 +31,7 @@ struct CameraHealth {
     std::optional<double> reference_reading_celsius;  ///< What the camera reads on the reference (uncorrected).
     std::optional<double> reference_offset_celsius;   ///< Correction applied (true − reading).
     std::optional<double> reference_stability_celsius;///< Std dev of the reading over the last seconds.
+    std::optional<cv::Rect> reference_core;           ///< The plate's core that is read (source coordinates).
     std::int64_t since_last_frame_ms = 0;  ///< Wall-clock gap to the last frame (filled by the caller's clock).
 
     /// True when the reference needs a person's attention (missing / unstable).

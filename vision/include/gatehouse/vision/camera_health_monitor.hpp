@@ -31,6 +31,7 @@ private:
     double interval_ms_ = 0;
     std::chrono::steady_clock::time_point last_arrival_{};
     bool report_due_ = false;
+    std::optional<cv::Rect> reported_core_;  ///< the reference core of the last report
 };
 
 }  // namespace gatehouse::vision

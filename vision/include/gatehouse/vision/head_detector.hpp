@@ -31,6 +31,12 @@ public:
     /// (reduced coordinates) is blanked first (the reference). Candidates' max_celsius are corrected.
     const std::vector<HeadCandidate>& detect(const cv::Mat& celsius, double background_celsius, double offset_celsius,
                                              const std::optional<cv::Rect>& exclude);
+    /// When on, detect() also keeps the outlines it dropped and why (for explanations); off by default.
+    void keep_rejected(bool on) { keep_rejected_ = on; }
+    /// Outlines the latest detect() dropped, with the rule (reduced coordinates); empty unless keep_rejected.
+    const std::vector<std::pair<cv::Rect, const char*>>& rejected() const { return rejected_; }
+    /// The skin level the latest detect() segmented at (uncorrected °C).
+    double skin_level() const { return skin_level_; }
 
 private:
     struct Run {
@@ -53,6 +59,9 @@ private:
     std::vector<Structure> structures_;
     std::vector<HeadCandidate> heads_;
     std::vector<float> samples_;
+    std::vector<std::pair<cv::Rect, const char*>> rejected_;
+    bool keep_rejected_ = false;
+    double skin_level_ = 0;
 };
 
 /// Estimates the room's background level of a reduced °C image (a low percentile: most of a gate scene is

@@ -2,6 +2,7 @@
 // Follows heads from frame to frame so that each person is one track.
 #include <cstdint>
 #include <deque>
+#include <optional>
 #include <utility>
 #include <vector>
 
@@ -21,10 +22,12 @@ struct HeadTrack {
     bool seen = false;            ///< matched in the latest frame
     bool merged = false;          ///< latest candidate overlapped another head
     int neighbour_width = 0;      ///< latest candidate's widest touching head (reduced pixels)
+    cv::Point2d velocity{0, 0};   ///< box centre's pace (reduced pixels per ms), smoothed
     bool arrived = false;         ///< has moved or grown since it appeared (a person, not a fixture)
     std::deque<std::pair<std::int64_t, cv::Rect>> recent;  ///< (time, box) over the last ~0.5 s
 
-    /// How much the head moved over the last `window_ms`: centre travel or size change, as a fraction of width.
+    /// How much the head moved over the last `window_ms`: travel of the top of the head or change of width, as a
+    /// fraction of its width.
     double motion(std::int64_t window_ms) const;
 };
 
@@ -46,6 +49,8 @@ public:
 private:
     std::int64_t lost_after_ms_;
     std::int64_t next_id_ = 1;
+    std::int64_t previous_ms_ = -1;  ///< time of the previous update
+    std::optional<std::int64_t> started_ms_;  ///< time of the first update
     std::vector<HeadTrack> tracks_;
     std::vector<HeadTrack> lost_;
 };

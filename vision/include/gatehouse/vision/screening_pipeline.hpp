@@ -13,6 +13,7 @@
 #include "gatehouse/vision/camera_health_monitor.hpp"
 #include "gatehouse/vision/face_measurement.hpp"
 #include "gatehouse/vision/frame.hpp"
+#include "gatehouse/vision/frame_explanation.hpp"
 #include "gatehouse/vision/head_detector.hpp"
 #include "gatehouse/vision/head_tracker.hpp"
 #include "gatehouse/vision/reduced_frame.hpp"
@@ -27,6 +28,7 @@ struct PipelineOutput {
     std::vector<Screening> screenings;    ///< verdicts decided on this frame
     std::optional<CameraHealth> health;   ///< set when the camera's health changed
     std::optional<std::string> error;     ///< the frame was rejected (wrong type or size); nothing else ran
+    std::optional<FrameExplanation> explanation;  ///< what was found and why (only with ScreeningConfig::explain)
 };
 
 /// The screening pipeline of one camera: reference correction, head detection on a reduced upright view,
@@ -53,9 +55,15 @@ public:
 
 private:
     struct Progress {
+        std::int64_t person = 0;               ///< the person this track is (0 until it reaches the mark)
+        bool born_in_range = false;            ///< the track started at the mark (may be someone found again)
+        std::int64_t beside = 0;               ///< born on the place of this screened person (0: nobody)
+        bool left_mark = false;                ///< screened, then walked back out of measuring range
+        const char* state_when_decided = "screened";
         std::optional<std::int64_t> in_range_ms;  ///< when the head first reached measuring size
         std::optional<std::int64_t> still_ms;     ///< since when it has held still there (reached the mark)
         int frames_in_range = 0;
+        int still_frames = 0;                  ///< frames in range that were not `moving`
         std::vector<double> samples;           ///< good canthus readings (body offset applied)
         std::optional<std::int64_t> first_sample_ms;
         std::vector<double> occluded;          ///< readings taken through glasses / without contrast
@@ -66,9 +74,20 @@ private:
         cv::Rect source_box;                   ///< latest head box in source coordinates
         std::int64_t frame = 0;                ///< latest frame the head was seen in
         std::int64_t time_ms = 0;
+        // This frame, for explanations.
+        const char* state = "approaching";
+        const char* note = "";
+        std::optional<double> reading;
     };
 
     void step(const HeadTrack& track, Progress& progress, const Frame& frame, bool skip_ffc);
+    /// The head is big enough to be at the mark (measuring range; `scale` times its lower limit).
+    bool in_range(const HeadTrack& track, double scale = 1.0) const;
+    /// The person screened where this head is, if one was there a moment ago and as big.
+    std::optional<std::int64_t> screened_here(const HeadTrack& track, std::int64_t time_ms) const;
+    /// A head born on a screened person's place that was mostly moving and gave too few readings: that person
+    /// leaving (turned away, picked up anew), not someone new to screen.
+    bool leaving_echo(const Progress& progress) const;
     /// Decides a person's verdict; `raw` (may be null) is the frame the snapshot is drawn from.
     Screening decide(const HeadTrack& track, Progress& progress, const cv::Mat* raw, double offset);
 
@@ -81,9 +100,15 @@ private:
     AdaptiveBaseline baseline_;
     CameraHealthMonitor health_;
     std::map<std::int64_t, Progress> progress_;
-    /// Where people were screened (reduced coordinates) and when last seen: a track that starts there soon
-    /// after is the same person re-found (leaning in, turning), not someone new.
-    std::vector<std::pair<cv::Rect, std::int64_t>> screened_places_;
+    /// Where screened people were last seen (reduced coordinates): a head that appears there soon after,
+    /// as big, is the same person found again (a turned head, a flicker), not someone new.
+    struct ScreenedPlace {
+        std::int64_t person = 0;
+        cv::Rect box;
+        std::int64_t last_ms = 0;
+    };
+    std::vector<ScreenedPlace> screened_places_;
+    std::int64_t next_person_ = 1;
     PipelineOutput output_;
     std::optional<cv::Size> frame_size_;
     double offset_ = 0;                 ///< reference correction of the current frame

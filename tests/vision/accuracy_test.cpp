@@ -1,0 +1,109 @@
+// Issue 20's goals, scored by tests/tools/screening_eval (the same matching as bench/vision_accuracy).
+// The built-in generator's scenes run in CI. The goals on the labelled real recordings and on gate_scene_gen's
+// scenes are NOT met yet (docs/vision.md, "Evaluation"): those two cases are tagged [.issue20] so that CI stays
+// green while they fail; run them with `vision_tests [issue20]`.
+#include <unistd.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <string>
+
+#include <catch2/catch.hpp>
+
+#include "gatehouse/vision/synthetic_scene.hpp"
+#include "screening_eval/screening_eval.hpp"
+
+using namespace gatehouse;
+using namespace gatehouse::screening_eval;
+namespace fs = std::filesystem;
+
+namespace {
+
+/// Runs and scores scenes; prints each scene's row on failure.
+Score run_all(const std::vector<TruthScene>& scenes) {
+    Score total;
+    for (const auto& scene : scenes) {
+        std::vector<PersonScore> people;
+        const Score s = score(scene, run_pipeline(scene, config_for(scene)), &people);
+        for (const auto& p : people) {
+            if (p.acceptable) continue;
+            std::string got;
+            for (const auto& g : p.screenings) got += " " + outcome_of(g);
+            WARN(scene.name << " person " << p.truth->id << " expected " << p.truth->expected.front() << " got"
+                            << (got.empty() ? " nothing" : got));
+        }
+        total.add(s);
+    }
+    return total;
+}
+
+fs::path scratch(const std::string& name) {
+    const fs::path dir = fs::temp_directory_path() / ("gatehouse-accuracy-" + std::to_string(::getpid())) / name;
+    fs::remove_all(dir);
+    return dir;
+}
+
+void check_generator_goals(const Score& s) {
+    INFO("people " << s.people << ", once " << s.screened_once << ", missed " << s.missed << ", duplicated "
+                   << s.duplicated << ", spurious " << s.spurious << ", fevers " << s.febrile_flagged << "/"
+                   << s.febrile << ", healthy flagged " << s.healthy_flagged << ", median " << s.median_error()
+                   << ", max " << s.max_error());
+    CHECK(s.people > 0);
+    CHECK(s.missed == 0);
+    CHECK(s.duplicated == 0);
+    CHECK(s.spurious + s.passers_screened == 0);
+    CHECK(s.healthy_flagged == 0);
+    CHECK(s.median_error() <= 0.2);
+    CHECK(s.max_error() <= 0.4);
+}
+
+}  // namespace
+
+TEST_CASE("built-in generator: one per second and pairs side by side, blackbody given as the plate's outline",
+          "[vision][accuracy]") {
+    std::vector<TruthScene> scenes;
+    for (const char* file : {"queue_1s.json", "pairs.json"}) {
+        const auto spec = vision::load_scene_file(std::string(GATEHOUSE_TEST_DATA) + "/scenes/" + file);
+        vision::SceneRenderer renderer(spec);
+        const fs::path dir = scratch(spec.name);
+        vision::write_scene(renderer, dir);
+        scenes.push_back(load_builtin_scene(dir));
+        // The blackbody is given as the plate's outline, rim included.
+        CHECK(scenes.back().blackbody.find('@') != std::string::npos);
+    }
+    const Score s = run_all(scenes);
+    check_generator_goals(s);
+    CHECK(s.screened_once == s.people);
+    CHECK(s.wrong_outcome == 0);
+    CHECK(s.febrile > 0);
+    CHECK(s.febrile_flagged == s.febrile);
+    fs::remove_all(scratch("").parent_path());
+}
+
+TEST_CASE("issue 20 goal (not met yet): labelled FeverScreen recordings", "[.issue20][accuracy]") {
+    const auto scenes =
+        load_labels(std::string(GATEHOUSE_TEST_DATA) + "/feverscreen-labels.json", std::string(GATEHOUSE_TEST_DATA));
+    const Score s = run_all(scenes);
+    INFO("people " << s.people << ", once " << s.screened_once << ", missed " << s.missed << ", duplicated "
+                   << s.duplicated << ", uncertain among measurable " << s.measurable_uncertain << "/" << s.measurable);
+    CHECK(s.screened_once == s.people);
+    CHECK(s.missed == 0);
+    CHECK(s.duplicated == 0);
+    CHECK(s.spurious + s.passers_screened == 0);
+    CHECK(s.measurable_uncertain <= 0.1 * s.measurable);
+}
+
+TEST_CASE("issue 20 goal (not met yet): gate_scene_gen's scenes", "[.issue20][accuracy]") {
+    std::vector<TruthScene> scenes;
+    for (const auto& entry : fs::directory_iterator(std::string(GATEHOUSE_TEST_DATA) + "/gate_scenes")) {
+        const fs::path dir = scratch("gate-" + entry.path().stem().string());
+        const std::string command = std::string("'") + GATE_SCENE_GEN_BIN + "' --scenario '" + entry.path().string() +
+                                    "' --out '" + dir.string() + "' > /dev/null";
+        REQUIRE(std::system(command.c_str()) == 0);
+        scenes.push_back(load_gate_scene(dir));
+    }
+    const Score s = run_all(scenes);
+    check_generator_goals(s);
+    CHECK(s.febrile_flagged == s.febrile);
+    fs::remove_all(scratch("").parent_path());
+}
