@@ -25,11 +25,12 @@ std::optional<std::int64_t> alert_id(const httplib::Request& req) {
 }  // namespace
 
 /// Reads the filters every list page shares (gate, since, until, limit) into `q`; the error text, or empty.
-std::string read_filters(const httplib::Request& req, storage::RecordQuery& q, std::size_t default_limit, std::size_t max_limit) {
+std::string read_filters(const httplib::Request& req, const LocalTimeZone& zone, storage::RecordQuery& q,
+                         std::size_t default_limit, std::size_t max_limit) {
     const auto now = ipc::utc_now_ms();
     for (const char* key : {"since", "until"}) {
         if (!req.has_param(key) || req.get_param_value(key).empty()) continue;
-        const auto t = cli::parse_time_bound(req.get_param_value(key), now);
+        const auto t = cli::parse_time_bound(req.get_param_value(key), now, zone);
         if (!t) return std::string(key) + ": '" + req.get_param_value(key) + "' is not a time (2026-11-22, 2026-11-22T08:00:00Z, 12h, 14d)";
         (std::string_view(key) == "since" ? q.since_ms : q.until_ms) = *t;
     }
@@ -53,7 +54,7 @@ namespace {
 
 void list_alerts(WebContext& web, const httplib::Request& req, httplib::Response& res) {
     storage::RecordQuery q;
-    if (const std::string error = read_filters(req, q, kDefaultAlerts, kMaxAlerts); !error.empty()) {
+    if (const std::string error = read_filters(req, web.config.time_zone(), q, kDefaultAlerts, kMaxAlerts); !error.empty()) {
         send_error(res, 400, "bad_filter", error);
         return;
     }

@@ -40,7 +40,7 @@ void health(WebContext& web, httplib::Response& res) {
 
 void audit_trail(WebContext& web, const httplib::Request& req, httplib::Response& res) {
     storage::RecordQuery q;
-    if (const std::string error = read_filters(req, q, 100, 1000); !error.empty()) {
+    if (const std::string error = read_filters(req, web.config.time_zone(), q, 100, 1000); !error.empty()) {
         send_error(res, 400, "bad_filter", error);
         return;
     }

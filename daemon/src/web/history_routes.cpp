@@ -32,8 +32,8 @@ struct History {
 };
 
 // The page's filters into one query per table; the error text, or empty.
-std::string read_query(const httplib::Request& req, storage::RecordQuery& q, std::string& kind, std::size_t max_rows) {
-    if (const std::string error = read_filters(req, q, kPageRows, max_rows); !error.empty()) return error;
+std::string read_query(const httplib::Request& req, const LocalTimeZone& zone, storage::RecordQuery& q, std::string& kind, std::size_t max_rows) {
+    if (const std::string error = read_filters(req, zone, q, kPageRows, max_rows); !error.empty()) return error;
     if (!q.since_ms) q.since_ms = ipc::utc_now_ms() - kDefaultDays * 86'400'000;
     if (req.has_param("person") && !req.get_param_value("person").empty()) q.person = req.get_param_value("person");
     kind = req.has_param("kind") ? req.get_param_value("kind") : "";
@@ -156,7 +156,7 @@ std::string csv(const History& h) {
 void search(WebContext& web, const Caller& caller, const httplib::Request& req, httplib::Response& res, bool as_csv) {
     storage::RecordQuery q;
     std::string kind;
-    if (const std::string error = read_query(req, q, kind, as_csv ? kMaxExportRows : kMaxPageRows); !error.empty()) {
+    if (const std::string error = read_query(req, web.config.time_zone(), q, kind, as_csv ? kMaxExportRows : kMaxPageRows); !error.empty()) {
         send_error(res, 400, "bad_filter", error);
         return;
     }

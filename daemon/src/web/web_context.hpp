@@ -95,9 +95,10 @@ std::optional<nlohmann::json> json_body(const httplib::Request& req, httplib::Re
 /// A string member of a JSON object: unset when absent; `error` set when present with another type.
 std::optional<std::string> string_member(const nlohmann::json& object, const char* key, std::string& error);
 
-/// Reads the filters the list pages share (gate, since, until, limit) into `q`; the error text, or empty.
-std::string read_filters(const httplib::Request& req, storage::RecordQuery& q, std::size_t default_limit,
-                         std::size_t max_limit);
+/// Reads the filters the list pages share (gate, since, until, limit) into `q`; the error text, or empty. A date
+/// in since/until is a local day of `zone` (gateway.timezone), as on the command line.
+std::string read_filters(const httplib::Request& req, const LocalTimeZone& zone, storage::RecordQuery& q,
+                         std::size_t default_limit, std::size_t max_limit);
 
 /// Writes one audit row; failures are counted and logged, never thrown. False when it could not be written.
 bool audit(WebContext& web, storage::AuditRecord record);
