@@ -354,8 +354,9 @@
   async function submitClose(event) {
     event.preventDefault();
     const form = $("close-form");
-    // Every field of the form goes to the gateway: the note today, a disposition once the form has one.
-    const fields = Object.fromEntries([...new FormData(form).entries()].filter(([, v]) => typeof v === "string"));
+    // Every filled field of the form goes to the gateway: the note, the re-check's disposition and temperature.
+    const fields = Object.fromEntries([...new FormData(form).entries()].filter(([, v]) => typeof v === "string" && v !== ""));
+    if (fields.recheck_celsius !== undefined) fields.recheck_celsius = Number(fields.recheck_celsius);
     if (!(fields.note || "").trim()) {
       $("close-error").textContent = t("close.need_note");
       $("close-error").hidden = false;

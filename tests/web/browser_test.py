@@ -24,7 +24,7 @@ from selenium import webdriver
 from selenium.common.exceptions import TimeoutException
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
-from selenium.webdriver.support.ui import WebDriverWait
+from selenium.webdriver.support.ui import Select, WebDriverWait
 
 FEVER_WITHIN_MS = 1000       # the goal: on the board within a second of the screening
 FEVER_DEADLINE_S = 75        # the demo's camera loops its 20 s scene; the febrile person comes every loop
@@ -193,6 +193,9 @@ def run(args):
             wait_for(driver, "the close dialog", lambda d: d.find_element(By.ID, "close-dialog").is_displayed())
             note = "Re-checked at the booth with an ear thermometer: 38.2 °C, sent to the clinic"
             driver.find_element(By.CSS_SELECTOR, "#close-form textarea[name=note]").send_keys(note)
+            # A fever alert is closed with the re-check's outcome (the gateway refuses it without one).
+            Select(driver.find_element(By.CSS_SELECTOR, "#close-form select[name=disposition]")).select_by_value("sent_to_clinic")
+            driver.find_element(By.CSS_SELECTOR, "#close-form input[name=recheck_celsius]").send_keys("38.2")
             screenshot(driver, args.out, "close-dialog.png")
             driver.find_element(By.CSS_SELECTOR, '#close-form button[type="submit"]').click()
             wait_for(driver, "the closed alert to leave the board", lambda d: not d.find_elements(By.CSS_SELECTOR, selector))
@@ -203,6 +206,8 @@ def run(args):
             check([a["state"] for a in recorded["actions"]] == ["acknowledged", "closed"], "actions: %s" % recorded["actions"])
             check(all(a["actor"] == "guard" for a in recorded["actions"]), "actors: %s" % recorded["actions"])
             check(recorded["actions"][1]["note"] == note, "note: %r" % recorded["actions"][1]["note"])
+            check(recorded["actions"][1]["disposition"] == "sent_to_clinic", "disposition: %r" % recorded["actions"][1])
+            check(recorded["actions"][1]["recheck_celsius"] == 38.2, "re-check: %r" % recorded["actions"][1])
             print("alert %s acknowledged and closed by guard, in the ledger" % alert_id)
 
             # The board on a guard's phone.

@@ -283,6 +283,14 @@ TEST_CASE("a guard acknowledges and closes an alert through the gateway; bad req
     CHECK(gao.post(base + "/ack", json::object())->status == 409);
     CHECK(gao.post(base + "/close", json::object())->status == 400);  // a close needs a note
     CHECK(gao.post(base + "/close", {{"note", "   "}})->status == 400);
+    // The re-check's fields are type-checked here and passed to the gateway, which refuses a disposition on a door
+    // alert (only fever and denied alerts are re-checked); none of these closes it.
+    CHECK(gao.post(base + "/close", {{"note", "x"}, {"disposition", 5}})->status == 400);
+    CHECK(gao.post(base + "/close", {{"note", "x"}, {"recheck_celsius", "38.2"}})->status == 400);
+    auto refused = gao.post(base + "/close", {{"note", "x"}, {"disposition", "sent_home"}});
+    CHECK(refused->status == 409);
+    CHECK_THAT(body_of(refused)["message"].get<std::string>(), Catch::Contains("disposition"));
+    CHECK(alert_in_ledger(web, id).state == storage::AlertState::acknowledged);
     auto close = gao.post(base + "/close", {{"note", "re-checked at the booth: 36.8 °C, let in"}});
     REQUIRE(close->status == 200);
     CHECK(body_of(close)["state"] == "closed");

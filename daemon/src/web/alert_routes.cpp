@@ -92,8 +92,8 @@ void show_alert(WebContext& web, const httplib::Request& req, httplib::Response&
     send_json(res, 200, *out);
 }
 
-// The control request for an action from the page's form. The close form carries a note today; a disposition
-// (re-check temperature and outcome, reports branch) joins it here.
+// The control request for an action from the page's form: the note, and on a close the re-check's disposition and
+// temperature when given (the gateway checks them against the alert's kind: a fever alert needs a disposition).
 std::optional<json> action_request(const char* cmd, std::int64_t id, const Caller& caller, const json& body,
                                    bool note_required, std::string& error) {
     const auto note = string_member(body, "note", error);
@@ -106,7 +106,18 @@ std::optional<json> action_request(const char* cmd, std::int64_t id, const Calle
         error = "closing an alert needs a note on how it was resolved";
         return std::nullopt;
     }
-    return json{{"v", 1}, {"cmd", cmd}, {"id", id}, {"actor", caller.session.user}, {"note", note.value_or("")}};
+    json request{{"v", 1}, {"cmd", cmd}, {"id", id}, {"actor", caller.session.user}, {"note", note.value_or("")}};
+    const auto disposition = string_member(body, "disposition", error);
+    if (!error.empty()) return std::nullopt;
+    if (disposition) request["disposition"] = *disposition;
+    if (const auto recheck = body.find("recheck_celsius"); recheck != body.end() && !recheck->is_null()) {
+        if (!recheck->is_number()) {
+            error = "recheck_celsius must be a number (°C)";
+            return std::nullopt;
+        }
+        request["recheck_celsius"] = recheck->get<double>();
+    }
+    return request;
 }
 
 void act(WebContext& web, const char* cmd, const char* action, bool note_required, const Caller& caller,
