@@ -15,6 +15,8 @@ constexpr std::size_t max_samples_used = 8;
 constexpr std::size_t reasons_kept = 6;
 // A screened head narrower than this fraction of the measuring range's lower limit has left the mark.
 constexpr double left_mark_scale = 0.75;
+// An outline this many times as wide as the face standing in it has merged with someone else's.
+constexpr double grown_outline = 1.3;
 // A screened head seen this recently is still "right there" for a head that appears beside it.
 constexpr std::int64_t just_seen_ms = 300;
 
@@ -255,7 +257,14 @@ void ScreeningPipeline::step(const HeadTrack& track, Progress& progress, const F
     } else if (track.motion(rules.motion_window_ms) > rules.max_motion_fraction) {
         reason = UncertainReason::moving;
     } else {
-        const auto reading = face_.measure(frame.raw, config_.radiometry, config_.orientation, head_full, offset_,
+        // A standing face keeps its size. An outline that grows well past it while the face stays where it
+        // was has taken in someone stepping up behind or beside (whose forehead can be warmer than these
+        // canthi): read inside the face's own box.
+        const bool grown_over = !progress.face.empty() && track.box.width > grown_outline * progress.face.width &&
+                                (progress.face & track.box).area() >= 0.8 * progress.face.area();
+        if (!grown_over) progress.face = track.box;
+        const cv::Rect measured = grown_over ? reduced_.to_oriented_full(progress.face) : head_full;
+        const auto reading = face_.measure(frame.raw, config_.radiometry, config_.orientation, measured, offset_,
                                            rules.glasses_contrast);
         // Colder than any living inner canthus (with a trusted reference): a warm thing, not a face.
         const double coldest_canthus = reference_.status().state == ReferenceState::ok ? rules.min_canthus_celsius

@@ -64,6 +64,7 @@ private:
         std::optional<std::int64_t> still_ms;     ///< since when it has held still there (reached the mark)
         int frames_in_range = 0;
         int still_frames = 0;                  ///< frames in range that were not `moving`
+        cv::Rect face;                         ///< the face's own box while it stands (reduced coordinates)
         std::vector<double> samples;           ///< good canthus readings (body offset applied)
         std::optional<std::int64_t> first_sample_ms;
         std::vector<double> occluded;          ///< readings taken through glasses / without contrast
