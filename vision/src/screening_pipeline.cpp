@@ -15,6 +15,8 @@ constexpr std::size_t max_samples_used = 8;
 constexpr std::size_t reasons_kept = 6;
 // A screened head narrower than this fraction of the measuring range's lower limit has left the mark.
 constexpr double left_mark_scale = 0.75;
+// Beyond an automatic reference's lock time, how long it may take to be found at the start of a stream.
+constexpr std::int64_t reference_start_grace_ms = 1000;
 // An outline this many times as wide as the face standing in it has merged with someone else's.
 constexpr double grown_outline = 1.3;
 // A screened head seen this recently is still "right there" for a head that appears beside it.
@@ -87,6 +89,8 @@ const PipelineOutput& ScreeningPipeline::process(const Frame& frame) {
     const ReferenceStatus& reference =
         reference_.update(frame.raw, config_.radiometry, reduced_, background, frame.time_ms);
     health_.on_reference(reference);
+    if (!first_frame_ms_) first_frame_ms_ = frame.time_ms;
+    if (reference.state == ReferenceState::ok) reference_found_ = true;
     offset_ = reference.offset_celsius.value_or(0.0);
 
     std::optional<cv::Rect> exclude;
@@ -233,6 +237,13 @@ void ScreeningPipeline::step(const HeadTrack& track, Progress& progress, const F
     // someone at the mark.
     if (track.box.x <= 0 || track.box.x + track.box.width >= small.width) {
         progress.state = "edge";
+        return;
+    }
+    // An automatic reference takes its lock time to be found when the stream starts: that is no fault, and
+    // whoever is at the mark then waits for it (a track that ends meanwhile gets no screening of its own).
+    if (reference_.status().state == ReferenceState::searching && !reference_found_ &&
+        frame.time_ms - *first_frame_ms_ < config_.reference.lock_ms + reference_start_grace_ms) {
+        progress.note = "waiting_for_reference";
         return;
     }
     progress.state = "measuring";

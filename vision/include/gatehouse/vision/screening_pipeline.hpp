@@ -112,6 +112,8 @@ private:
     std::int64_t next_person_ = 1;
     PipelineOutput output_;
     std::optional<cv::Size> frame_size_;
+    std::optional<std::int64_t> first_frame_ms_;  ///< when the stream started
+    bool reference_found_ = false;                ///< the reference has been usable at least once
     double offset_ = 0;                 ///< reference correction of the current frame
     cv::Mat evidence_frame_;            ///< copy of the last frame an undecided person was seen in (snapshots)
     std::int64_t evidence_index_ = -1;
