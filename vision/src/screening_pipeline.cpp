@@ -122,6 +122,7 @@ const PipelineOutput& ScreeningPipeline::process(const Frame& frame) {
         Progress& progress = it->second;
         if (created) {
             progress.born_in_range = in_range(track);
+            progress.born_near = in_range(track, left_mark_scale);
             if (progress.born_in_range) {
                 for (const auto& place : screened_places_)
                     if ((place.box & track.box).area() > 0) progress.beside = place.person;
@@ -214,9 +215,10 @@ void ScreeningPipeline::step(const HeadTrack& track, Progress& progress, const F
         progress.note = "returned";
     }
     if (progress.person == 0 && near) {
-        // A head that walked up from further away is someone new. One that appears already at the mark, as
-        // big and where a screened person was a moment ago, is that person found again.
-        const auto again = progress.born_in_range ? screened_here(track, frame.time_ms) : std::nullopt;
+        // A head that walked up from further away is someone new. One that appears at (or just short of) the
+        // mark, as big and where a screened person was a moment ago, is that person found again (a head
+        // turned aside reads narrower for a moment).
+        const auto again = progress.born_near ? screened_here(track, frame.time_ms) : std::nullopt;
         if (again) {
             progress.person = *again;
             progress.decided = true;

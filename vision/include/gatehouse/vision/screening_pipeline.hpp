@@ -57,6 +57,7 @@ private:
     struct Progress {
         std::int64_t person = 0;               ///< the person this track is (0 until it reaches the mark)
         bool born_in_range = false;            ///< the track started at the mark (may be someone found again)
+        bool born_near = false;                ///< it started no further than just outside the mark (not walking up)
         std::int64_t beside = 0;               ///< born on the place of this screened person (0: nobody)
         bool left_mark = false;                ///< screened, then walked back out of measuring range
         const char* state_when_decided = "screened";
