@@ -1,15 +1,17 @@
 // Issue 20's goals, scored by tests/tools/screening_eval (the same matching as bench/vision_accuracy).
-// The built-in generator's scenes run in CI, and two of gate_scene_gen's. The goals on the labelled real recordings and on gate_scene_gen's
-// scenes are NOT met yet (docs/vision.md, "Evaluation"): those two cases are tagged [.issue20] so that CI stays
+// The built-in generator's scenes run in CI, and two of gate_scene_gen's. The goals on the labelled real
+// recordings and on all of gate_scene_gen's scenes are NOT met yet (docs/vision.md, "Evaluation"): those two cases are tagged [.issue20] so that CI stays
 // green while they fail; run them with `vision_tests [issue20]`.
 #include <unistd.h>
 
 #include <cstdlib>
 #include <filesystem>
 #include <string>
+#include <vector>
 
 #include <catch2/catch.hpp>
 
+#include "gatehouse/vision/screening_config.hpp"
 #include "gatehouse/vision/synthetic_scene.hpp"
 #include "screening_eval/screening_eval.hpp"
 
@@ -83,7 +85,7 @@ TEST_CASE("built-in generator: one per second and pairs side by side, blackbody 
 TEST_CASE("gate_scene_gen, two scenes in CI: median |error| within the goal, fevers behind a queue, no hot drink "
           "read as a face", "[vision][accuracy]") {
     // Issue 20's median goal (<= 0.2 °C) is met over all 19 scenes (bench/vision_accuracy, docs/vision.md);
-    // generating all of them takes about two minutes here, so CI runs these two (about 20 s): a 640x512 queue
+    // generating all of them takes about two minutes here, so CI runs these two (about 15 s): a 640x512 queue
     // where the next person stands close behind the one at the mark (six fevers), and a scene with hot drinks,
     // a heater and monitors.
     std::vector<TruthScene> scenes;
@@ -113,8 +115,9 @@ TEST_CASE("gate_scene_gen, two scenes in CI: median |error| within the goal, fev
     CHECK(s.missed <= 1);
     CHECK(s.duplicated <= 1);
     // A hot drink in an outline merged with a face is never read as that face (it was 61.98 °C once).
+    const double hottest_skin = vision::HeadRules{}.max_skin_celsius;
     for (const auto& screening : all) {
-        if (screening.celsius) CHECK(*screening.celsius < 41.5);
+        if (screening.celsius) CHECK(*screening.celsius <= hottest_skin);
     }
     fs::remove_all(scratch("").parent_path());
 }

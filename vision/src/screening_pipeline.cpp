@@ -279,12 +279,11 @@ void ScreeningPipeline::step(const HeadTrack& track, Progress& progress, const F
         const cv::Rect measured = grown_over ? reduced_.to_oriented_full(progress.face) : head_full;
         const auto reading = face_.measure(frame.raw, config_.radiometry, config_.orientation, measured, offset_,
                                            rules.glasses_contrast);
-        // Colder than any living inner canthus (with a trusted reference): a warm thing, not a face.
         const double coldest_canthus = reference_.status().state == ReferenceState::ok ? rules.min_canthus_celsius
                                                                                        : rules.min_canthus_celsius - 4.0;
         if (reading) progress.reading = reading->canthus_celsius;
-        // Colder than any canthus, or hotter than any skin (a hot drink or a heater inside an outline that
-        // merged with a face): whatever was read is not this face's canthi.
+        // Colder than any living inner canthus (with a trusted reference: a warm thing), or hotter than any
+        // skin (a hot drink or a heater inside an outline that merged with a face): not this face's canthi.
         const bool too_cold = reading && reading->canthus_celsius < coldest_canthus;
         if (too_cold || (reading && reading->canthus_celsius > rules.max_skin_celsius)) {
             progress.note = too_cold ? "too_cold_for_a_face" : "too_hot_for_a_face";
