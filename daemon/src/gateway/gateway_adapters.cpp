@@ -2,9 +2,8 @@
 // commit path as native terminals' frames; replies go back through the inbox (to_terminal).
 #include "gateway/gateway_impl.hpp"
 
-#include <spdlog/spdlog.h>
-
 #include "gatehouse/daemon/private_files.hpp"
+#include "gatehouse/daemon/retention_purger.hpp"
 #include "gatehouse/ipc/terminal_codec.hpp"
 
 namespace gatehouse::daemon {
@@ -38,7 +37,7 @@ void Gateway::Impl::start_adapters(const GatewayConfig& c) {
         env.inbox = &adapter_inbox;
         env.zone = c.time_zone();
         // Pictures the devices send with events: evidence like the cameras' snapshots, purged with them.
-        env.snapshot_dir = c.ledger_path.parent_path() / "snapshots" / ("adapter-" + a.id);
+        env.snapshot_dir = snapshot_directories(c).front() / ("adapter-" + a.id);
         create_private_directory(env.snapshot_dir);
         env.heartbeat_interval = c.heartbeat_interval;
         adapter_servers.push_back(std::make_unique<adapters::AdapterServer>(a, std::move(env)));
