@@ -96,3 +96,14 @@ TEST_CASE("malformed uploads are refused whole", "[adapters][zkteco]") {
     CHECK(zkteco_table("ATTLOG") == ZktecoTable::attlog);
     CHECK_FALSE(zkteco_table("ATTPHOTO"));
 }
+
+TEST_CASE("an rtlog record naming a field twice is refused (found by the zkteco fuzzer)", "[adapters][zkteco]") {
+    CHECK_THAT(refused(ZktecoTable::rtlog, "time=2026-11-22 08:17:00\tpin=1\tpin=2\tverifytype=15\n"),
+               Catch::Contains("twice"));
+    // A field named like one the adapter writes itself is kept once, the adapter's.
+    const auto u = decoded(ZktecoTable::rtlog, "time=2026-11-22 08:17:00\tpin=1\tvendor=x\tverifytype=15\tevent=0\n");
+    const auto events = map_zkteco_record(u.records.at(0), "gate-zk", 1, LocalTimeZone::utc());
+    std::size_t vendors = 0;
+    for (const auto& f : events.at(0).extra_data) vendors += f.name == "vendor" ? 1 : 0;
+    CHECK(vendors == 1);
+}

@@ -24,8 +24,10 @@ constexpr std::size_t kMaxTextBytes = 256;
 // person's name as enrolled on the device; gatehouse keeps the person id only.
 const std::set<std::string> kReadMembers = {"majorEventType", "subEventType", "employeeNoString", "currTemperature",
                                             "serialNo", "name"};
-// Names the typed event data uses: a raw member of the same name would be written twice.
-const std::set<std::string> kTypedNames = {"person", "method", "celsius", "state", "detail", "code", "color"};
+// Names the event data uses itself (typed fields, and what the adapter adds): a raw member of the same name would be
+// written twice.
+const std::set<std::string> kTypedNames = {"person", "method", "celsius", "state", "detail", "code", "color",
+                                           "vendor", "snapshot"};
 
 // Sub event types of major type 5 (event) and 1 (alarm) that gatehouse maps. The door codes and the credential
 // passes are in every published table; the tamper codes are from the HCNetSDK tables (docs/adapters.md).

@@ -4,6 +4,7 @@
 
 #include <charconv>
 #include <cmath>
+#include <set>
 
 #include "gatehouse/daemon/local_date.hpp"
 
@@ -108,6 +109,7 @@ std::optional<ZktecoRecord> rtlog_line(std::string_view line, std::string& why) 
     }
     ZktecoRecord r;
     std::string index;
+    std::set<std::string_view> names;
     for (const auto f : fields) {
         if (f.empty()) continue;
         const auto eq = f.find('=');
@@ -117,6 +119,10 @@ std::optional<ZktecoRecord> rtlog_line(std::string_view line, std::string& why) 
         }
         const std::string_view name = f.substr(0, eq);
         const std::string_view value = f.substr(eq + 1);
+        if (!names.insert(name).second) {
+            why = "an rtlog field appears twice in one record";
+            return std::nullopt;
+        }
         r.raw.push_back({std::string(name), quoted(value)});
         if (name == "pin") r.pin = std::string(value);
         if (name == "time") r.local_time = std::string(value);
@@ -195,8 +201,12 @@ std::vector<ipc::Event> map_zkteco_record(const ZktecoRecord& r, const std::stri
         e.occurred_ms = occurred;
         e.extra_data.push_back({"vendor", "\"zkteco\""});
         for (const auto& f : r.raw) {
-            // The typed fields' names are the event's own; a raw field of the same name would be written twice.
-            if (f.name == "person" || f.name == "method" || f.name == "celsius" || f.name == "code" || f.name == "detail") continue;
+            // The typed fields' names and `vendor` are the event's own; a raw field of the same name would be written
+            // twice.
+            if (f.name == "person" || f.name == "method" || f.name == "celsius" || f.name == "code" || f.name == "detail" ||
+                f.name == "vendor") {
+                continue;
+            }
             e.extra_data.push_back(f);
         }
         return e;
