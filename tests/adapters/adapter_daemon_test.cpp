@@ -4,6 +4,7 @@
 
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <filesystem>
 
 #include "gateway_fixture.hpp"
@@ -244,4 +245,38 @@ TEST_CASE("refused ZKTeco requests store nothing; the sequence survives a restar
     REQUIRE(r);
     CHECK(r->status == 200);
     CHECK(stored_seqs(gw, "t2") == std::set<std::int64_t>{1, 2, 3, 4});
+}
+
+TEST_CASE("a reload admits a device added to an adapter at once; a new listen address waits for the restart",
+          "[adapters][integration][reload]") {
+    AdapterPorts ports;
+    GatewayFixture gw(3, adapters_config(ports));
+    SimulatedZkteco newcomer(ports.zkteco, "CN-NEW");
+    auto r = newcomer.upload("ATTLOG", adapter_fixture("zkteco_attlog.txt"));
+    REQUIRE(r);
+    CHECK(r->status == 403);
+    CHECK(events_of(gw, "t3") == 0);
+
+    // The Hikvision entry of t3 goes, a ZKTeco device takes t3, and the ZKTeco listener is asked to move.
+    gw.edit_config("[[adapters.devices]]\nserial = \"ELSEWHERE\"\nterminal = \"t3\"\nallowed_addresses = [\"10.9.9.9\"]\n", "");
+    gw.edit_config("[[adapters.devices]]\nserial = \"" + std::string(kZkSerial) + "\"",
+                   "[[adapters.devices]]\nserial = \"CN-NEW\"\nterminal = \"t3\"\n[[adapters.devices]]\nserial = \"" +
+                       std::string(kZkSerial) + "\"");
+    gw.edit_config("listen = \"127.0.0.1:" + std::to_string(ports.zkteco) + "\"",
+                   "listen = \"127.0.0.1:" + std::to_string(free_loopback_port()) + "\"");
+    const json reply = gw.control({{"v", 1}, {"cmd", "reload"}});
+    CAPTURE(reply.dump());
+    REQUIRE(reply["ok"] == true);
+    const auto listed = [&](const char* field, const std::string& key) {
+        const auto& keys = reply.at(field);
+        return std::find(keys.begin(), keys.end(), key) != keys.end();
+    };
+    CHECK(listed("applied", "adapters"));
+    CHECK(listed("restart_required", "adapters.listen"));
+
+    // Served at the old address (the listener stays until the restart), the new device is admitted now.
+    r = newcomer.upload("ATTLOG", adapter_fixture("zkteco_attlog.txt"));
+    REQUIRE(r);
+    CHECK(r->status == 200);
+    CHECK(events_of(gw, "t3") == 2);
 }
