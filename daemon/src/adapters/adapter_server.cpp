@@ -10,7 +10,7 @@
 namespace gatehouse::daemon::adapters {
 namespace {
 
-// Devices post small requests one at a time; a few threads serve a gate's devices.
+// A device that stalls mid-request holds one of the listener's threads for at most this long.
 constexpr time_t kReadTimeoutSeconds = 10;
 
 bool retryable(ipc::ErrorCode code) {

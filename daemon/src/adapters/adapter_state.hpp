@@ -1,9 +1,9 @@
 #pragma once
 // Private to the adapters: the state a listener's handlers share, and the pieces both vendors' routes use.
+#include <deque>
 #include <map>
 #include <mutex>
 #include <set>
-#include <deque>
 
 #include <httplib.h>
 

@@ -19,7 +19,7 @@ constexpr std::size_t kMaxPersonBytes = 128;
 constexpr std::size_t kAttPin = 0;
 constexpr std::size_t kAttTime = 1;
 constexpr std::size_t kAttVerify = 3;
-constexpr std::size_t kAttMask = 7;
+// Position 7 (read as the mask flag by integrators, not confirmed) stays raw as field7.
 constexpr std::size_t kAttTemperature = 8;
 
 std::vector<std::string_view> split(std::string_view text, char separator) {
@@ -96,7 +96,6 @@ std::optional<ZktecoRecord> attlog_line(std::string_view line, std::string& why)
     r.local_time = std::string(fields[kAttTime]);
     if (fields.size() > kAttVerify) r.verify = small_integer(fields[kAttVerify]);
     if (fields.size() > kAttTemperature) r.celsius = temperature(fields[kAttTemperature]);
-    (void)kAttMask;  // kept raw as field7: its meaning (1: wearing a mask) is not confirmed
     r.key = "ATTLOG\t" + r.pin + "\t" + r.local_time;
     return r;
 }
