@@ -167,7 +167,7 @@ TEST_CASE("a Hikvision terminal whose heartbeats stop is terminal_offline, like 
     CHECK(closed.body["state"] == "closed");
 }
 
-TEST_CASE("a ZKTeco device's handshake, uploads with temperatures and polls; a resent upload is stored once",
+TEST_CASE("a ZKTeco device's handshake, uploads with temperatures and polls, a resent upload is stored once",
           "[adapters][zkteco][integration]") {
     HttpReceiver upstream;
     AdapterPorts ports;
@@ -214,7 +214,7 @@ TEST_CASE("a ZKTeco device's handshake, uploads with temperatures and polls; a r
     CHECK(poll->body == "OK\n");
 }
 
-TEST_CASE("refused ZKTeco requests store nothing; the sequence survives a restart", "[adapters][zkteco][integration]") {
+TEST_CASE("refused ZKTeco requests store nothing, the sequence survives a restart", "[adapters][zkteco][integration]") {
     AdapterPorts ports;
     GatewayFixture gw(3, adapters_config(ports));
     SimulatedZkteco stranger(ports.zkteco, "CN-NOT-LISTED");
@@ -247,7 +247,7 @@ TEST_CASE("refused ZKTeco requests store nothing; the sequence survives a restar
     CHECK(stored_seqs(gw, "t2") == std::set<std::int64_t>{1, 2, 3, 4});
 }
 
-TEST_CASE("a reload admits a device added to an adapter at once; a new listen address waits for the restart",
+TEST_CASE("a reload admits a device added to an adapter at once, a new listen address waits for the restart",
           "[adapters][integration][reload]") {
     AdapterPorts ports;
     GatewayFixture gw(3, adapters_config(ports));

@@ -104,7 +104,7 @@ TEST_CASE("without serialNo an access event cannot be told from its resend and i
     CHECK(map_hikvision_event(n, "t", 0).empty());
 }
 
-TEST_CASE("fahrenheit readings are converted; readings out of range stay raw only", "[adapters][hikvision]") {
+TEST_CASE("fahrenheit readings are converted, readings out of range stay raw only", "[adapters][hikvision]") {
     const auto f = decoded(R"({"eventType":"AccessControllerEvent","AccessControllerEvent":{"majorEventType":5,"subEventType":75,
         "employeeNoString":"E1","serialNo":7,"thermometryUnit":"fahrenheit","currTemperature":98.6}})");
     CHECK(f.celsius == Approx(37.0));

@@ -16,7 +16,7 @@ TEST_CASE("alerts are numbered after the ledger's last id and carry their kind's
     CHECK(book.unclosed().size() == 3);
 }
 
-TEST_CASE("operators acknowledge, then close; closed alerts refuse further actions", "[alerts]") {
+TEST_CASE("operators acknowledge, then close, closed alerts refuse further actions", "[alerts]") {
     AlertBook book(0, {});
     const auto a = book.raise({"door_forced", "g1", "t3", {}, {}, {}, "forced"}, 1000);
     auto ack = book.act(a.id, AlertState::acknowledged, "guard", "going", 2000);

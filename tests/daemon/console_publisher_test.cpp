@@ -55,7 +55,7 @@ TEST_CASE("a console that does not read overflows, counted, while another consol
     CHECK(kept <= 20);  // the stuck console holds at most its two queues' worth; the rest was dropped for it
 }
 
-TEST_CASE("reopen cuts every console and binds the same address again; consoles come back by themselves",
+TEST_CASE("reopen cuts every console and binds the same address again, consoles come back by themselves",
           "[consoles]") {
     zmq::context_t context(1);
     ConsolePublisher publisher(context, "tcp://127.0.0.1:*", 100);

@@ -44,7 +44,7 @@ TEST_CASE("a screening older than the window is not used", "[fusion]") {
     CHECK_FALSE(f.take(t0 + milliseconds(1500)));
 }
 
-TEST_CASE("a waiting request takes the next screening; unanswered ones expire at their deadline", "[fusion]") {
+TEST_CASE("a waiting request takes the next screening, unanswered ones expire at their deadline", "[fusion]") {
     GateFusion f(milliseconds(1000));
     CHECK_FALSE(f.take(t0));
     f.wait(waiting("r1", t0, milliseconds(1000)));
@@ -61,7 +61,7 @@ TEST_CASE("a waiting request takes the next screening; unanswered ones expire at
     CHECK(f.waiting() == 0);
 }
 
-TEST_CASE("an unclaimed screening near a credential is a tailgating hint; one far from any is not", "[fusion]") {
+TEST_CASE("an unclaimed screening near a credential is a tailgating hint, one far from any is not", "[fusion]") {
     GateFusion f(milliseconds(2000));
     f.add_screening(screening(1), t0);
     CHECK(f.take(t0 + milliseconds(200))->id == 1);      // the first person presents a card

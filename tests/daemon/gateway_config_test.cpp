@@ -222,7 +222,7 @@ TEST_CASE("[security], client keys, console scopes and abuse limits are read str
     }
 }
 
-TEST_CASE("TCP without CURVE or insecure_plaintext is refused; ipc-only and explicit plaintext pass",
+TEST_CASE("TCP without CURVE or insecure_plaintext is refused, ipc-only and explicit plaintext pass",
           "[daemon][config][security]") {
     CHECK_THROWS_WITH(check_transport_security(parse_config("", "d.toml")),
                       Catch::Contains("d.toml: listen.terminals binds tcp://127.0.0.1:5560 without CURVE"));

@@ -58,7 +58,7 @@ TEST_CASE("daylight-saving days have 23 and 25 local hours", "[daemon][reports][
     CHECK(zone->at({2026, 11, 1}, 90) == utc("2026-11-01T05:30:00Z"));
 }
 
-TEST_CASE("unknown zones are refused; the system's zone is a zone", "[daemon][reports][time]") {
+TEST_CASE("unknown zones are refused, the system's zone is a zone", "[daemon][reports][time]") {
     CHECK_FALSE(LocalTimeZone::find("Mars/Olympus_Mons"));
     CHECK_THROWS_AS(LocalTimeZone::from_setting("Asia/Beijing"), std::invalid_argument);
     CHECK_FALSE(LocalTimeZone::system().name().empty());

@@ -151,7 +151,7 @@ TEST_CASE("sliding window: at most N per window and a least spacing", "[forwardi
     CHECK(limiter.used(t0 + 1000ms) == 2);
 }
 
-TEST_CASE("DingTalk: the receiver verifies the signature; a wrong secret is refused", "[forwarding][chat]") {
+TEST_CASE("DingTalk: the receiver verifies the signature, a wrong secret is refused", "[forwarding][chat]") {
     test::HttpReceiver robot([](const test::ReceivedRequest& r, std::size_t) { return dingtalk_robot(r, kSecret); });
     const std::string url = robot.url("/robot/send") + "?access_token=T0KEN";
 

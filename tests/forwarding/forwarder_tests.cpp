@@ -227,7 +227,7 @@ TEST_CASE("forwarder: every record reaches every sink that takes its lane, then 
     CHECK(s.storage_error.empty());
 }
 
-TEST_CASE("forwarder: a broker outage under load loses nothing; order per lane kept, duplicates keep their key",
+TEST_CASE("forwarder: a broker outage under load loses nothing, order per lane kept, duplicates keep their key",
           "[forwarding][forwarder]") {
     test::TempDir dir;
     test::MosquittoBroker broker(dir / "broker");
@@ -309,7 +309,7 @@ TEST_CASE("forwarder: stops within 3 s even when its upstream cannot be reached"
     CHECK(Clock::now() - started < 3s);
 }
 
-TEST_CASE("forwarder: buffer_high before a lane is full; routine drops its oldest, alerts are rejected at the hard "
+TEST_CASE("forwarder: buffer_high before a lane is full, routine drops its oldest, alerts are rejected at the hard "
           "cap while events still commit",
           "[forwarding][forwarder]") {
     test::TempDir dir;

@@ -55,7 +55,7 @@ std::size_t record_count(const std::vector<test::MqttMessage>& messages) {
 
 }  // namespace
 
-TEST_CASE("mqtt: every record arrives on its topic with its key; the status is retained", "[forwarding][mqtt]") {
+TEST_CASE("mqtt: every record arrives on its topic with its key, the status is retained", "[forwarding][mqtt]") {
     test::TempDir dir;
     test::MosquittoBroker broker(dir.path());
     test::MqttSubscriber subscriber(broker.port(), "gatehouse/#");
@@ -196,7 +196,7 @@ TEST_CASE("mqtt: records in flight when the broker goes away are retry_later, no
     if (retry > 0) CHECK_THAT(detail, Catch::Contains("connection lost"));
 }
 
-TEST_CASE("mqtt: broker down is retry_later at once; after a restart delivery resumes, nothing lost",
+TEST_CASE("mqtt: broker down is retry_later at once, after a restart delivery resumes, nothing lost",
           "[forwarding][mqtt]") {
     test::TempDir dir;
     test::MosquittoBroker broker(dir.path());

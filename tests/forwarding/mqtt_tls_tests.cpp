@@ -78,7 +78,7 @@ bool none_delivered(const DeliveryReport& report) {
 
 }  // namespace
 
-TEST_CASE("mqtt over TLS with a password: delivered; a wrong password or an untrusted broker delivers nothing",
+TEST_CASE("mqtt over TLS with a password: delivered, a wrong password or an untrusted broker delivers nothing",
           "[forwarding][mqtt][tls]") {
     test::TempDir dir;
     const TestPki pki(dir.path());

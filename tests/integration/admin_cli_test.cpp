@@ -203,7 +203,7 @@ TEST_CASE("gatehouse demo --mqtt with a malformed broker address is a usage erro
     CHECK_THAT(r.err + r.out, Catch::Contains("HOST:PORT"));
 }
 
-TEST_CASE("gatehouse lists import is all-or-nothing with line numbers; show and export read it back",
+TEST_CASE("gatehouse lists import is all-or-nothing with line numbers, show and export read it back",
           "[integration][cli][lists]") {
     TempDir dir;
     const std::string ledger = (dir / "ledger.db").string();

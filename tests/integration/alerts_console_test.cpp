@@ -15,7 +15,7 @@ using namespace gatehouse::test;
 using nlohmann::json;
 namespace ipc = gatehouse::ipc;
 
-TEST_CASE("a terminal going silent raises terminal_offline; the gateway closes it when the terminal returns",
+TEST_CASE("a terminal going silent raises terminal_offline, the gateway closes it when the terminal returns",
           "[integration][alerts]") {
     GatewayFixture gw(2, "[limits]\nheartbeat_interval_ms = 100\nheartbeat_timeout_ms = 400\n");
     TestConsole console(gw.context(), gw.console_endpoint(), {"alert.terminal_offline.", "alert_state."});
@@ -41,7 +41,7 @@ TEST_CASE("a terminal going silent raises terminal_offline; the gateway closes i
     CHECK(ledger.alert(offline.body["id"].get<std::int64_t>())->state == gatehouse::storage::AlertState::closed);
 }
 
-TEST_CASE("door and tamper events raise alerts; operators acknowledge and close them with the CLI, recorded",
+TEST_CASE("door and tamper events raise alerts, operators acknowledge and close them with the CLI, recorded",
           "[integration][alerts][cli]") {
     GatewayFixture gw(2);
     TestConsole console(gw.context(), gw.console_endpoint(), {"alert.", "alert_state."});
@@ -132,7 +132,7 @@ TEST_CASE("gatehouse tail prints alerts and decisions as they happen, one JSON o
     CHECK((*decision)["reasons"] == json::array({"fever"}));
 }
 
-TEST_CASE("a console that never reads does not delay decisions; its overflows are counted", "[integration][alerts]") {
+TEST_CASE("a console that never reads does not delay decisions, its overflows are counted", "[integration][alerts]") {
     GatewayFixture gw(2, "[limits]\nconsole_queue = 100\n", "[gates.policy]\nrequire_health_code = false\n");
     // A console that subscribes to everything and never reads, with a tiny receive queue.
     zmq::socket_t stuck(gw.context(), zmq::socket_type::sub);

@@ -43,7 +43,7 @@ unsigned mode_of(const std::filesystem::path& p) {
 
 }  // namespace
 
-TEST_CASE("CURVE: a terminal with its key is served; without a key or with an unknown key it gets nothing, and the "
+TEST_CASE("CURVE: a terminal with its key is served, without a key or with an unknown key it gets nothing, and the "
           "refusal is counted and logged with the peer address",
           "[integration][security]") {
     GatewayFixture gw(3, "", "", "", Transport::curve);
@@ -104,7 +104,7 @@ TEST_CASE("CURVE: a terminal's key speaks only for its own terminal id (and so i
     }
 }
 
-TEST_CASE("CURVE: a console gets only the topics its scope permits; refused subscriptions are counted",
+TEST_CASE("CURVE: a console gets only the topics its scope permits, refused subscriptions are counted",
           "[integration][security][consoles]") {
     const CurveKeyPair guard_key = generate_curve_keypair();
     const CurveKeyPair curious_key = generate_curve_keypair();
@@ -304,7 +304,7 @@ TEST_CASE("per-terminal rate limit, events from the future and replays beyond th
     CHECK(t2.expect_reply()["code"] == "seq_behind");
 }
 
-TEST_CASE("gatehouse keygen writes 0600/0644 key files; a group-readable secret is refused at start-up",
+TEST_CASE("gatehouse keygen writes 0600/0644 key files, a group-readable secret is refused at start-up",
           "[integration][security][cli]") {
     TempDir dir;
     const auto gen = run_command(bin("gatehouse"), {"keygen", "--out", (dir / "server").string(), "--json"}, dir.path());
@@ -339,7 +339,7 @@ TEST_CASE("gatehouse keygen writes 0600/0644 key files; a group-readable secret 
     CHECK_THAT(check_refused.err, Catch::Contains("mode 0644"));
 }
 
-TEST_CASE("a gateway binding TCP with neither CURVE nor insecure_plaintext refuses to start; plaintext warns",
+TEST_CASE("a gateway binding TCP with neither CURVE nor insecure_plaintext refuses to start, plaintext warns",
           "[integration][security]") {
     TempDir dir;
     const std::string base = "[listen]\nterminals = \"tcp://127.0.0.1:*\"\nconsoles = \"\"\ncontrol = \"ipc://" +
@@ -360,7 +360,7 @@ TEST_CASE("a gateway binding TCP with neither CURVE nor insecure_plaintext refus
     CHECK_THAT(plain.process().stderr_text(), Catch::Contains("INSECURE: [security].insecure_plaintext = true"));
 }
 
-TEST_CASE("CLI over CURVE: a TCP control socket admits listed admins; sim and tail use their own keys",
+TEST_CASE("CLI over CURVE: a TCP control socket admits listed admins, sim and tail use their own keys",
           "[integration][security][cli]") {
     TempDir keys;
     const CurveKeyPair admin = generate_curve_keypair();

@@ -66,7 +66,7 @@ TEST_CASE("a healthy person screened at the gate's camera is granted on the came
     CHECK(cam["reference"] == "ok");
 }
 
-TEST_CASE("a febrile person is stopped; only the fever alert reaches a console subscribed to alert.fever.",
+TEST_CASE("a febrile person is stopped, only the fever alert reaches a console subscribed to alert.fever.",
           "[integration][camera][alerts]") {
     GatewayFixture gw(2, camera("cam1", "g1", "one_febrile"), policy(""));
     TestConsole fevers(gw.context(), gw.console_endpoint(), {"alert.fever."});

@@ -161,7 +161,7 @@ TEST_CASE("a group-readable site secret stops start-up", "[integration][privacy]
     }
 }
 
-TEST_CASE("upstream records and alert texts carry the pseudonym; the ledger and consoles keep the id",
+TEST_CASE("upstream records and alert texts carry the pseudonym, the ledger and consoles keep the id",
           "[integration][privacy][forwarding]") {
     TempDir secrets;
     const auto secret = secrets / "site.secret";
@@ -299,7 +299,7 @@ void write_jpeg_stub(const std::filesystem::path& file, std::int64_t mtime_ms) {
 
 }  // namespace
 
-TEST_CASE("evidence snapshots past their retention leave the disk and the records; fresh and future ones stay",
+TEST_CASE("evidence snapshots past their retention leave the disk and the records, fresh and future ones stay",
           "[integration][retention]") {
     GatewayFixture gw(2, "[retention]\nsnapshots_days = 7\ninterval_s = 1\n");
     stop(gw);

@@ -75,7 +75,7 @@ private:
 
 }  // namespace
 
-TEST_CASE("READY=1 comes only once the sockets are bound; the watchdog stops when a commit hangs",
+TEST_CASE("READY=1 comes only once the sockets are bound, the watchdog stops when a commit hangs",
           "[integration][systemd]") {
     TempDir notify_dir;
     FakeNotifySocket notify(notify_dir / "notify.sock");

@@ -30,7 +30,7 @@ TEST_CASE("a generated key pair is Z85 and its public key derives from the secre
     CHECK_THROWS_AS(curve_public_key("not a key"), CurveKeyError);
 }
 
-TEST_CASE("key files: secret 0600, public 0644, loaded back; no overwrite without asking", "[ipc][curve]") {
+TEST_CASE("key files: secret 0600, public 0644, loaded back, no overwrite without asking", "[ipc][curve]") {
     TempDir dir;
     ::umask(0);  // the secret must be 0600 whatever the umask says
     const CurveKeyPair k = generate_curve_keypair();

@@ -205,7 +205,7 @@ TEST_CASE("null reads as absent: optional fields are unset, required ones missin
     CHECK(expect_error(null_version.dump()).code == ErrorCode::missing_field);
 }
 
-TEST_CASE("unknown data members are kept as sent; known ones are typed", "[ipc][codec]") {
+TEST_CASE("unknown data members are kept as sent, known ones are typed", "[ipc][codec]") {
     const json data = {{"person", "E7"}, {"method", "face"}, {"score", 0.93}, {"vendor", {{"model", "X1"}, {"tags", {1, 2}}}}};
     const auto decoded = decode_terminal_message(event_json("credential", data).dump());
     REQUIRE(std::holds_alternative<Event>(decoded));

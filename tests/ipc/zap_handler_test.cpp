@@ -46,7 +46,7 @@ struct Refusals {
 
 }  // namespace
 
-TEST_CASE("ZAP: a listed key connects and its messages carry its user id; an unknown key is refused",
+TEST_CASE("ZAP: a listed key connects and its messages carry its user id, an unknown key is refused",
           "[ipc][curve][zap]") {
     const CurveKeyPair server = generate_curve_keypair();
     const CurveKeyPair t1 = generate_curve_keypair();

@@ -45,7 +45,7 @@ Result gen(const TempDir& dir, const std::vector<std::string>& args) {
 
 }  // namespace
 
-TEST_CASE("gate_scene_gen --list names every built-in scenario; --help explains", "[scenegen]") {
+TEST_CASE("gate_scene_gen --list names every built-in scenario, --help explains", "[scenegen]") {
     TempDir dir;
     const Result list = gen(dir, {"--list"});
     REQUIRE(list.code == 0);

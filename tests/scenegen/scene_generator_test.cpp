@@ -64,7 +64,7 @@ const PersonTruth& person(const Run& r, const std::string& id) {
 
 }  // namespace
 
-TEST_CASE("the same scenario and seed give the same frames and truth; another seed another scene", "[scenegen]") {
+TEST_CASE("the same scenario and seed give the same frames and truth, another seed another scene", "[scenegen]") {
     const Scenario s = builtin("reference_shifted");
     const Run a = run(s), b = run(s), c = run(builtin("reference_shifted", 4242));
     REQUIRE(a.frames.size() == b.frames.size());

@@ -114,7 +114,7 @@ TEST_CASE("ledger runs in WAL mode with synchronous=FULL and the admin indexes",
     CHECK(ledger.synchronous_level() == 2);
 }
 
-TEST_CASE("a new ledger and its WAL files are created 0600 whatever the umask; a missing directory is a clear error",
+TEST_CASE("a new ledger and its WAL files are created 0600 whatever the umask, a missing directory is a clear error",
           "[storage][ledger][privacy]") {
     TempDir dir;
     const mode_t old_umask = ::umask(022);

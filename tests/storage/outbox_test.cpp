@@ -147,7 +147,7 @@ TEST_CASE("a row leaves the outbox only when every sink taking its lane is done 
     CHECK(lanes[0].bytes == 0);
 }
 
-TEST_CASE("records confirmed out of order are not sent again; the cursor closes the gap later", "[storage][outbox]") {
+TEST_CASE("records confirmed out of order are not sent again, the cursor closes the gap later", "[storage][outbox]") {
     TempDir dir;
     Ledger ledger(options(dir));
     LedgerBatch batch;
@@ -195,7 +195,7 @@ TEST_CASE("a dead letter keeps the response and counts as done for that sink onl
     CHECK(outbox.purge_done() == 0);  // mqtt still has both
 }
 
-TEST_CASE("a sink no longer configured stops holding records back; a new one gets the backlog", "[storage][outbox]") {
+TEST_CASE("a sink no longer configured stops holding records back, a new one gets the backlog", "[storage][outbox]") {
     TempDir dir;
     Ledger ledger(options(dir));
     LedgerBatch batch;

@@ -10,7 +10,7 @@
 
 using namespace gatehouse::vision;
 
-TEST_CASE("blackbody option forms parse; malformed ones give a message", "[vision][reference]") {
+TEST_CASE("blackbody option forms parse, malformed ones give a message", "[vision][reference]") {
     std::string error;
     auto fixed = ReferenceConfig::parse("10,20,8,6@35.5", error);
     REQUIRE(fixed);

@@ -121,7 +121,7 @@ TEST_CASE("scenario JSON round-trips and rejects nonsense with a message naming 
     CHECK_THROWS_WITH(scene_from_json(bad), Catch::Contains("fps"));
 }
 
-TEST_CASE("scenario files load; write_scene writes 16-bit PNGs and truth.json", "[vision][synthetic]") {
+TEST_CASE("scenario files load, write_scene writes 16-bit PNGs and truth.json", "[vision][synthetic]") {
     gatehouse::test::TempDir dir;
     auto spec = *builtin_scene("single_normal");
     spec.camera.duration_s = 0.5;

@@ -40,7 +40,7 @@ std::int64_t raise_alert(WebFixture& web, Browser& reader) {
 
 }  // namespace
 
-TEST_CASE("the console's own files are served with a strict policy; nothing else from the filesystem", "[web][http][static]") {
+TEST_CASE("the console's own files are served with a strict policy, nothing else from the filesystem", "[web][http][static]") {
     WebFixture web;
     auto c = web.client();
     auto index = c->Get("/");
@@ -164,7 +164,7 @@ TEST_CASE("logins are throttled per account and per address, before any password
     CHECK(audit[0].record.actor == "ada");
 }
 
-TEST_CASE("sessions end at their lifetime; an ended session gets 401 and its live stream is told", "[web][http][session]") {
+TEST_CASE("sessions end at their lifetime, an ended session gets 401 and its live stream is told", "[web][http][session]") {
     WebFixture web("session_idle_timeout_s = 2\nsession_lifetime_s = 2\n");
     Browser b(web.client());
     b.login_as("vera");
@@ -264,7 +264,7 @@ TEST_CASE("every state change needs the session's CSRF token and a same-origin r
     CHECK(std::count_if(audit.begin(), audit.end(), [](const auto& a) { return a.record.outcome == "refused"; }) >= 4);
 }
 
-TEST_CASE("a guard acknowledges and closes an alert through the gateway; bad requests change nothing",
+TEST_CASE("a guard acknowledges and closes an alert through the gateway, bad requests change nothing",
           "[web][http][alerts]") {
     WebFixture web;
     Browser gao(web.client());
@@ -453,7 +453,7 @@ TEST_CASE("lists: an admin imports a CSV (errors by line, all or nothing) and ex
     CHECK(std::count_if(audit.begin(), audit.end(), [](const auto& a) { return a.record.action == "lists_export"; }) == 1);
 }
 
-TEST_CASE("history: search by person, gate, kind and time; CSV export of the same, audited", "[web][http][history]") {
+TEST_CASE("history: search by person, gate, kind and time, CSV export of the same, audited", "[web][http][history]") {
     WebFixture web;
     TestTerminal card(web.gateway().context(), web.gateway().endpoint(), "t2");
     // Dated now: the history looks back 14 days by the terminals' clocks.
@@ -502,7 +502,7 @@ TEST_CASE("history: search by person, gate, kind and time; CSV export of the sam
           }) >= 1);
 }
 
-TEST_CASE("health and the audit trail for the admin; snapshots only from the snapshot directories", "[web][http][health]") {
+TEST_CASE("health and the audit trail for the admin, snapshots only from the snapshot directories", "[web][http][health]") {
     WebFixture web;
     Browser ada(web.client());
     ada.login_as("ada");
@@ -664,7 +664,7 @@ TEST_CASE("evidence snapshots are served from the snapshot directories, and a ro
     }
 }
 
-TEST_CASE("reload [web]: every key waits for a restart; the console keeps its limits and its sessions",
+TEST_CASE("reload [web]: every key waits for a restart, the console keeps its limits and its sessions",
           "[web][http][reload]") {
     WebFixture web("max_live_clients = 1\n");
     Browser vera(web.client());
