@@ -9,6 +9,11 @@
 
 namespace gatehouse::daemon {
 
+void set_exclusive_listener_options(int socket) {
+    const int yes = 1;
+    (void)::setsockopt(socket, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
+}
+
 std::string diagnose_bind_failure(const std::string& host, int port) {
     addrinfo hints{};
     hints.ai_family = AF_UNSPEC;

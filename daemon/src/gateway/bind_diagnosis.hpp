@@ -10,4 +10,8 @@ namespace gatehouse::daemon {
 /// binds (the failure was a race or something else).
 std::string diagnose_bind_failure(const std::string& host, int port);
 
+/// Socket options for an HTTP listener: SO_REUSEADDR (a restart binds at once) but not cpp-httplib's default
+/// SO_REUSEPORT, with which a second gatehoused would silently share the port and take half the scrapes.
+void set_exclusive_listener_options(int socket);
+
 }  // namespace gatehouse::daemon

@@ -42,6 +42,7 @@ MetricsServer::MetricsServer(const std::string& listen, std::function<std::optio
             contained(response, "unknown exception");
         }
     });
+    server_->set_socket_options(set_exclusive_listener_options);
     const int bound = port == 0 ? server_->bind_to_any_port(host) : (server_->bind_to_port(host, port) ? port : -1);
     if (bound <= 0) {
         const std::string reason = diagnose_bind_failure(host, port);

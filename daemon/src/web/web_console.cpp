@@ -186,6 +186,7 @@ WebConsole::WebConsole(const GatewayConfig& config, const GatewayEndpoints& gate
     impl_->configure(*server);
     const auto address = parse_listen_address(web.listen);
     if (!address) throw ConfigError("web.listen: '" + web.listen + "' is not HOST:PORT");
+    server->set_socket_options(set_exclusive_listener_options);
     const int port = address->port == 0 ? server->bind_to_any_port(address->host)
                                         : (server->bind_to_port(address->host, address->port) ? address->port : -1);
     if (port <= 0) {
