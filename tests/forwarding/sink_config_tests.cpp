@@ -133,6 +133,9 @@ TEST_CASE("sink configuration: secrets from files, relative to the configuration
     test::TempDir dir;
     std::ofstream(dir / "mqtt.pass") << "from-a-file\n";
     std::ofstream(dir / "robot.secret") << "SECfile";
+    for (const char* f : {"mqtt.pass", "robot.secret"}) {
+        std::filesystem::permissions(dir / f, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
+    }
     const std::string source = (dir / "gatehouse.toml").string();
     const auto sinks = parse_sinks(R"(
 [[forwarding.sinks]]
@@ -158,6 +161,28 @@ secret_file = "nowhere.secret"
                                             source);
     CHECK_THAT(missing, Catch::StartsWith(source + ":5:"));
     CHECK_THAT(missing, Catch::Contains("forwarding.sinks[0].secret_file") && Catch::Contains("nowhere.secret"));
+
+    // A secret others can read is refused like the server key, with the fix.
+    std::ofstream(dir / "open.secret") << "SECopen";
+    std::filesystem::permissions(dir / "open.secret", std::filesystem::perms::others_read, std::filesystem::perm_options::add);
+    CHECK_THAT(parse_error(R"(
+[[forwarding.sinks]]
+type = "dingtalk"
+url = "https://oapi.dingtalk.com/robot/send?access_token=T"
+secret_file = "open.secret"
+)",
+                           source),
+               Catch::Contains(":5:") && Catch::Contains("forwarding.sinks[0].secret_file") &&
+                   Catch::Contains("readable or writable by group or others") && Catch::Contains("chmod 0600"));
+    // A file that cannot be read says why (the system's reason).
+    CHECK_THAT(parse_error(R"(
+[[forwarding.sinks]]
+type = "dingtalk"
+url = "https://oapi.dingtalk.com/robot/send?access_token=T"
+secret_file = "mqtt.pass/robot.secret"
+)",
+                           source),
+               Catch::Contains("cannot read") && Catch::Contains("Not a directory"));
 
     // A device would never end (or a huge file fill memory): refused by name before anything is read.
     CHECK_THAT(parse_error(R"(

@@ -1,16 +1,53 @@
 #include "gatehouse/vision/evidence_snapshot.hpp"
 
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <algorithm>
+#include <cerrno>
+#include <vector>
 
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
 
 namespace gatehouse::vision {
 
-bool write_evidence_snapshot(const std::filesystem::path& file, const cv::Mat& raw, const Radiometry& radiometry,
+namespace {
+
+// Creates `file`, or the first free "<stem>-N<ext>" beside it, exclusively (O_EXCL: an existing picture is never
+// replaced, even by a name taken between a check and the write) and writes `bytes` to it.
+std::optional<std::filesystem::path> write_new_file(const std::filesystem::path& file, const std::vector<uchar>& bytes) {
+    constexpr int kMaxAttempts = 1000;
+    for (int n = 1; n <= kMaxAttempts; ++n) {
+        std::filesystem::path candidate = file;
+        if (n > 1) candidate.replace_filename(file.stem().string() + "-" + std::to_string(n) + file.extension().string());
+        const int fd = ::open(candidate.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+        if (fd < 0) {
+            if (errno == EEXIST) continue;
+            return std::nullopt;
+        }
+        std::size_t written = 0;
+        while (written < bytes.size()) {
+            const ssize_t r = ::write(fd, bytes.data() + written, bytes.size() - written);
+            if (r < 0 && errno == EINTR) continue;
+            if (r <= 0) break;
+            written += static_cast<std::size_t>(r);
+        }
+        const bool closed = ::close(fd) == 0;
+        if (written == bytes.size() && closed) return candidate;
+        std::error_code ignored;
+        std::filesystem::remove(candidate, ignored);  // a truncated picture is no evidence
+        return std::nullopt;
+    }
+    return std::nullopt;
+}
+
+}  // namespace
+
+std::optional<std::filesystem::path> write_evidence_snapshot(const std::filesystem::path& file, const cv::Mat& raw, const Radiometry& radiometry,
                              const Orientation& orientation, double offset_celsius, const cv::Rect& head_source,
                              Verdict verdict, const std::string& caption) {
-    if (raw.empty()) return false;
+    if (raw.empty()) return std::nullopt;
     cv::Mat celsius = radiometry.to_celsius(orientation.apply(raw));
     constexpr double low = 20.0, high = 40.0;
     cv::Mat gray;
@@ -32,11 +69,13 @@ bool write_evidence_snapshot(const std::filesystem::path& file, const cv::Mat& r
                 cv::Scalar(255, 255, 255), 1, cv::LINE_AA);
     std::error_code ec;
     if (file.has_parent_path()) std::filesystem::create_directories(file.parent_path(), ec);
+    std::vector<uchar> jpeg;
     try {
-        return cv::imwrite(file.string(), colour, {cv::IMWRITE_JPEG_QUALITY, 90});
+        if (!cv::imencode(".jpg", colour, jpeg, {cv::IMWRITE_JPEG_QUALITY, 90})) return std::nullopt;
     } catch (const cv::Exception&) {
-        return false;
+        return std::nullopt;
     }
+    return write_new_file(file, jpeg);
 }
 
 }  // namespace gatehouse::vision

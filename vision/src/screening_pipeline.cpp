@@ -374,7 +374,8 @@ Screening ScreeningPipeline::decide(const HeadTrack& track, Progress& progress, 
         char name[96];
         std::snprintf(name, sizeof name, "frame-%06lld-track-%lld-%s.jpg", static_cast<long long>(s.frame),
                       static_cast<long long>(s.track), std::string(to_string(s.verdict)).c_str());
-        const auto file = *config_.snapshot_dir / name;
+        const auto file =
+            *config_.snapshot_dir / (config_.snapshot_prefix.empty() ? std::string(name) : config_.snapshot_prefix + "-" + name);
         char caption[96];
         if (s.celsius)
             std::snprintf(caption, sizeof caption, "%.1f C  %s%s%s", *s.celsius, std::string(to_string(s.verdict)).c_str(),
@@ -382,8 +383,9 @@ Screening ScreeningPipeline::decide(const HeadTrack& track, Progress& progress, 
                           s.verdict == Verdict::uncertain ? std::string(to_string(s.reason)).c_str() : "");
         else
             std::snprintf(caption, sizeof caption, "uncertain: %s", std::string(to_string(s.reason)).c_str());
-        if (write_evidence_snapshot(file, *raw, config_.radiometry, config_.orientation, offset, s.bbox, s.verdict, caption))
-            s.snapshot = file.string();
+        if (auto written = write_evidence_snapshot(file, *raw, config_.radiometry, config_.orientation, offset, s.bbox,
+                                                   s.verdict, caption))
+            s.snapshot = written->string();
     }
     return s;
 }

@@ -28,15 +28,20 @@ std::vector<CameraTransition> CameraMonitor::on_health(const std::string& camera
     s.frames = health.frames;
     const std::string reference(vision::to_string(health.reference));
     s.reference_offset_celsius = health.reference_offset_celsius;
+    // The first report after start-up (or a reload that restarted the cameras) counts as a recovery too: an alert
+    // left open by the previous run, or before the restart, is then closed as soon as the camera is seen healthy.
+    const bool first_report = !s.health_seen;
+    s.health_seen = true;
     if (s.state != "running") {
-        if (s.state == "faulted") out.push_back({CameraTransition::Kind::recovered, camera, "frames are arriving again"});
+        out.push_back({CameraTransition::Kind::recovered, camera,
+                       s.state == "starting" ? "frames are arriving" : "frames are arriving again"});
         s.state = "running";
     }
     const bool was_fault = s.reference == "missing" || s.reference == "unstable";
     const bool is_fault = reference == "missing" || reference == "unstable";
-    if (is_fault && !was_fault) {
+    if (is_fault && (first_report || !was_fault)) {
         out.push_back({CameraTransition::Kind::blackbody_fault, camera, "blackbody reference " + reference});
-    } else if (!is_fault && was_fault) {
+    } else if (!is_fault && (first_report || was_fault)) {
         out.push_back({CameraTransition::Kind::blackbody_ok, camera, "blackbody reference " + reference});
     }
     s.reference = reference;

@@ -3,6 +3,7 @@
 #include <opencv2/core/utility.hpp>
 #include <spdlog/spdlog.h>
 
+#include "gatehouse/ipc/terminal_codec.hpp"
 #include "gatehouse/vision/frame_source_factory.hpp"
 #include "gatehouse/vision/screening_pipeline.hpp"
 
@@ -15,6 +16,15 @@ constexpr auto kFirstBackoff = std::chrono::milliseconds(500);
 constexpr auto kHealthEvery = std::chrono::milliseconds(1000);
 // Many undecodable frames in a row mean the source is broken, not unlucky: reopen it.
 constexpr int kMaxBadFramesInRow = 25;
+
+// "cam1-20261207T150716.123Z": the camera and the moment this pipeline began. The pipeline numbers frames from
+// zero, so without it a reopened camera (a fault, a replay's next pass, a reload, a daemon restart) would write
+// its evidence under the names of earlier screenings.
+std::string snapshot_prefix(const std::string& camera_id) {
+    std::string stamp = ipc::format_utc_timestamp(ipc::utc_now_ms());
+    std::erase_if(stamp, [](char c) { return c == '-' || c == ':'; });
+    return camera_id + "-" + stamp;
+}
 
 }  // namespace
 
@@ -92,7 +102,9 @@ void CameraRunner::run() {
             continue;
         }
         spdlog::info("camera {} (gate {}): screening from {}", camera_.id, camera_.gate, source->describe());
-        vision::ScreeningPipeline pipeline(screening_);
+        vision::ScreeningConfig screening = screening_;
+        screening.snapshot_prefix = snapshot_prefix(camera_.id);
+        vision::ScreeningPipeline pipeline(screening);
         const auto started = Clock::now();
         auto next_health = started;
         int bad_in_row = 0;

@@ -1,8 +1,12 @@
 #include "control_client.hpp"
 
+#include <filesystem>
+#include <fstream>
+#include <iostream>
 #include <stdexcept>
 
 #include <CLI/CLI.hpp>
+#include <toml++/toml.h>
 #include <zmq.hpp>
 
 #include "gatehouse/daemon/gateway_config.hpp"
@@ -10,20 +14,63 @@
 
 namespace gatehouse::daemon::cli {
 
-void ControlTarget::add_options(CLI::App& cmd) {
+void ControlTarget::add_options(CLI::App& cmd, const std::string& key_listed_in) {
     cmd.add_option("--config,-c", config_,
                    std::string("Configuration file naming the control socket (default ") + kDefaultConfigPath + ")");
-    add_control_option(cmd);
+    add_control_option(cmd, key_listed_in);
 }
 
-void ControlTarget::add_control_option(CLI::App& cmd) {
+void ControlTarget::add_control_option(CLI::App& cmd, const std::string& key_listed_in) {
     cmd.add_option("--control", control_, "Control socket endpoint (overrides the configuration)");
-    keys_.add_options(cmd, "[[admins]]");
+    keys_.add_options(cmd, key_listed_in);
 }
+
+namespace {
+
+// listen.control of a file that does not validate (an operator in the middle of an edit): reaching the running
+// daemon needs only this one key. From the file when it still parses as TOML, else the default endpoint.
+std::string control_endpoint_despite(const std::string& file, const ConfigError& error) {
+    std::string endpoint = GatewayConfig{}.control_endpoint;
+    try {
+        const toml::table doc = toml::parse_file(file);
+        if (auto value = doc["listen"]["control"].value<std::string>()) endpoint = *value;
+    } catch (const toml::parse_error&) {
+        // Not TOML any more: the `control = "..."` line of [listen], if it can be picked out, else the default.
+        std::ifstream in(file);
+        std::string table;
+        for (std::string line; std::getline(in, line);) {
+            const auto first = line.find_first_not_of(" \t");
+            if (first == std::string::npos || line[first] == '#') continue;
+            if (line[first] == '[') {
+                const auto close = line.find(']', first);
+                table = close == std::string::npos ? "" : line.substr(first + 1, close - first - 1);
+                continue;
+            }
+            const auto equals = line.find('=', first);
+            const auto open_quote = line.find('"', equals == std::string::npos ? line.size() : equals);
+            const auto close_quote = open_quote == std::string::npos ? open_quote : line.find('"', open_quote + 1);
+            if (table == "listen" && line.compare(first, 7, "control") == 0 && close_quote != std::string::npos) {
+                endpoint = line.substr(open_quote + 1, close_quote - open_quote - 1);
+            }
+        }
+    }
+    std::cerr << "warning: the configuration has an error (the running daemon keeps its own until it is fixed): "
+              << error.what() << "\nwarning: reaching the daemon at " << endpoint << '\n';
+    return endpoint;
+}
+
+}  // namespace
 
 std::string ControlTarget::endpoint(const std::string& config) const {
     if (!control_.empty()) return control_;
-    return load_config_file(config.empty() ? kDefaultConfigPath : config).control_endpoint;
+    const std::string file = config.empty() ? kDefaultConfigPath : config;
+    try {
+        return load_config_file(file).control_endpoint;
+    } catch (const ConfigError& e) {
+        std::error_code ignored;
+        if (!std::filesystem::exists(file, ignored)) throw;  // no file: nothing to go on but the user's word
+        return control_endpoint_despite(file, e);
+    }
 }
 
 std::optional<CurveClient> ControlTarget::curve_client(const std::string& config) const {

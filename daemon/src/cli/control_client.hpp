@@ -20,13 +20,16 @@ namespace gatehouse::daemon::cli {
 /// socket, to a command.
 class ControlTarget {
 public:
-    void add_options(CLI::App& command);
+    /// `key_listed_in`: where --key's public key must be listed, for its help ("[[admins]]" for the control socket).
+    void add_options(CLI::App& command, const std::string& key_listed_in = "[[admins]]");
     /// Only --control (and the key options), for commands whose --config another option group already owns (it
     /// is passed to endpoint() and request()).
-    void add_control_option(CLI::App& command);
+    void add_control_option(CLI::App& command, const std::string& key_listed_in = "[[admins]]");
     /// Whether --control was given.
     bool given() const { return !control_.empty(); }
-    /// Throws ConfigError when the configuration cannot be read.
+    /// listen.control of the configuration. A file with an error still gives its listen.control (or the default
+    /// endpoint), with a warning on stderr: the running daemon answers whatever the file on disk says. Throws
+    /// ConfigError only when there is no file to read.
     std::string endpoint() const { return endpoint(config_); }
     std::string endpoint(const std::string& config) const;
     /// Sends one request to the control socket (see control_request), with the CURVE client key when given.

@@ -131,7 +131,10 @@ int run(const EraseArgs& a) {
         }
     }
     // A running daemon still holds the person's open alerts in memory (status, `alerts list`): it drops them.
-    std::string daemon = "not asked (no control socket configured)";
+    std::string daemon = target.control.empty() ? "not asked (no control socket configured)"
+                         : a.dry_run        ? "not asked (dry run); the daemon on " + target.control +
+                                           " would forget the person's open alerts"
+                                            : "";
     if (!a.dry_run && !target.control.empty()) {
         try {
             const json reply = a.control.request(ipc::ForgetAlertsRequest{report.alert_ids}, target.control,

@@ -12,6 +12,7 @@ enum ExitCode : int {
     kExitSoftware = 70,    ///< EX_SOFTWARE: internal error.
     kExitNoInput = 66,     ///< EX_NOINPUT: missing file (ledger, configuration), or records purged by retention.
     kExitCantCreate = 73,  ///< EX_CANTCREAT: an output file (--out) cannot be written.
+    kExitLedgerInUse = 75, ///< EX_TEMPFAIL: another gatehoused runs on this ledger (start again once it stopped).
     kExitConfig = 78,      ///< EX_CONFIG: invalid configuration.
 };
 

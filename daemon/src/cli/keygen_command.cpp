@@ -1,12 +1,16 @@
 #include "keygen_command.hpp"
 
+#include <unistd.h>
+
 #include <iostream>
 #include <memory>
 
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
 
+#include "exit_codes.hpp"
 #include "gatehouse/ipc/curve_keys.hpp"
+#include "service_user_access.hpp"
 
 namespace gatehouse::daemon::cli {
 namespace {
@@ -23,7 +27,15 @@ void run(const KeygenArgs& a) {
         throw ipc::CurveKeyError(prefix.parent_path().string() + ": no such directory");
     }
     const ipc::CurveKeyPair keys = ipc::generate_curve_keypair();
-    const ipc::KeyFiles files = ipc::write_keypair_files(prefix, keys, a.force);
+    ipc::KeyFiles files;
+    try {
+        files = ipc::write_keypair_files(prefix, keys, a.force);
+    } catch (const ipc::CurveKeyError& e) {
+        // An existing key, or a directory that cannot be written: the output cannot be created (EX_CANTCREAT), not
+        // a configuration error.
+        std::cerr << "gatehouse keygen: " << e.what() << '\n';
+        finish(kExitCantCreate);
+    }
     if (a.json) {
         std::cout << nlohmann::json{{"public_key", keys.public_key},
                                     {"secret_key_file", files.secret_file.string()},
@@ -35,6 +47,11 @@ void run(const KeygenArgs& a) {
     std::cout << "secret key: " << files.secret_file.string() << " (mode 0600; keep it on this machine only)\n"
               << "public key: " << files.public_file.string() << "\n"
               << keys.public_key << '\n';
+    if (::geteuid() == 0) {
+        // Made by root, mode 0600: the service (user gatehouse) could not read it.
+        std::cout << "for the gateway's own key, let the service user read it: chown " << kServiceUser << ' '
+                  << files.secret_file.string() << '\n';
+    }
 }
 
 }  // namespace

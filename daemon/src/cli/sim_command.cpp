@@ -36,6 +36,12 @@ struct SimArgs {
 void add_curve_keys(const SimArgs& a, const GatewayConfig* config, SimulatorOptions& o) {
     if (a.key_file.empty() && a.key_dir.empty()) {
         if (!a.server_key.empty()) throw ConfigError("--server-key needs --key or --keys (the terminals' own keys)");
+        // Without a key the CURVE handshake fails before any message: the gateway would answer nothing at all.
+        if (config && config->security.curve() && o.endpoint.rfind("tcp://", 0) == 0) {
+            throw CLI::ValidationError("--keys", "the gateway's terminal socket " + o.endpoint + " uses CURVE (" +
+                                                     config->source + ": security.secret_key_file): give each simulated "
+                                                     "terminal its key, --keys DIR (DIR/ID.key per terminal) or --key FILE");
+        }
         return;
     }
     if (!a.key_file.empty() && o.terminal_ids.size() != 1) {

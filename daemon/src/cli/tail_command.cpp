@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <cerrno>
 #include <chrono>
 #include <iostream>
 #include <memory>
@@ -69,10 +70,16 @@ void run(const TailArgs& a) {
     std::size_t seen = 0;
     while (!guard.interrupted() && Clock::now() < deadline && (a.count == 0 || seen < a.count)) {
         zmq::pollitem_t item{sub.handle(), 0, ZMQ_POLLIN, 0};
-        if (zmq::poll(&item, 1, std::chrono::milliseconds(200)) <= 0) continue;
         zmq::message_t topic, body;
-        if (!sub.recv(topic, zmq::recv_flags::dontwait)) continue;
-        if (!topic.more() || !sub.recv(body, zmq::recv_flags::dontwait)) continue;
+        try {
+            if (zmq::poll(&item, 1, std::chrono::milliseconds(200)) <= 0) continue;
+            if (!sub.recv(topic, zmq::recv_flags::dontwait)) continue;
+            if (!topic.more() || !sub.recv(body, zmq::recv_flags::dontwait)) continue;
+        } catch (const zmq::error_t& e) {
+            // Ctrl-C interrupts the poll: the loop's condition sees the flag and the command ends quietly (exit 0).
+            if (e.num() == EINTR) continue;
+            throw;
+        }
         ++seen;
         if (as_json) {
             std::cout << body.to_string_view() << '\n' << std::flush;
@@ -90,7 +97,7 @@ void register_tail_command(CLI::App& app) {
     auto args = std::make_shared<TailArgs>();
     auto* cmd = app.add_subcommand(
         "tail", "Live console: alerts and decisions as they happen (coloured on a terminal, JSON lines otherwise)");
-    args->target.add_options(*cmd);
+    args->target.add_options(*cmd, "[[consoles]] (and, when the control socket is TCP, in [[admins]])");
     cmd->add_option("--consoles", args->consoles, "Console socket endpoint (default: asked from the running daemon)");
     cmd->add_option("--topic,-t", args->topics,
                     "Topic prefix to follow, repeatable: alert., alert.fever., decision.g1., screening., event., \"\" "

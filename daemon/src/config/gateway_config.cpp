@@ -1,6 +1,8 @@
 #include "gatehouse/daemon/gateway_config.hpp"
 
+#include <cerrno>
 #include <cmath>
+#include <cstring>
 #include <fstream>
 #include <set>
 #include <sstream>
@@ -8,6 +10,7 @@
 #include <fmt/format.h>
 #include <toml++/toml.h>
 
+#include "config/toml_syntax_error.hpp"
 #include "config/toml_table_reader.hpp"
 #include "gatehouse/ipc/curve_keys.hpp"
 
@@ -432,14 +435,14 @@ GatewayConfig parse_config(std::string_view text, const std::string& source_name
     try {
         doc = toml::parse(text, source_name);
     } catch (const toml::parse_error& e) {
-        throw ConfigError(toml_location(source_name, e.source()) + ": " + std::string(e.description()));
+        throw ConfigError(describe_toml_syntax_error(text, source_name, e));
     }
     return build(doc, source_name);
 }
 
 GatewayConfig load_config_file(const std::filesystem::path& path) {
     std::ifstream in(path, std::ios::binary);
-    if (!in) throw ConfigError(path.string() + ": cannot read configuration file");
+    if (!in) throw ConfigError(path.string() + ": cannot read configuration file: " + std::strerror(errno));
     std::ostringstream text;
     text << in.rdbuf();
     return parse_config(text.str(), path.string());

@@ -1,10 +1,16 @@
 #include "gatehouse/daemon/forwarding/sink_config.hpp"
 
+#include <sys/stat.h>
+
+#include <cerrno>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <map>
 #include <set>
 #include <sstream>
+
+#include <fmt/format.h>
 
 #include "config/toml_table_reader.hpp"
 #include "gatehouse/daemon/gateway_config.hpp"
@@ -185,8 +191,18 @@ private:
             reader_.fail(file_node->source(), file_key,
                          "'" + path.string() + "' has " + std::to_string(size) + " bytes; a secret file holds at most 64 KiB");
         }
+        // Like the server key (security.secret_key_file): a secret others can read is no secret; refuse it.
+        struct stat st {};
+        if (::stat(path.c_str(), &st) == 0 && (st.st_mode & (S_IRWXG | S_IRWXO)) != 0) {
+            reader_.fail(file_node->source(), file_key,
+                         fmt::format("'{}' has mode {:04o}, readable or writable by group or others; refusing to use it "
+                                     "(chmod 0600 {} && chown gatehouse {}: the service user must own it)",
+                                     path.string(), st.st_mode & 07777, path.string(), path.string()));
+        }
         std::ifstream in(path, std::ios::binary);
-        if (!in) reader_.fail(file_node->source(), file_key, "cannot read '" + path.string() + "'");
+        if (!in) {
+            reader_.fail(file_node->source(), file_key, "cannot read '" + path.string() + "': " + std::strerror(errno));
+        }
         std::stringstream text;
         text << in.rdbuf();
         out = text.str();

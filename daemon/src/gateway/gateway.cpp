@@ -1,6 +1,9 @@
 // The gateway's subsystems, started, reconfigured and stopped from one table; the reactor loop and the stop.
 #include "gateway/gateway_impl.hpp"
 
+#include <pwd.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <filesystem>
 
@@ -68,6 +71,18 @@ void report_shared_ledger_directory(const GatewayConfig& config) {
     }
 }
 
+// A raw "filesystem error: Permission denied" names neither the user nor the fix; an installer needs both.
+[[noreturn]] void throw_ledger_directory_problem(const std::filesystem::path& ledger, const std::string& error) {
+    const passwd* pw = ::getpwuid(::geteuid());
+    const std::string user = pw ? pw->pw_name : std::to_string(::geteuid());
+    const std::string dir = ledger.has_parent_path() ? ledger.parent_path().string() : std::string(".");
+    throw std::runtime_error(fmt::format(
+        "cannot use the ledger's directory {} (ledger.path {}) as user {}: {}. Fix: give the directory to the service "
+        "user (chown -R {}: {} && chmod 0700 {}); under systemd a ledger outside /var/lib/gatehouse also needs "
+        "ReadWritePaths={} in a drop-in (systemctl edit gatehoused); if the ledger was moved, correct ledger.path",
+        dir, ledger.string(), user, error, user, dir, dir, dir));
+}
+
 std::filesystem::path default_snapshot_dir(const GatewayConfig& config) {
     return config.ledger_path.parent_path() / "snapshots";
 }
@@ -106,6 +121,7 @@ Gateway::Impl::Impl(GatewayConfig c, GatewayHooks h)
     reactor.watch("terminals", [this] { return terminals ? &terminals->socket() : nullptr; },
                   [this] { drain_terminal_socket(); }, [this] { return !batch.full(); });
     reactor.watch("control", [this] { return control.get(); }, [this] { serve_control(); });
+    reactor.watch("terminal_monitor", [this] { return terminal_monitor.get(); }, [this] { drain_terminal_monitor(); });
     reactor.watch_fd("adapters", adapter_inbox.signal_fd(), [this] { drain_adapter_inbox(); });
     reactor.watch("consoles", [this] { return consoles ? &consoles->socket() : nullptr; }, [this] {
         // One subscription at a time, each inside the boundary; bounded so that a failing socket cannot spin here.
@@ -130,7 +146,14 @@ std::vector<Subsystem> Gateway::Impl::subsystem_table() {
          [this] {
              // The ledger opens first: a corrupt or newer file must stop start-up before any socket is bound. Its
              // directory is created private, and what exists already is checked before the ledger reads it.
-             if (config.ledger_path.has_parent_path()) create_private_directory(config.ledger_path.parent_path());
+             try {
+                 if (config.ledger_path.has_parent_path()) create_private_directory(config.ledger_path.parent_path());
+                 ledger_lock.emplace(config.ledger_path);  // one ledger, one daemon: before it is read or anything bound
+             } catch (const LedgerInUse&) {
+                 throw;
+             } catch (const std::exception& e) {
+                 throw_ledger_directory_problem(config.ledger_path, e.what());
+             }
              for (const auto& dir : snapshot_directories(config)) {
                  try {
                      create_private_directory(dir);
@@ -159,6 +182,7 @@ std::vector<Subsystem> Gateway::Impl::subsystem_table() {
          [this] {
              lists_reader.reset();
              writer.reset();  // finishes the batch in flight, if any
+             ledger_lock.reset();
          },
          [this](const GatewayConfig& next) { batch.set_limits(next.max_batch, next.commit_window); }},
         {"sockets",
@@ -166,6 +190,7 @@ std::vector<Subsystem> Gateway::Impl::subsystem_table() {
              zap = start_zap_handler(context, config);
              terminals = std::make_unique<ipc::TerminalEndpoint>(context, config.terminal_endpoint,
                                                                  config.max_message_bytes, server_key.secret);
+             start_terminal_monitor();
              control = std::make_unique<zmq::socket_t>(context, zmq::socket_type::router);
              control->set(zmq::sockopt::linger, 0);
              control->set(zmq::sockopt::maxmsgsize, kMaxControlMessageBytes);
@@ -186,6 +211,7 @@ std::vector<Subsystem> Gateway::Impl::subsystem_table() {
          },
          [this] {
              control.reset();
+             terminal_monitor.reset();
              terminals.reset();
              zap.reset();  // after the sockets it authenticates
          },

@@ -174,7 +174,7 @@ void Gateway::Impl::apply(const std::vector<CameraTransition>& transitions) {
                 }
                 break;
             case CameraTransition::Kind::recovered:
-                spdlog::info("camera {} at gate {} running again", t.camera, gate);
+                spdlog::info("camera {} at gate {} running: {}", t.camera, gate, t.message);
                 clear_condition("camera_fault", t.camera, t.message);
                 break;
             case CameraTransition::Kind::blackbody_fault:

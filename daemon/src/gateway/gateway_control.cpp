@@ -398,6 +398,9 @@ std::string Gateway::Impl::metrics_text() const {
               static_cast<double>(zap_counters.accepted), {{"result", "accepted"}});
     m.counter("gatehouse_curve_handshakes_total", "CURVE handshakes answered by the ZAP handler, by result",
               static_cast<double>(zap_counters.refused), {{"result", "refused"}});
+    m.counter("gatehouse_plaintext_connections_refused_total",
+              "Connections to the CURVE terminal socket refused because the client does not use CURVE (no key)",
+              static_cast<double>(plaintext_refused));
     m.counter("gatehouse_console_subscriptions_refused_total", "Console subscriptions outside the console's topics",
               static_cast<double>(consoles ? consoles->counters().refused_subscriptions : 0));
     m.gauge("gatehouse_insecure_plaintext", "1 when TCP sockets run without CURVE (insecure_plaintext)",

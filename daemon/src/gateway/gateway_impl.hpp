@@ -36,6 +36,7 @@
 #include "gatehouse/daemon/gate_fusion.hpp"
 #include "gatehouse/daemon/gateway.hpp"
 #include "gatehouse/daemon/ingest_counters.hpp"
+#include "gatehouse/daemon/ledger_lock.hpp"
 #include "gatehouse/daemon/ledger_writer.hpp"
 #include "gatehouse/daemon/message_boundary.hpp"
 #include "gatehouse/daemon/metrics_server.hpp"
@@ -172,6 +173,9 @@ struct Gateway::Impl final : CommitOutputs {
     std::optional<std::string> fetch_metrics();
     nlohmann::json security_status() const;
     void log_security_posture() const;
+    // gateway_security.cpp
+    void start_terminal_monitor();
+    void drain_terminal_monitor();
 
     GatewayConfig config;
     GatewayHooks hooks;
@@ -189,12 +193,17 @@ struct Gateway::Impl final : CommitOutputs {
     std::size_t started_subsystems = 0;
 
     // ledger
+    std::optional<LedgerLock> ledger_lock;  ///< Held from before the ledger opens until after it closes.
     LedgerStartState start_state;
     std::unique_ptr<LedgerWriter> writer;
     std::optional<storage::Ledger> lists_reader;  ///< Read-only connection for list look-ups per decision.
     // sockets
     std::unique_ptr<ipc::ZapHandler> zap;  ///< Before any CURVE socket is bound: libzmq admits everyone without it.
     std::unique_ptr<ipc::TerminalEndpoint> terminals;
+    /// CURVE only: libzmq's events of the terminal socket, to see the plaintext connections it refuses (no ZAP
+    /// request is made for them, so nothing else would notice).
+    std::unique_ptr<zmq::socket_t> terminal_monitor;
+    std::uint64_t plaintext_refused = 0;
     std::unique_ptr<zmq::socket_t> control;
     std::string control_endpoint;  ///< As bound (a tcp port of 0 resolved).
     std::string control_inproc;  ///< Second endpoint of the control socket, for in-process clients (metrics).

@@ -2,6 +2,8 @@
 // limit and the timestamp checks are admission's (admission.cpp).
 #include "gateway/gateway_impl.hpp"
 
+#include <cstring>
+
 #include <spdlog/spdlog.h>
 
 #include "gatehouse/ipc/curve_keys.hpp"
@@ -24,6 +26,39 @@ ServerKey load_server_key(const GatewayConfig& config) {
         return {keys.secret_key, keys.public_key};
     } catch (const ipc::CurveKeyError& e) {
         throw ConfigError(config.source + ": security.secret_key_file: " + e.what());
+    }
+}
+
+void Gateway::Impl::start_terminal_monitor() {
+    if (server_key.secret.empty()) return;
+    const std::string endpoint = fmt::format("inproc://gatehouse-terminal-monitor-{}", static_cast<const void*>(this));
+    if (zmq_socket_monitor(terminals->socket().handle(), endpoint.c_str(), ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL) != 0) {
+        throw zmq::error_t();
+    }
+    terminal_monitor = std::make_unique<zmq::socket_t>(context, zmq::socket_type::pair);
+    terminal_monitor->set(zmq::sockopt::linger, 0);
+    terminal_monitor->connect(endpoint);
+}
+
+// A client without CURVE (a terminal or `gatehouse sim` without its key) fails at the greeting, before any ZAP
+// request: counted (gatehouse_plaintext_connections_refused_total) and logged, rate-limited.
+void Gateway::Impl::drain_terminal_monitor() {
+    for (int i = 0; i < 1000; ++i) {
+        zmq::message_t event, address;
+        if (!terminal_monitor->recv(event, zmq::recv_flags::dontwait)) return;
+        if (event.more()) (void)terminal_monitor->recv(address, zmq::recv_flags::dontwait);
+        if (event.size() < 6) continue;
+        std::uint16_t id = 0;
+        std::uint32_t value = 0;
+        std::memcpy(&id, event.data(), sizeof id);
+        std::memcpy(&value, static_cast<const char*>(event.data()) + sizeof id, sizeof value);
+        if (id != ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL || value != ZMQ_PROTOCOL_ERROR_ZMTP_MECHANISM_MISMATCH) continue;
+        ++plaintext_refused;
+        log.warn("plaintext_refused",
+                 fmt::format("refused a connection to the terminal socket {} that does not use CURVE ({} so far): a "
+                             "terminal or `gatehouse sim` without its key pair; give it one (gatehouse keygen, its "
+                             "public_key in [[terminals]]; docs/security.md)",
+                             terminals->bound_endpoint(), plaintext_refused));
     }
 }
 

@@ -5,6 +5,8 @@
 #include <httplib.h>
 #include <spdlog/spdlog.h>
 
+#include "gateway/bind_diagnosis.hpp"
+
 namespace gatehouse::daemon {
 namespace {
 constexpr std::size_t kMaxRequestBodyBytes = 64 * 1024;
@@ -40,8 +42,13 @@ MetricsServer::MetricsServer(const std::string& listen, std::function<std::optio
             contained(response, "unknown exception");
         }
     });
+    server_->set_socket_options(set_exclusive_listener_options);
     const int bound = port == 0 ? server_->bind_to_any_port(host) : (server_->bind_to_port(host, port) ? port : -1);
-    if (bound <= 0) throw std::runtime_error("cannot bind the metrics endpoint " + listen);
+    if (bound <= 0) {
+        const std::string reason = diagnose_bind_failure(host, port);
+        throw std::runtime_error("cannot bind the metrics endpoint " + listen + " (metrics.listen)" +
+                                 (reason.empty() ? std::string() : ": " + reason));
+    }
     address_ = host + ":" + std::to_string(bound);
     thread_ = std::thread([this] {
         server_->listen_after_bind();

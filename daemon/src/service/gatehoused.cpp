@@ -12,6 +12,7 @@
 #include "../cli/ledger_location.hpp"
 #include "gatehouse/daemon/cli.hpp"
 #include "gatehouse/daemon/gateway.hpp"
+#include "gatehouse/daemon/ledger_lock.hpp"
 #include "gatehouse/daemon/logging.hpp"
 #include "gatehouse/daemon/private_files.hpp"
 #include "gatehouse/storage/ledger_error.hpp"
@@ -111,6 +112,9 @@ int gatehoused_main(int argc, char** argv) {
             return next;
         };
         gateway = std::make_unique<Gateway>(config, hooks);
+    } catch (const LedgerInUse& e) {
+        spdlog::critical("start-up refused: {}", e.what());
+        return kExitLedgerInUse;
     } catch (const storage::LedgerError& e) {
         spdlog::critical("cannot open the ledger: {}", e.what());
         return e.fault() == storage::LedgerFault::corrupt ? kExitDataError : kExitUnavailable;

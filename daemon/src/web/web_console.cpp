@@ -15,6 +15,7 @@
 #include <openssl/ssl.h>
 #include <spdlog/spdlog.h>
 
+#include "gateway/bind_diagnosis.hpp"
 #include "web/web_context.hpp"
 
 namespace gatehouse::daemon::web {
@@ -185,9 +186,14 @@ WebConsole::WebConsole(const GatewayConfig& config, const GatewayEndpoints& gate
     impl_->configure(*server);
     const auto address = parse_listen_address(web.listen);
     if (!address) throw ConfigError("web.listen: '" + web.listen + "' is not HOST:PORT");
+    server->set_socket_options(set_exclusive_listener_options);
     const int port = address->port == 0 ? server->bind_to_any_port(address->host)
                                         : (server->bind_to_port(address->host, address->port) ? address->port : -1);
-    if (port <= 0) throw std::runtime_error("cannot bind the web console to " + web.listen + " (in use, or not an address of this host?)");
+    if (port <= 0) {
+        const std::string reason = diagnose_bind_failure(address->host, address->port);
+        throw std::runtime_error("cannot bind the web console to " + web.listen + " (web.listen): " +
+                                 (reason.empty() ? "in use, or not an address of this host?" : reason));
+    }
     const bool v6 = address->host.find(':') != std::string::npos;
     impl_->url = std::string(web.tls() ? "https://" : "http://") + (v6 ? "[" + address->host + "]" : address->host) + ":" +
                  std::to_string(port) + "/";

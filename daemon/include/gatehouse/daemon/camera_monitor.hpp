@@ -26,6 +26,7 @@ struct CameraStatus {
     std::string last_error;
     std::chrono::steady_clock::time_point last_report{};
     std::chrono::milliseconds stall_timeout{3000};
+    bool health_seen = false;  ///< A health report arrived since start-up (or the reload that restarted it).
 };
 
 /// A change that raises or clears an alert.
@@ -37,7 +38,9 @@ struct CameraTransition {
 };
 
 /// Tracks every camera's state. A fault report, or no report for the camera's stall timeout, makes it faulted;
-/// the next health report makes it running again. Thread-safety: none; owned by the reactor.
+/// the next health report makes it running again. A camera's first health report after reset() is a recovery
+/// (and, when its reference is not at fault, blackbody_ok), so that alerts raised before a restart are
+/// re-evaluated. Thread-safety: none; owned by the reactor.
 class CameraMonitor {
 public:
     /// Starts tracking `cameras` afresh (start-up, reload).

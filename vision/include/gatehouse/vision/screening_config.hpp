@@ -77,6 +77,9 @@ struct ScreeningConfig {
     AdaptiveBaselineConfig baseline;
     HeadRules heads;
     std::optional<std::filesystem::path> snapshot_dir;  ///< evidence JPEGs go here when set
+    /// Starts every evidence file's name. Frame numbers restart with each pipeline, so whoever reopens a camera
+    /// gives each pipeline a prefix of its own (the daemon: the camera id and the time it opened).
+    std::string snapshot_prefix;
     bool snapshot_all = false;         ///< also for normal verdicts (otherwise elevated and uncertain only)
     int detection_width = 160;         ///< detection runs on frames reduced to about this width
     bool explain = false;              ///< fill PipelineOutput::explanation every frame (costs time; tools only)
