@@ -43,7 +43,10 @@ TEST_CASE("an MQTT broker down for longer than upstream_down_after_s raises upst
     int seq = 0;
     t2.send_event(++seq);
     REQUIRE(t2.expect_reply()["type"] == "ack");
-    REQUIRE(eventually([&] { return !sink_status(gw)["last_success_ms"].is_null(); }));
+    REQUIRE(eventually([&] {
+        const json s = sink_status(gw);
+        return !s["last_success_ms"].is_null() && s["draining"] == false;
+    }));
     CHECK(sink_status(gw)["failing_since_ms"].is_null());
     CHECK(open_upstream_down(gw, "broker").empty());
 
@@ -70,7 +73,6 @@ TEST_CASE("an MQTT broker down for longer than upstream_down_after_s raises upst
     const auto down = run_command(bin("gatehouse"), {"status", "--control", gw.control_endpoint()}, gw.dir().path());
     REQUIRE(down.exit_code == 0);
     CHECK_THAT(down.out, Catch::Contains("failing"));
-    CHECK_THAT(down.out, Catch::Contains(failing["last_error"].get<std::string>()));
 
     broker.start();
     REQUIRE(eventually([&] { return open_upstream_down(gw, "broker").empty(); }, std::chrono::seconds(30),
@@ -109,7 +111,7 @@ TEST_CASE("a webhook answering 503 raises upstream_down after upstream_down_afte
 TEST_CASE("forwarding.upstream_down_after_s is checked", "[integration][forwarding][upstream_health]") {
     GatewayFixture gw;
     gw.append_config("[forwarding]\nupstream_down_after_s = 0\n");
-    const auto check = run_command(bin("gatehouse"), {"check-config", "--config", gw.config_path().string()}, gw.dir().path());
+    const auto check = run_command(bin("gatehouse"), {"check-config", gw.config_path().string()}, gw.dir().path());
     CHECK(check.exit_code != 0);
     CHECK_THAT(check.err, Catch::Contains("upstream_down_after_s"));
 }

@@ -303,7 +303,7 @@ kinds = ["fever", "tamper"]
 type = "dingtalk"
 url = "https://x"
 min_severity = "high"
-)"), Catch::StartsWith("sinks.toml:5:16: forwarding.sinks[0].min_severity"));
+)"), Catch::StartsWith("sinks.toml:5:") && Catch::Contains("forwarding.sinks[0].min_severity"));
     CHECK_THAT(parse_error(R"(
 [[forwarding.sinks]]
 type = "dingtalk"

@@ -4,6 +4,7 @@
 
 #include <sys/stat.h>
 
+#include <atomic>
 #include <csignal>
 #include <fstream>
 #include <sstream>
@@ -115,8 +116,8 @@ TEST_CASE("gatehouse backup copies the ledger while the daemon writes; the copy 
     for (const char* suffix : {"", "-wal", "-shm"}) std::filesystem::remove(gw.ledger_path().string() + suffix);
     std::filesystem::copy_file(backup_file, gw.ledger_path());
     gw.start();
-    const auto query = run_command(bin("gatehouse"), {"events", "--ledger", gw.ledger_path().string(), "--terminal", "t2",
-                                                      "--since", "1d", "--json"}, gw.dir().path());
+    const auto query = run_command(bin("gatehouse"), {"query", "--ledger", gw.ledger_path().string(), "--terminal", "t2", "--all",
+                                                      "--json"}, gw.dir().path());
     INFO(query.err);
     REQUIRE(query.exit_code == 0);
     CHECK(json_lines(query.out).size() == static_cast<std::size_t>(kBefore));

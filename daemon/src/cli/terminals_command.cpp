@@ -1,5 +1,6 @@
 #include "terminals_command.hpp"
 
+#include <cctype>
 #include <fstream>
 #include <iostream>
 #include <iterator>
