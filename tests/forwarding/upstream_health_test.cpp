@@ -35,7 +35,7 @@ json sink_status(GatewayFixture& gw) { return gw.status()["forwarding"]["sinks"]
 }  // namespace
 
 TEST_CASE("an MQTT broker down for longer than upstream_down_after_s raises upstream_down; closed when it is back",
-          "[integration][forwarding][upstream_health]") {
+          "[forwarding][daemon_forwarding][upstream_health]") {
     TempDir broker_dir;
     MosquittoBroker broker(broker_dir.path());
     GatewayFixture gw(2, mqtt_forwarding(broker.port()) + "upstream_down_after_s = 1\n");
@@ -82,7 +82,7 @@ TEST_CASE("an MQTT broker down for longer than upstream_down_after_s raises upst
 }
 
 TEST_CASE("a webhook answering 503 raises upstream_down after upstream_down_after_s; closed when it answers again",
-          "[integration][forwarding][upstream_health]") {
+          "[forwarding][daemon_forwarding][upstream_health]") {
     std::atomic<bool> down{false};
     HttpReceiver receiver([&](const ReceivedRequest&, std::size_t) {
         return down ? Answer{503, "{\"error\":\"maintenance\"}"} : Answer{};
@@ -108,7 +108,7 @@ TEST_CASE("a webhook answering 503 raises upstream_down after upstream_down_afte
     CHECK(sink_status(gw)["unconfirmed"] == 0);
 }
 
-TEST_CASE("forwarding.upstream_down_after_s is checked", "[integration][forwarding][upstream_health]") {
+TEST_CASE("forwarding.upstream_down_after_s is checked", "[forwarding][daemon_forwarding][upstream_health]") {
     GatewayFixture gw;
     gw.append_config("[forwarding]\nupstream_down_after_s = 0\n");
     const auto check = run_command(bin("gatehouse"), {"check-config", gw.config_path().string()}, gw.dir().path());
