@@ -1,15 +1,17 @@
 // Issue 20's goals, scored by tests/tools/screening_eval (the same matching as bench/vision_accuracy).
-// The built-in generator's scenes run in CI. The goals on the labelled real recordings and on gate_scene_gen's
-// scenes are NOT met yet (docs/vision.md, "Evaluation"): those two cases are tagged [.issue20] so that CI stays
+// The built-in generator's scenes run in CI, and two of gate_scene_gen's. The goals on the labelled real
+// recordings and on all of gate_scene_gen's scenes are NOT met yet (docs/vision.md, "Evaluation"): those two cases are tagged [.issue20] so that CI stays
 // green while they fail; run them with `vision_tests [issue20]`.
 #include <unistd.h>
 
 #include <cstdlib>
 #include <filesystem>
 #include <string>
+#include <vector>
 
 #include <catch2/catch.hpp>
 
+#include "gatehouse/vision/screening_config.hpp"
 #include "gatehouse/vision/synthetic_scene.hpp"
 #include "screening_eval/screening_eval.hpp"
 
@@ -77,6 +79,46 @@ TEST_CASE("built-in generator: one per second and pairs side by side, blackbody 
     CHECK(s.wrong_outcome == 0);
     CHECK(s.febrile > 0);
     CHECK(s.febrile_flagged == s.febrile);
+    fs::remove_all(scratch("").parent_path());
+}
+
+TEST_CASE("gate_scene_gen, two scenes in CI: median |error| within the goal, fevers behind a queue, no hot drink "
+          "read as a face", "[vision][accuracy]") {
+    // Issue 20's median goal (<= 0.2 °C) is met over all 19 scenes (bench/vision_accuracy, docs/vision.md);
+    // generating all of them takes about two minutes here, so CI runs these two (about 15 s): a 640x512 queue
+    // where the next person stands close behind the one at the mark (six fevers), and a scene with hot drinks,
+    // a heater and monitors.
+    std::vector<TruthScene> scenes;
+    for (const char* name : {"febrile_mix_640_9fps", "warm_objects"}) {
+        const fs::path dir = scratch(std::string("gate-") + name);
+        const std::string command = std::string("'") + GATE_SCENE_GEN_BIN + "' --scenario '" + GATEHOUSE_TEST_DATA +
+                                    "/gate_scenes/" + name + ".json' --out '" + dir.string() + "' > /dev/null";
+        REQUIRE(std::system(command.c_str()) == 0);
+        scenes.push_back(load_gate_scene(dir));
+    }
+    std::vector<vision::Screening> all;
+    Score s;
+    for (const auto& scene : scenes) {
+        const auto screenings = run_pipeline(scene, config_for(scene));
+        all.insert(all.end(), screenings.begin(), screenings.end());
+        s.add(score(scene, screenings));
+    }
+    INFO("people " << s.people << ", once " << s.screened_once << ", missed " << s.missed << ", duplicated "
+                   << s.duplicated << ", fevers " << s.febrile_flagged << "/" << s.febrile << ", healthy flagged "
+                   << s.healthy_flagged << ", median " << s.median_error() << ", max " << s.max_error());
+    CHECK(s.people == 16);
+    CHECK(s.median_error() <= 0.2);
+    CHECK(s.healthy_flagged == 0);
+    // Not yet every fever (febrile_mix p3 is first called moving): at least the 6 of 7 reached on 2026-12-07
+    // (3 of 7 before the next person behind stopped making the one at the mark `multiple_people`).
+    CHECK(s.febrile_flagged >= s.febrile - 1);
+    CHECK(s.missed <= 1);
+    CHECK(s.duplicated <= 1);
+    // A hot drink in an outline merged with a face is never read as that face (it was 61.98 °C once).
+    const double hottest_skin = vision::HeadRules{}.max_skin_celsius;
+    for (const auto& screening : all) {
+        if (screening.celsius) CHECK(*screening.celsius <= hottest_skin);
+    }
     fs::remove_all(scratch("").parent_path());
 }
 

@@ -244,6 +244,7 @@ const std::vector<HeadCandidate>& HeadDetector::detect(const cv::Mat& celsius, d
         reject(heads_[i], "below_head");
         heads_.erase(heads_.begin() + static_cast<std::ptrdiff_t>(i));
     }
+    const double near_width = rules_.min_width_fraction * mask_.cols;
     // Faces touching side by side at the same height: one person partly hides another. Neither can be
     // isolated with confidence (and the hidden one may be the febrile one).
     for (std::size_t i = 0; i < heads_.size(); ++i) {
@@ -255,7 +256,10 @@ const std::vector<HeadCandidate>& HeadDetector::detect(const cv::Mat& celsius, d
             // A half-hidden face still shows most of its height; a small warm fragment beside a face does not.
             const bool both_faces = std::min(a.height, b.height) >= 0.6 * std::max(a.height, b.height);
             if (gap <= 1 && both_faces && shared_rows > 0.3 * std::min(a.height, b.height)) {
-                heads_[i].merged = heads_[j].merged = true;
+                // Both near the mark: neither can be isolated with confidence. A face narrower than the
+                // measuring range's lower limit is someone further back (the next in line) whose face
+                // touches this one in the image only: it does not stop this one being measured.
+                if (std::min(a.width, b.width) >= near_width) heads_[i].merged = heads_[j].merged = true;
                 heads_[i].neighbour_width = std::max(heads_[i].neighbour_width, b.width);
                 heads_[j].neighbour_width = std::max(heads_[j].neighbour_width, a.width);
             }

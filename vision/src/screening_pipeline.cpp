@@ -15,6 +15,10 @@ constexpr std::size_t max_samples_used = 8;
 constexpr std::size_t reasons_kept = 6;
 // A screened head narrower than this fraction of the measuring range's lower limit has left the mark.
 constexpr double left_mark_scale = 0.75;
+// Beyond an automatic reference's lock time, how long it may take to be found at the start of a stream.
+constexpr std::int64_t reference_start_grace_ms = 1000;
+// An outline this many times as wide as the face standing in it has merged with someone else's.
+constexpr double grown_outline = 1.3;
 // A screened head seen this recently is still "right there" for a head that appears beside it.
 constexpr std::int64_t just_seen_ms = 300;
 
@@ -85,6 +89,8 @@ const PipelineOutput& ScreeningPipeline::process(const Frame& frame) {
     const ReferenceStatus& reference =
         reference_.update(frame.raw, config_.radiometry, reduced_, background, frame.time_ms);
     health_.on_reference(reference);
+    if (!first_frame_ms_) first_frame_ms_ = frame.time_ms;
+    if (reference.state == ReferenceState::ok) reference_found_ = true;
     offset_ = reference.offset_celsius.value_or(0.0);
 
     std::optional<cv::Rect> exclude;
@@ -116,6 +122,7 @@ const PipelineOutput& ScreeningPipeline::process(const Frame& frame) {
         Progress& progress = it->second;
         if (created) {
             progress.born_in_range = in_range(track);
+            progress.born_near = in_range(track, left_mark_scale);
             if (progress.born_in_range) {
                 for (const auto& place : screened_places_)
                     if ((place.box & track.box).area() > 0) progress.beside = place.person;
@@ -208,9 +215,10 @@ void ScreeningPipeline::step(const HeadTrack& track, Progress& progress, const F
         progress.note = "returned";
     }
     if (progress.person == 0 && near) {
-        // A head that walked up from further away is someone new. One that appears already at the mark, as
-        // big and where a screened person was a moment ago, is that person found again.
-        const auto again = progress.born_in_range ? screened_here(track, frame.time_ms) : std::nullopt;
+        // A head that walked up from further away is someone new. One that appears at (or just short of) the
+        // mark, as big and where a screened person was a moment ago, is that person found again (a head
+        // turned aside reads narrower for a moment).
+        const auto again = progress.born_near ? screened_here(track, frame.time_ms) : std::nullopt;
         if (again) {
             progress.person = *again;
             progress.decided = true;
@@ -231,6 +239,13 @@ void ScreeningPipeline::step(const HeadTrack& track, Progress& progress, const F
     // someone at the mark.
     if (track.box.x <= 0 || track.box.x + track.box.width >= small.width) {
         progress.state = "edge";
+        return;
+    }
+    // An automatic reference takes its lock time to be found when the stream starts: that is no fault, and
+    // whoever is at the mark then waits for it (a track that ends meanwhile gets no screening of its own).
+    if (reference_.status().state == ReferenceState::searching && !reference_found_ &&
+        frame.time_ms - *first_frame_ms_ < config_.reference.lock_ms + reference_start_grace_ms) {
+        progress.note = "waiting_for_reference";
         return;
     }
     progress.state = "measuring";
@@ -255,14 +270,23 @@ void ScreeningPipeline::step(const HeadTrack& track, Progress& progress, const F
     } else if (track.motion(rules.motion_window_ms) > rules.max_motion_fraction) {
         reason = UncertainReason::moving;
     } else {
-        const auto reading = face_.measure(frame.raw, config_.radiometry, config_.orientation, head_full, offset_,
+        // A standing face keeps its size. An outline that grows well past it while the face stays where it
+        // was has taken in someone stepping up behind or beside (whose forehead can be warmer than these
+        // canthi): read inside the face's own box.
+        const bool grown_over = !progress.face.empty() && track.box.width > grown_outline * progress.face.width &&
+                                (progress.face & track.box).area() >= 0.8 * progress.face.area();
+        if (!grown_over) progress.face = track.box;
+        const cv::Rect measured = grown_over ? reduced_.to_oriented_full(progress.face) : head_full;
+        const auto reading = face_.measure(frame.raw, config_.radiometry, config_.orientation, measured, offset_,
                                            rules.glasses_contrast);
-        // Colder than any living inner canthus (with a trusted reference): a warm thing, not a face.
         const double coldest_canthus = reference_.status().state == ReferenceState::ok ? rules.min_canthus_celsius
                                                                                        : rules.min_canthus_celsius - 4.0;
         if (reading) progress.reading = reading->canthus_celsius;
-        if (reading && reading->canthus_celsius < coldest_canthus) {
-            progress.note = "too_cold_for_a_face";
+        // Colder than any living inner canthus (with a trusted reference: a warm thing), or hotter than any
+        // skin (a hot drink or a heater inside an outline that merged with a face): not this face's canthi.
+        const bool too_cold = reading && reading->canthus_celsius < coldest_canthus;
+        if (too_cold || (reading && reading->canthus_celsius > rules.max_skin_celsius)) {
+            progress.note = too_cold ? "too_cold_for_a_face" : "too_hot_for_a_face";
             --progress.frames_in_range;
             return;
         }

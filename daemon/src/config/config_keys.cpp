@@ -1,5 +1,7 @@
 #include "gatehouse/daemon/config_keys.hpp"
 
+#include "gatehouse/daemon/adapters/adapter_reload.hpp"
+
 namespace gatehouse::daemon {
 namespace {
 
@@ -93,6 +95,10 @@ std::vector<ConfigKey> make_keys() {
         key<&C::web, &WebConfig::login_failures_per_account>("web.login_failures_per_account", "web", restart),
         key<&C::web, &WebConfig::login_failures_per_address>("web.login_failures_per_address", "web", restart),
         key<&C::web, &WebConfig::login_window>("web.login_window_s", "web", restart),
+        // An adapter's listener (id, kind, address, size limits) is set up at start; its devices apply at a reload.
+        {"adapters.listen", "adapters", restart, adapters::listeners_differ, adapters::keep_listeners},
+        {"adapters", "adapters", live,
+         adapters::devices_differ, adapters::keep_devices},
     };
 }
 

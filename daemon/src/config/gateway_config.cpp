@@ -392,6 +392,11 @@ GatewayConfig build(const toml::table& doc, const std::string& source) {
         }
         validate_references(c, terminal_nodes, root);
     }
+    if (const auto* a = root.array_of_tables("adapters")) {
+        std::vector<std::string> terminal_ids;
+        for (const auto& t : c.terminals) terminal_ids.push_back(t.id);
+        c.adapters = adapters::read_adapters_config(*a, source, terminal_ids);
+    }
     if (const auto* consoles = root.array_of_tables("consoles")) read_consoles(*consoles, source, c);
     if (const auto* admins = root.array_of_tables("admins")) read_admins(*admins, source, c);
     validate_security(c, doc, root);

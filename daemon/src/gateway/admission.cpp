@@ -69,6 +69,13 @@ AdmissionVerdict Admission::admit(const ipc::InboundFrame& frame, SteadyTime now
         std::move(decoded));
 }
 
+AdmissionVerdict Admission::admit_decoded(const std::string& peer, TerminalMessage message, SteadyTime now,
+                                         std::int64_t wall_now_ms) {
+    ipc::InboundFrame frame;
+    frame.peer = peer;
+    return admit_message(frame, std::move(message), now, wall_now_ms);
+}
+
 AdmissionVerdict Admission::admit_message(const ipc::InboundFrame& frame, TerminalMessage message, SteadyTime now,
                                           std::int64_t wall_now_ms) {
     const Speaker who = speaker(message);

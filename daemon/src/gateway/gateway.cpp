@@ -106,6 +106,7 @@ Gateway::Impl::Impl(GatewayConfig c, GatewayHooks h)
     reactor.watch("terminals", [this] { return terminals ? &terminals->socket() : nullptr; },
                   [this] { drain_terminal_socket(); }, [this] { return !batch.full(); });
     reactor.watch("control", [this] { return control.get(); }, [this] { serve_control(); });
+    reactor.watch_fd("adapters", adapter_inbox.signal_fd(), [this] { drain_adapter_inbox(); });
     reactor.watch("consoles", [this] { return consoles ? &consoles->socket() : nullptr; }, [this] {
         // One subscription at a time, each inside the boundary; bounded so that a failing socket cannot spin here.
         for (int i = 0; i < 10000; ++i) {
@@ -313,12 +314,20 @@ std::vector<Subsystem> Gateway::Impl::subsystem_table() {
          },
          [this] { web_console.reset(); },
          [](const GatewayConfig&) {}},
+        // Vendor terminals over HTTP (docs/adapters.md), once everything their messages go through runs. Stopping
+        // ends the waits of requests in flight first: their devices are answered 503 and resend.
+        {"adapters", [this] { start_adapters(config); },
+         [this] {
+             adapter_inbox.close();
+             adapter_servers.clear();
+         },
+         [this](const GatewayConfig& next) { reconfigure_adapters(next); }},
     };
 }
 
 std::vector<std::string_view> Gateway::subsystem_names() {
     return {"logging", "ledger",     "sockets",    "terminals", "consoles", "cameras",
-            "retention", "forwarding", "reports", "metrics",   "web"};
+            "retention", "forwarding", "reports", "metrics",   "web",     "adapters"};
 }
 
 void Gateway::Impl::start() {

@@ -7,7 +7,8 @@
 //   gateway_control.cpp    the control socket's requests, status and metrics;
 //   gateway_forwarding.cpp the forwarder's figures turned into alerts;
 //   gateway_security.cpp   CURVE keys and the ZAP handler's policy;
-//   gateway_reports.cpp    the daily report upstream (its scheduler's reports into the batch).
+//   gateway_reports.cpp    the daily report upstream (its scheduler's reports into the batch);
+//   gateway_adapters.cpp   vendor terminals' messages from the adapters' inbox into admission (docs/adapters.md).
 #include <atomic>
 #include <functional>
 #include <map>
@@ -19,6 +20,8 @@
 #include <nlohmann/json.hpp>
 #include <zmq.hpp>
 
+#include "gatehouse/daemon/adapters/adapter_inbox.hpp"
+#include "gatehouse/daemon/adapters/adapter_server.hpp"
 #include "gatehouse/daemon/admission.hpp"
 #include "gatehouse/daemon/alert_book.hpp"
 #include "gatehouse/daemon/alert_rules.hpp"
@@ -153,6 +156,11 @@ struct Gateway::Impl final : CommitOutputs {
     void queue_scheduled_reports();
     nlohmann::json reports_status() const;
 
+    // gateway_adapters.cpp: vendor terminals through the adapters.
+    void drain_adapter_inbox();
+    void start_adapters(const GatewayConfig& c);
+    void reconfigure_adapters(const GatewayConfig& next);
+
     // gateway_control.cpp: control socket, status, metrics.
     void serve_control();
     void serve_control_request(const std::string& routing_id, const zmq::message_t& request);
@@ -215,6 +223,9 @@ struct Gateway::Impl final : CommitOutputs {
     std::unique_ptr<MetricsServer> metrics;
     // web
     std::unique_ptr<web::WebConsole> web_console;  ///< Null when [web] is off.
+    // adapters
+    adapters::AdapterInbox adapter_inbox;  ///< Outlives the listeners: the reactor watches it from the start.
+    std::vector<std::unique_ptr<adapters::AdapterServer>> adapter_servers;
 
     // The pipeline.
     std::unique_ptr<AlertBook> alerts;

@@ -60,7 +60,7 @@ void Gateway::Impl::reply_error(const std::string& peer, const ipc::ProtocolErro
     log.warn(ipc::to_string(error.code), fmt::format("refused message from {}: {}: {}",
                                                      terminal.empty() ? "unidentified peer" : "terminal " + terminal,
                                                      ipc::to_string(error.code), error.message));
-    terminals->send(peer, ipc::encode(error));
+    to_terminal(peer, ipc::encode(error));
 }
 
 void Gateway::Impl::on_admitted(const std::string& peer, Admitted& admitted) {
@@ -76,9 +76,9 @@ void Gateway::Impl::on_admitted(const std::string& peer, Admitted& admitted) {
                 t.reported_kind = m.kind;
                 t.firmware = m.firmware;
                 batch.add_hello({m.terminal, m.kind, m.firmware, ipc::utc_now_ms()});
-                terminals->send(peer, ipc::encode(ipc::Welcome{m.terminal, t.highest_seq, config.heartbeat_interval.count()}));
+                to_terminal(peer, ipc::encode(ipc::Welcome{m.terminal, t.highest_seq, config.heartbeat_interval.count()}));
             } else if constexpr (std::is_same_v<T, ipc::Heartbeat>) {
-                terminals->send(peer, ipc::encode_heartbeat());
+                to_terminal(peer, ipc::encode_heartbeat());
             } else if constexpr (std::is_same_v<T, ipc::Event>) {
                 on_event(peer, t, m);
             } else {
@@ -168,7 +168,11 @@ void Gateway::Impl::keep_unrecorded(storage::LedgerBatch records) {
     append_moved(unrecorded.outbox, records.outbox);
 }
 
-void Gateway::Impl::to_terminal(const std::string& peer, const std::string& frame) { terminals->send(peer, frame); }
+void Gateway::Impl::to_terminal(const std::string& peer, const std::string& frame) {
+    // A vendor device's messages came through an adapter: their replies go back to it, not to the ROUTER socket.
+    if (adapters::AdapterInbox::is_adapter_peer(peer)) return adapter_inbox.reply(peer, frame);
+    terminals->send(peer, frame);
+}
 void Gateway::Impl::to_control(const std::string& routing_id, const std::string& body) {
     send_control_reply(routing_id, body);
 }

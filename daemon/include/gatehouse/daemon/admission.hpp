@@ -54,6 +54,9 @@ public:
 
     void set_limits(const AdmissionLimits& limits);
     AdmissionVerdict admit(const ipc::InboundFrame& frame, SteadyTime now, std::int64_t wall_now_ms);
+    /// A message an adapter decoded from a vendor device (adapters/): the same checks from the identity on.
+    AdmissionVerdict admit_decoded(const std::string& peer, TerminalMessage message, SteadyTime now,
+                                   std::int64_t wall_now_ms);
 
 private:
     AdmissionVerdict admit_message(const ipc::InboundFrame& frame, TerminalMessage message, SteadyTime now,

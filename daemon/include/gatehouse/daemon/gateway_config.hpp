@@ -10,6 +10,7 @@
 
 #include "gatehouse/daemon/forwarding/forwarding_config.hpp"
 #include "gatehouse/daemon/local_time_zone.hpp"
+#include "gatehouse/daemon/adapters/adapter_config.hpp"
 #include "gatehouse/daemon/web/web_config.hpp"
 
 namespace gatehouse::daemon {
@@ -201,6 +202,8 @@ struct GatewayConfig {
     LocalTimeZone time_zone() const { return LocalTimeZone::from_setting(timezone); }
     /// `[web]`: the web console (docs/console.md); disabled unless web.listen is set.
     web::WebConfig web;
+    /// `[[adapters]]`: HTTP listeners for Hikvision and ZKTeco terminals (docs/adapters.md); none by default.
+    std::vector<adapters::AdapterConfig> adapters;
 
     const TerminalConfig* find_terminal(const std::string& id) const;
     const GateConfig* find_gate(const std::string& id) const;

@@ -57,6 +57,7 @@ private:
     struct Progress {
         std::int64_t person = 0;               ///< the person this track is (0 until it reaches the mark)
         bool born_in_range = false;            ///< the track started at the mark (may be someone found again)
+        bool born_near = false;                ///< it started no further than just outside the mark (not walking up)
         std::int64_t beside = 0;               ///< born on the place of this screened person (0: nobody)
         bool left_mark = false;                ///< screened, then walked back out of measuring range
         const char* state_when_decided = "screened";
@@ -64,6 +65,7 @@ private:
         std::optional<std::int64_t> still_ms;     ///< since when it has held still there (reached the mark)
         int frames_in_range = 0;
         int still_frames = 0;                  ///< frames in range that were not `moving`
+        cv::Rect face;                         ///< the face's own box while it stands (reduced coordinates)
         std::vector<double> samples;           ///< good canthus readings (body offset applied)
         std::optional<std::int64_t> first_sample_ms;
         std::vector<double> occluded;          ///< readings taken through glasses / without contrast
@@ -111,6 +113,8 @@ private:
     std::int64_t next_person_ = 1;
     PipelineOutput output_;
     std::optional<cv::Size> frame_size_;
+    std::optional<std::int64_t> first_frame_ms_;  ///< when the stream started
+    bool reference_found_ = false;                ///< the reference has been usable at least once
     double offset_ = 0;                 ///< reference correction of the current frame
     cv::Mat evidence_frame_;            ///< copy of the last frame an undecided person was seen in (snapshots)
     std::int64_t evidence_index_ = -1;

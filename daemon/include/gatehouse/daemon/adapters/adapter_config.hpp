@@ -1,0 +1,47 @@
+#pragma once
+// `[[adapters]]`: HTTP listeners that let vendor terminals (Hikvision ISAPI, ZKTeco ADMS push) feed the gateway
+// like native terminals (docs/adapters.md).
+#include <cstddef>
+#include <string>
+#include <vector>
+
+#include <toml++/toml.h>
+
+namespace gatehouse::daemon::adapters {
+
+/// Which vendor protocol an adapter speaks.
+enum class AdapterKind { hikvision, zkteco };
+const char* to_string(AdapterKind kind);
+
+/// One vendor device the adapter accepts, and the configured terminal ([[terminals]]) it speaks for; the gate
+/// is that terminal's.
+struct AdapterDevice {
+    /// ZKTeco: the SN the device sends (`?SN=`). Hikvision: the device's serial, which names it in the URL it
+    /// posts to (`/hikvision/SERIAL`, set as the HTTP host's URL on the device).
+    std::string serial;
+    std::string terminal;  ///< A terminal id of [[terminals]].
+    /// Source addresses the device may post from (exact IPv4/IPv6 text); empty: any address.
+    std::vector<std::string> allowed_addresses;
+    bool operator==(const AdapterDevice&) const = default;
+};
+
+/// One adapter: a listener of one kind and the devices it accepts.
+struct AdapterConfig {
+    std::string id;  ///< Names the adapter in logs and status.
+    AdapterKind kind = AdapterKind::hikvision;
+    std::string listen;  ///< HOST:PORT the HTTP listener binds (port 0: one the OS picks).
+    std::vector<AdapterDevice> devices;
+    std::size_t max_body_bytes = 2 * 1024 * 1024;  ///< Largest request body; larger: 413, nothing stored.
+    std::size_t max_part_bytes = 1024 * 1024;      ///< Largest multipart part (a picture); larger: 413.
+    bool operator==(const AdapterConfig&) const = default;
+
+    /// The device with this serial, if listed.
+    const AdapterDevice* find_serial(const std::string& serial) const;
+};
+
+/// Reads and checks `[[adapters]]` (throws ConfigError naming FILE:LINE:COLUMN and the key). `terminals` are the
+/// ids of [[terminals]]; a device must name one of them, and no two devices the same one.
+std::vector<AdapterConfig> read_adapters_config(const toml::array& adapters, const std::string& source,
+                                                const std::vector<std::string>& terminals);
+
+}  // namespace gatehouse::daemon::adapters
