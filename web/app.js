@@ -10,7 +10,7 @@
   const EVENT_KINDS = ["credential", "health_code", "temperature", "door", "tamper", "fault"];
   const ALERT_KINDS = ["fever", "health_code_red", "health_code_yellow", "denied", "unchecked_pass", "tailgating",
     "door_forced", "door_held_open", "tamper", "terminal_offline", "camera_fault", "blackbody_fault", "storage_full",
-    "buffer_high", "outbox_rejected"];
+    "buffer_high", "outbox_rejected", "upstream_down"];
 
   const state = {
     lang: chooseLanguage(),

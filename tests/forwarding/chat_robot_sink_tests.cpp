@@ -3,6 +3,7 @@
 #include <array>
 #include <cstdlib>
 #include <deque>
+#include <mutex>
 #include <regex>
 #include <set>
 
@@ -79,27 +80,6 @@ std::vector<storage::OutboxRecord> alerts(int first, int count) {
     return out;
 }
 
-/// Sets TZ for one test (a POSIX rule: no tzdata needed) and restores it afterwards.
-class ScopedTimeZone {
-public:
-    explicit ScopedTimeZone(const char* tz) {
-        if (const char* old = std::getenv("TZ")) old_ = old;
-        ::setenv("TZ", tz, 1);
-        ::tzset();
-    }
-    ~ScopedTimeZone() {
-        if (old_) {
-            ::setenv("TZ", old_->c_str(), 1);
-        } else {
-            ::unsetenv("TZ");
-        }
-        ::tzset();
-    }
-
-private:
-    std::optional<std::string> old_;
-};
-
 }  // namespace
 
 TEST_CASE("robot signatures match the documented algorithms", "[forwarding][chat]") {
@@ -111,11 +91,14 @@ TEST_CASE("robot signatures match the documented algorithms", "[forwarding][chat
 }
 
 TEST_CASE("alert messages: one alert in full, a burst as a digest that keeps every id", "[forwarding][chat]") {
-    ScopedTimeZone tz("CST-8");
-    CHECK(format_local_time(1'767'225'600'000) == "2026-01-01T08:00:00+08:00");
+    // The times are gateway.timezone's (the identity carries it), with the offset.
+    const auto shanghai = daemon::LocalTimeZone::find("Asia/Shanghai");
+    REQUIRE(shanghai);
+    CHECK(format_local_time(1'767'225'600'000, *shanghai) == "2026-01-01T08:00:00+08:00");
+    const SinkIdentity identity{"gw1", "east", *shanghai};
 
     const auto one = alerts(1, 1);
-    const ChatMessage single = format_alert_message(one, kIdentity, 10);
+    const ChatMessage single = format_alert_message(one, identity, 10);
     CHECK(single.title == "Alert: fever at gate g1");
     CHECK_THAT(single.markdown, Catch::Contains("**Gate**: g1 (east / gw1)"));
     CHECK_THAT(single.markdown, Catch::Contains("**Time**: 2026-01-01T08:00:01+08:00"));
@@ -314,5 +297,70 @@ TEST_CASE("chat: a burst of 50 alerts becomes a few digests with every alert in 
     CHECK(std::set<std::string>(ids.begin(), ids.end()).size() == 50);
     for (std::size_t i = 1; i < messages.size(); ++i) {
         CHECK(messages[i].received_at - messages[i - 1].received_at >= 90ms);  // spacing held
+    }
+}
+
+namespace {
+
+/// An alert record of `kind` with `person` (null: an alert about no one, like a door or a terminal).
+storage::OutboxRecord kind_record(std::int64_t seq, const std::string& kind, nlohmann::json person) {
+    nlohmann::json body{{"id", "A" + std::to_string(1000 + seq)}, {"kind", kind}, {"severity", "?"}, {"gate", "g1"},
+                        {"time_ms", 1'767'225'600'000 + seq * 1000}, {"person", std::move(person)},
+                        {"celsius", nullptr}, {"text", kind + " at gate g1"}};
+    return test::outbox_record(OutboxLane::alert, seq, kind, "g1", std::move(body));
+}
+
+}  // namespace
+
+TEST_CASE("chat: an alert without a person never says Person: null", "[forwarding][chat]") {
+    const std::vector<storage::OutboxRecord> one{kind_record(1, "door_forced", nullptr)};
+    const ChatMessage single = format_alert_message(one, kIdentity, 10);
+    CHECK_THAT(single.markdown, !Catch::Contains("null"));
+    CHECK_THAT(single.markdown, !Catch::Contains("**Person**"));
+    CHECK_THAT(single.markdown, !Catch::Contains("**Temperature**"));
+    const std::vector<storage::OutboxRecord> two{kind_record(1, "door_forced", nullptr), kind_record(2, "tamper", nullptr)};
+    CHECK_THAT(format_alert_message(two, kIdentity, 10).markdown, !Catch::Contains("null"));
+}
+
+TEST_CASE("chat: the severity and kind filter; info-level denials do not page by default", "[forwarding][chat]") {
+    std::vector<std::string> texts;
+    std::mutex texts_mutex;
+    test::HttpReceiver robot([&](const test::ReceivedRequest& r, std::size_t) {
+        std::lock_guard lock(texts_mutex);
+        texts.push_back(nlohmann::json::parse(r.body)["markdown"]["text"].get<std::string>());
+        return test::Answer{200, R"({"errcode":0,"errmsg":"ok"})"};
+    });
+    const std::vector<storage::OutboxRecord> batch{kind_record(1, "denied", "P1"), kind_record(2, "fever", "P2"),
+                                                   kind_record(3, "denied", "P3"), kind_record(4, "door_held_open", nullptr)};
+    SECTION("default: warning and above") {
+        ChatRobotSink sink(chat_config(SinkType::dingtalk, robot.url("/robot/send?access_token=t")), kIdentity);
+        const auto report = sink.deliver(batch);
+        // Every record is done with: the denials without a message, the others in one digest.
+        CHECK(report.statuses == std::vector<DeliveryStatus>(4, DeliveryStatus::delivered));
+        REQUIRE(texts.size() == 1);
+        CHECK_THAT(texts[0], Catch::Contains("A1002") && Catch::Contains("A1004"));
+        CHECK_THAT(texts[0], !Catch::Contains("A1001") && !Catch::Contains("A1003"));
+        // Only denials: no message at all, and the rate limit is not used up.
+        const auto quiet = sink.deliver(std::vector<storage::OutboxRecord>{kind_record(5, "denied", "P5")});
+        CHECK(quiet.statuses == std::vector<DeliveryStatus>{DeliveryStatus::delivered});
+        CHECK(texts.size() == 1);
+    }
+    SECTION("kinds = [fever], min_severity = info") {
+        auto config = chat_config(SinkType::dingtalk, robot.url("/robot/send?access_token=t"));
+        config.chat.filter.min_severity = AlertSeverity::info;
+        config.chat.filter.kinds = {"fever"};
+        ChatRobotSink sink(config, kIdentity);
+        CHECK(sink.deliver(batch).statuses == std::vector<DeliveryStatus>(4, DeliveryStatus::delivered));
+        REQUIRE(texts.size() == 1);
+        CHECK_THAT(texts[0], Catch::Contains("A1002"));
+        CHECK_THAT(texts[0], !Catch::Contains("A1004"));
+    }
+    SECTION("min_severity = info pages denials too") {
+        auto config = chat_config(SinkType::dingtalk, robot.url("/robot/send?access_token=t"));
+        config.chat.filter.min_severity = AlertSeverity::info;
+        ChatRobotSink sink(config, kIdentity);
+        CHECK(sink.deliver(batch).statuses == std::vector<DeliveryStatus>(4, DeliveryStatus::delivered));
+        REQUIRE(texts.size() == 1);
+        CHECK_THAT(texts[0], Catch::Contains("A1001") && Catch::Contains("A1003"));
     }
 }

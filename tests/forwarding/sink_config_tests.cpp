@@ -301,3 +301,38 @@ port = 1884
                    Catch::Contains("key_file") && Catch::Contains("needs both"));
     }
 }
+
+TEST_CASE("sink configuration: a chat robot's min_severity and kinds", "[forwarding][config]") {
+    const auto sinks = parse_sinks(R"(
+[[forwarding.sinks]]
+type = "dingtalk"
+url = "https://oapi.dingtalk.com/robot/send?access_token=x"
+[[forwarding.sinks]]
+type = "wecom"
+url = "https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=x"
+min_severity = "critical"
+kinds = ["fever", "tamper"]
+)");
+    REQUIRE(sinks.size() == 2);
+    CHECK(sinks[0].chat.filter.min_severity == AlertSeverity::warning);
+    CHECK(sinks[0].chat.filter.kinds.empty());
+    CHECK_FALSE(sinks[0].chat.filter.passes("denied"));
+    CHECK(sinks[0].chat.filter.passes("upstream_down"));
+    CHECK(sinks[1].chat.filter.min_severity == AlertSeverity::critical);
+    CHECK(sinks[1].chat.filter.kinds == std::vector<std::string>{"fever", "tamper"});
+    CHECK(sinks[1].chat.filter.passes("fever"));
+    CHECK_FALSE(sinks[1].chat.filter.passes("door_forced"));  // critical, but not one of the kinds
+
+    CHECK_THAT(parse_error(R"(
+[[forwarding.sinks]]
+type = "dingtalk"
+url = "https://x"
+min_severity = "high"
+)"), Catch::StartsWith("sinks.toml:5:") && Catch::Contains("forwarding.sinks[0].min_severity"));
+    CHECK_THAT(parse_error(R"(
+[[forwarding.sinks]]
+type = "dingtalk"
+url = "https://x"
+kinds = ["fevre"]
+)"), Catch::Contains("kinds: expected alert kinds: fever"));
+}

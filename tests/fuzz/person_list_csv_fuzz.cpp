@@ -12,6 +12,7 @@ namespace {
 
 using gatehouse::fuzz::require;
 namespace daemon = gatehouse::daemon;
+const auto kUtc = daemon::LocalTimeZone::utc();
 
 bool same(const gatehouse::storage::PersonListEntry& a, const gatehouse::storage::PersonListEntry& b) {
     return a.list == b.list && a.person == b.person && a.name == b.name && a.note == b.note &&
@@ -22,7 +23,7 @@ bool same(const gatehouse::storage::PersonListEntry& a, const gatehouse::storage
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
     const std::string_view text(reinterpret_cast<const char*>(data), size);
-    const daemon::PersonListCsv parsed = daemon::parse_person_list_csv(text);
+    const daemon::PersonListCsv parsed = daemon::parse_person_list_csv(text, kUtc);
     require(!text.empty() || !parsed.errors.empty(), "an empty file is an error");
     for (const auto& error : parsed.errors) {
         require(error.line >= 1 && !error.message.empty(), "every row error names its line and reason");
@@ -34,7 +35,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     }
     if (!parsed.errors.empty()) return 0;
 
-    const daemon::PersonListCsv again = daemon::parse_person_list_csv(daemon::format_person_list_csv(parsed.entries));
+    const daemon::PersonListCsv again = daemon::parse_person_list_csv(daemon::format_person_list_csv(parsed.entries), kUtc);
     require(again.errors.empty(), "an exported list imports without errors");
     require(again.entries.size() == parsed.entries.size(), "an exported list imports every entry");
     for (std::size_t i = 0; i < again.entries.size(); ++i) {

@@ -214,10 +214,29 @@ TEST_CASE("the .deb installs, runs the daemon as user gatehouse and purges clean
             {"/run/gatehouse", "directory gatehouse:gatehouse 0750"},
             {"/usr/share/doc/gatehouse/install.md", "file root:root 0644"},
             {"/usr/share/doc/gatehouse/README.md", "file root:root 0644"},
+            {"/usr/share/doc/gatehouse/copyright", "file root:root 0644"},
+            {"/usr/share/doc/gatehouse/changelog.Debian.gz", "file root:root 0644"},
+            {"/usr/share/man/man8/gatehoused.8.gz", "file root:root 0644"},
+            {"/usr/share/man/man1/gatehouse.1.gz", "file root:root 0644"},
         };
         for (const auto& [path, description] : expected) {
             INFO(path);
             CHECK(describe(sys.file_info(path)) == description);
+        }
+        {
+            // Every document the installed configuration's comments point to is installed beside it.
+            const std::string config = read_text(sys / "/etc/gatehouse/gatehouse.toml");
+            std::size_t named = 0;
+            for (std::size_t at = config.find("docs/"); at != std::string::npos; at = config.find("docs/", at + 1)) {
+                const std::size_t end = config.find(".md", at);
+                if (end == std::string::npos) break;
+                const std::string doc = config.substr(at + 5, end + 3 - at - 5);
+                if (doc.find_first_of(" /\n") != std::string::npos) continue;
+                ++named;
+                INFO("the configuration names docs/" << doc);
+                CHECK(describe(sys.file_info("/usr/share/doc/gatehouse/" + doc)) == "file root:root 0644");
+            }
+            CHECK(named >= 5);
         }
         CHECK(read_text(sys / "/usr/lib/systemd/system/gatehoused.service") == read_text(unit_file()));
         {
@@ -279,6 +298,9 @@ TEST_CASE("the .deb installs, runs the daemon as user gatehouse and purges clean
         CHECK(fs::exists(sys / "/var/lib/gatehouse/ledger.db"));  // data survives an upgrade
         CHECK(read_text(sys / "/etc/gatehouse/server.pub") == server_pub);  // and so does the server key
 
+        // Terminal keys made by `gatehouse terminals enroll` (its default directory) are purged with the package.
+        fs::create_directories(sys / "/etc/gatehouse/terminals");
+        write_text(sys / "/etc/gatehouse/terminals/north-1-card.key", "secret\n");
         r = sys.run({kDpkg, "--purge", "gatehouse"}, out, 120s);
         INFO("dpkg --purge:\n" << r.out << r.err);
         REQUIRE(r.exit_code == 0);
@@ -286,7 +308,8 @@ TEST_CASE("the .deb installs, runs the daemon as user gatehouse and purges clean
         for (const char* path :
              {"/usr/bin/gatehoused", "/usr/bin/gatehouse", "/usr/lib/systemd/system/gatehoused.service",
               "/usr/lib/sysusers.d/gatehouse.conf", "/usr/lib/tmpfiles.d/gatehouse.conf", "/etc/gatehouse",
-              "/var/lib/gatehouse", "/run/gatehouse", "/usr/share/doc/gatehouse",
+              "/var/lib/gatehouse", "/run/gatehouse", "/usr/share/doc/gatehouse", "/usr/share/man/man8/gatehoused.8.gz",
+              "/usr/share/man/man1/gatehouse.1.gz",
               "/etc/systemd/system/multi-user.target.wants/gatehoused.service",
               "/etc/systemd/system/gatehoused.service",
               "/var/lib/systemd/deb-systemd-helper-enabled/gatehoused.service.dsh-also"}) {

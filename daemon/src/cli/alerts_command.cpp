@@ -51,15 +51,26 @@ std::string paint_severity(const Style& style, const std::string& severity) {
     return style.dim(severity);
 }
 
-void print_alerts(const json& alerts, bool as_json) {
+void print_alerts(const json& alerts, bool as_json, const LedgerLocation& ledger) {
     if (as_json) {
         for (const auto& a : alerts) std::cout << a.dump() << '\n';
         return;
     }
+    // Local time of gateway.timezone; a configuration in the middle of an edit must not hide the alerts.
+    LocalTimeZone zone = LocalTimeZone::system();
+    try {
+        zone = ledger.time_zone();
+    } catch (const std::exception&) {
+    }
+    auto when = [&](const json& a) {
+        const auto ms = a.find("time_ms");
+        return ms != a.end() && ms->is_number_integer() ? local_time_cell(ms->get<std::int64_t>(), zone)
+                                                        : a["time"].get<std::string>();
+    };
     const Style style(stdout);
-    TextTable table({"ID", "TIME", "SEVERITY", "KIND", "GATE", "PERSON", "°C", "STATE", "TEXT"});
+    TextTable table({"ID", local_time_header(zone), "SEVERITY", "KIND", "GATE", "PERSON", "°C", "STATE", "TEXT"});
     for (const auto& a : alerts) {
-        table.add_row({std::to_string(a["id"].get<std::int64_t>()), a["time"].get<std::string>(),
+        table.add_row({std::to_string(a["id"].get<std::int64_t>()), when(a),
                        paint_severity(style, a["severity"].get<std::string>()), a["kind"].get<std::string>(),
                        text_or_dash(a["gate"]), text_or_dash(a["person"]), text_or_dash(a["celsius"]),
                        a["state"].get<std::string>(), a["text"].get<std::string>()});
@@ -72,7 +83,7 @@ void list(const AlertsArgs& a) {
     if (!a.all) {
         const json reply = a.target.request(ipc::AlertsRequest{}, a.ledger.config());
         if (!reply.value("ok", false)) throw std::runtime_error(reply.value("error", "the daemon refused the request"));
-        print_alerts(reply["alerts"], a.json);
+        print_alerts(reply["alerts"], a.json, a.ledger);
         return;
     }
     const auto since = parse_time_bound(a.since, ipc::utc_now_ms(), a.ledger.time_zone());
@@ -80,7 +91,7 @@ void list(const AlertsArgs& a) {
     storage::Ledger ledger({a.ledger.resolve(), /*read_only=*/true});
     json alerts = json::array();
     for (const auto& alert : ledger.alerts(*since, /*open_only=*/false)) alerts.push_back(json::parse(encode_body(alert)));
-    print_alerts(alerts, a.json);
+    print_alerts(alerts, a.json, a.ledger);
 }
 
 void show(const AlertsArgs& a) {

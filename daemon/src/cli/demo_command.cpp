@@ -139,7 +139,7 @@ private:
 
 // The lists are written before the gateway opens the ledger, as `gatehouse lists import --replace` would.
 void import_demo_lists(const std::filesystem::path& ledger_path) {
-    const PersonListCsv lists = parse_person_list_csv(kDemoLists);
+    const PersonListCsv lists = parse_person_list_csv(kDemoLists, LocalTimeZone::system());  // the demo's configuration sets no zone
     if (!lists.errors.empty()) throw std::logic_error("demo person list: line " + std::to_string(lists.errors[0].line));
     storage::Ledger ledger({ledger_path});
     ledger.import_person_list(lists.entries, /*replace=*/true);

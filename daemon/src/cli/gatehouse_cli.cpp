@@ -4,6 +4,7 @@
 #include <CLI/CLI.hpp>
 
 #include "alerts_command.hpp"
+#include "backup_command.hpp"
 #include "check_config_command.hpp"
 #include "control_client.hpp"
 #include "demo_command.hpp"
@@ -25,6 +26,7 @@
 #include "status_command.hpp"
 #include "synth_command.hpp"
 #include "tail_command.hpp"
+#include "terminals_command.hpp"
 #include "users_command.hpp"
 
 namespace gatehouse::daemon {
@@ -52,6 +54,8 @@ int gatehouse_cli_main(int argc, char** argv) {
     register_erase_command(app);
     register_report_command(app);
     register_users_command(app);
+    register_backup_command(app);
+    register_terminals_command(app);
     try {
         app.parse(argc, argv);
     } catch (const CLI::RuntimeError& e) {

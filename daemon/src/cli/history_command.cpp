@@ -38,6 +38,7 @@ int run(const HistoryArgs& a) {
     const auto since = parse_time_bound(a.since, ipc::utc_now_ms(), a.ledger.time_zone());
     if (!since) throw CLI::ValidationError("--since", "'" + a.since + "' is not a time (2026-11-22, 14d, 12h)");
     storage::Ledger ledger({a.ledger.resolve(), /*read_only=*/true});
+    const LocalTimeZone zone = a.ledger.time_zone();
     const Style style(stdout);
     std::vector<TimelineEntry> timeline;
     storage::EventFilter filter;
@@ -53,7 +54,7 @@ int run(const HistoryArgs& a) {
         timeline.push_back({e.occurred_ms,
                             {{"type", "event"}, {"time", ipc::format_utc_timestamp(e.occurred_ms)}, {"gate", e.gate},
                              {"terminal", e.terminal}, {"kind", e.kind}, {"data", data}},
-                            {ipc::format_utc_timestamp(e.occurred_ms), e.gate, e.terminal, e.kind, detail}});
+                            {local_time_cell(e.occurred_ms, zone), e.gate, e.terminal, e.kind, detail}});
     });
     for (const auto& d : ledger.decisions(a.person, *since)) {
         const json reasons = json::parse(d.reasons_json, nullptr, false);
@@ -64,16 +65,16 @@ int run(const HistoryArgs& a) {
                   {"terminal", d.terminal}, {"request", d.request}, {"result", d.grant ? "grant" : "deny"},
                   {"reasons", reasons}, {"method", d.method}};
         o["celsius"] = d.celsius ? json(*d.celsius) : json(nullptr);
-        timeline.push_back({d.decided_ms, o, {ipc::format_utc_timestamp(d.decided_ms), d.gate, d.terminal, "decision", detail}});
+        timeline.push_back({d.decided_ms, o, {local_time_cell(d.decided_ms, zone), d.gate, d.terminal, "decision", detail}});
     }
     std::stable_sort(timeline.begin(), timeline.end(), [](const auto& x, const auto& y) { return x.at_ms < y.at_ms; });
     if (a.json) {
         for (const auto& t : timeline) std::cout << t.object.dump() << '\n';
         return kExitOk;
     }
-    TextTable table({"TIME (UTC)", "GATE", "TERMINAL", "WHAT", "DETAILS"});
+    TextTable table({local_time_header(zone), "GATE", "TERMINAL", "WHAT", "DETAILS"});
     for (auto& t : timeline) table.add_row(std::move(t.cells));
-    std::cout << style.bold("person " + a.person) << " since " << ipc::format_utc_timestamp(*since) << '\n';
+    std::cout << style.bold("person " + a.person) << " since " << local_time_cell(*since, zone) << '\n';
     table.print(std::cout, style);
     std::cout << style.dim(std::to_string(table.size()) + " entr" + (table.size() == 1 ? "y" : "ies")) << '\n';
     return kExitOk;

@@ -36,7 +36,7 @@ int import_lists(const ListsArgs& a) {
     std::ifstream in(a.file, std::ios::binary);
     if (!in) throw std::runtime_error("cannot read " + a.file);
     const std::string text{std::istreambuf_iterator<char>(in), {}};
-    const PersonListCsv parsed = parse_person_list_csv(text);
+    const PersonListCsv parsed = parse_person_list_csv(text, a.ledger.time_zone());
     if (!parsed.errors.empty()) {
         for (const auto& e : parsed.errors) std::cerr << a.file << ':' << e.line << ": " << e.message << '\n';
         std::cerr << "gatehouse: " << parsed.errors.size() << " bad row(s) in " << a.file << "; nothing was imported\n";
@@ -68,6 +68,11 @@ int show_lists(const ListsArgs& a) {
     storage::Ledger ledger({a.ledger.resolve(), /*read_only=*/true});
     const auto entries = ledger.person_list(list_filter(a.list));
     auto when = [](const std::optional<std::int64_t>& ms) { return ms ? ipc::format_utc_timestamp(*ms) : std::string("-"); };
+    // The table speaks the campus's time: "until 2026-06-30 23:59:59 +0800"; --json keeps UTC.
+    const LocalTimeZone zone = a.ledger.time_zone();
+    auto local = [&](const std::optional<std::int64_t>& ms) {
+        return ms ? zone.format(*ms, "%Y-%m-%d %H:%M:%S %z") : std::string("-");
+    };
     if (a.json) {
         for (const auto& e : entries) {
             std::cout << nlohmann::json{{"list", storage::to_string(e.list)}, {"person", e.person}, {"name", e.name},
@@ -83,7 +88,7 @@ int show_lists(const ListsArgs& a) {
     TextTable table({"LIST", "PERSON", "NAME", "VALID FROM", "VALID UNTIL", "NOTE"});
     for (const auto& e : entries) {
         const std::string list = e.list == storage::PersonListKind::deny ? style.red("deny") : style.green("allow");
-        table.add_row({list, e.person, e.name, when(e.valid_from_ms), when(e.valid_until_ms), e.note});
+        table.add_row({list, e.person, e.name, local(e.valid_from_ms), local(e.valid_until_ms), e.note});
     }
     table.print(std::cout, style);
     std::cout << style.dim(std::to_string(entries.size()) + " entr" + (entries.size() == 1 ? "y" : "ies")) << '\n';

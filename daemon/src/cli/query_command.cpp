@@ -104,7 +104,7 @@ int run_query(const FilterOptions& options, std::int64_t last, bool all, bool as
         ledger.for_each_event(filter, [](const storage::StoredEvent& row) { std::cout << event_json(row).dump() << '\n'; });
         return kExitOk;
     }
-    print_events_table(ledger, filter);
+    print_events_table(ledger, filter, options.ledger.time_zone());
     return kExitOk;
 }
 
@@ -127,12 +127,13 @@ int run_decisions(const FilterOptions& options, std::int64_t last, bool all, boo
         return kExitOk;
     }
     const Style style(stdout);
-    TextTable table({"TIME (UTC)", "GATE", "TERMINAL", "PERSON", "RESULT", "REASONS", "°C", "SCREENING"});
+    const LocalTimeZone zone = options.ledger.time_zone();
+    TextTable table({local_time_header(zone), "GATE", "TERMINAL", "PERSON", "RESULT", "REASONS", "°C", "SCREENING"});
     for (std::size_t i = skip; i < rows.size(); ++i) {
         const auto& d = rows[i];
         std::string reasons;
         for (const auto& r : json::parse(d.reasons_json, nullptr, false)) reasons += (reasons.empty() ? "" : ",") + r.get<std::string>();
-        table.add_row({ipc::format_utc_timestamp(d.decided_ms), d.gate, d.terminal, d.person,
+        table.add_row({local_time_cell(d.decided_ms, zone), d.gate, d.terminal, d.person,
                        d.grant ? style.green("grant") : style.red("deny"), reasons.empty() ? "-" : reasons,
                        d.celsius ? json(std::round(*d.celsius * 10) / 10).dump() : "-",
                        d.screening ? std::to_string(*d.screening) : "-"});
@@ -146,9 +147,9 @@ int run_decisions(const FilterOptions& options, std::int64_t last, bool all, boo
 
 }  // namespace
 
-void print_events_table(storage::Ledger& ledger, const storage::EventFilter& filter) {
+void print_events_table(storage::Ledger& ledger, const storage::EventFilter& filter, const LocalTimeZone& zone) {
     const Style style(stdout);
-    TextTable table({"ID", "TIME (UTC)", "GATE", "TERMINAL", "SEQ", "KIND", "PERSON", "DETAILS"});
+    TextTable table({"ID", local_time_header(zone), "GATE", "TERMINAL", "SEQ", "KIND", "PERSON", "DETAILS"});
     ledger.for_each_event(filter, [&](const storage::StoredEvent& row) {
         const auto& e = row.event;
         std::string kind = e.kind;
@@ -157,7 +158,7 @@ void print_events_table(storage::Ledger& ledger, const storage::EventFilter& fil
         } else if (e.data_json.find("\"yellow\"") != std::string::npos) {
             kind = style.yellow(kind);
         }
-        table.add_row({std::to_string(row.id), ipc::format_utc_timestamp(e.occurred_ms) + (e.offline ? "*" : ""),
+        table.add_row({std::to_string(row.id), local_time_cell(e.occurred_ms, zone) + (e.offline ? "*" : ""),
                        e.gate, e.terminal, std::to_string(e.seq), kind, e.person.value_or("-"), details(e)});
     });
     table.print(std::cout, style);

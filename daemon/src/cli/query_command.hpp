@@ -1,4 +1,6 @@
 #pragma once
+#include "gatehouse/daemon/local_time_zone.hpp"
+
 namespace CLI {
 class App;
 }
@@ -11,7 +13,7 @@ struct EventFilter;
 namespace gatehouse::daemon::cli {
 
 /// Prints the events matching `filter` as an aligned table (coloured on a TTY) with a count line.
-void print_events_table(storage::Ledger& ledger, const storage::EventFilter& filter);
+void print_events_table(storage::Ledger& ledger, const storage::EventFilter& filter, const LocalTimeZone& zone);
 
 /// `gatehouse query` (table or JSON lines) and `gatehouse export --csv`: read events from the ledger.
 void register_query_commands(CLI::App& app);

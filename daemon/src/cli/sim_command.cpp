@@ -1,8 +1,10 @@
 #include "sim_command.hpp"
 
 #include <cstdio>
+#include <filesystem>
 #include <iostream>
 #include <memory>
+#include <vector>
 
 #include <CLI/CLI.hpp>
 
@@ -29,7 +31,45 @@ struct SimArgs {
     std::string key_file;
     std::string key_dir;
     std::string server_key;
+    bool production = false;
 };
+
+/// Why a configuration looks like a real gate's rather than a demo or test one: what the simulator's fake people
+/// would reach (the service's ledger, the upstream, the duty chat). Empty when it looks like a demo.
+std::vector<std::string> production_signs(const GatewayConfig& config, const std::filesystem::path& file) {
+    std::vector<std::string> signs;
+    const auto absolute = std::filesystem::absolute(file).lexically_normal();
+    if (absolute == std::filesystem::path(kDefaultConfigPath)) signs.push_back("it is the service's " + absolute.string());
+    const auto service_ledger = GatewayConfig{}.ledger_path;
+    if (std::filesystem::absolute(config.ledger_path).lexically_normal().parent_path() == service_ledger.parent_path()) {
+        signs.push_back("its ledger " + config.ledger_path.string() + " is the service's");
+    }
+    if (config.forwarding.active()) {
+        std::string sinks;
+        for (const auto& sink : config.forwarding.sinks) sinks += (sinks.empty() ? "" : ", ") + sink.name;
+        signs.push_back("it forwards upstream (" + sinks + "): fake people would reach the campus platform and chat robots");
+    }
+    return signs;
+}
+
+/// The simulator writes fake people into the gateway's ledger and, through it, upstream: it runs against a demo or
+/// test gateway unless told explicitly that the target is a real one.
+void refuse_production(const SimArgs& a, const GatewayConfig* config, const std::string& config_file) {
+    if (a.production) return;
+    std::vector<std::string> signs;
+    if (config) {
+        signs = production_signs(*config, config_file);
+    } else {
+        signs.push_back("without --config the simulator cannot tell whether " + a.endpoint + " is a real gate");
+    }
+    if (signs.empty()) return;
+    std::cerr << "gatehouse sim: refusing to simulate against what looks like a production gateway:\n";
+    for (const auto& s : signs) std::cerr << "  - " << s << '\n';
+    std::cerr << "The simulator's events and decisions are recorded in the gateway's ledger as if real people had passed,\n"
+                 "forwarded upstream and paged. Use `gatehouse demo`, or a test configuration with its own ledger and\n"
+                 "no [forwarding]; pass --i-know-this-is-production to go ahead anyway.\n";
+    finish(kExitUsage);
+}
 
 // --key FILE for a single terminal, or --keys DIR with DIR/ID.key per terminal; the server key from --server-key
 // or the configuration.
@@ -82,6 +122,7 @@ int run(const SimArgs& a) {
         }
     }
     if (!a.endpoint.empty()) o.endpoint = a.endpoint;
+    refuse_production(a, loaded ? &*loaded : nullptr, a.config.empty() ? kDefaultConfigPath : a.config);
     add_curve_keys(a, loaded ? &*loaded : nullptr, o);
     if (!a.json) {
         std::fprintf(stderr, "simulating %zu terminal(s) against %s at %s events/s for %.0f s...\n",
@@ -124,7 +165,9 @@ void print_simulation_report(const SimulatorReport& r) {
 
 void register_sim_command(CLI::App& app) {
     auto a = std::make_shared<SimArgs>();
-    auto* cmd = app.add_subcommand("sim", "Simulate gate terminals sending events to a running gateway");
+    auto* cmd = app.add_subcommand(
+        "sim", "Simulate gate terminals sending events to a running gateway: a demo or test one (it refuses a gateway\n"
+               "that looks like a real gate unless --i-know-this-is-production)");
     cmd->add_option("--config,-c", a->config, "Configuration to take the endpoint and terminal ids from");
     cmd->add_option("--endpoint", a->endpoint, "Gateway terminal endpoint (overrides the configuration)");
     cmd->add_option("--terminal", a->terminal_ids, "Terminal id to simulate (repeatable; default: configured ones)");
@@ -142,6 +185,9 @@ void register_sim_command(CLI::App& app) {
     cmd->add_option("--keys", a->key_dir, "Directory with a CURVE secret key file ID.key per simulated terminal");
     cmd->add_option("--server-key", a->server_key,
                     "The gateway's public key (Z85 or a .pub file); default: from the configuration");
+    cmd->add_flag("--i-know-this-is-production", a->production,
+                  "Run although the target looks like a real gate (the service's configuration or ledger, or forwarding "
+                  "upstream): the simulated people are recorded and forwarded as real ones");
     cmd->callback([a] { finish(run(*a)); });
 }
 

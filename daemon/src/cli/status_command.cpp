@@ -9,6 +9,7 @@
 #include "control_client.hpp"
 #include "exit_codes.hpp"
 #include "gatehouse/daemon/gateway_config.hpp"
+#include "gatehouse/daemon/local_time_zone.hpp"
 #include "ledger_location.hpp"
 #include "text_table.hpp"
 
@@ -23,6 +24,41 @@ struct StatusArgs {
 };
 
 std::string count(const json& v) { return v.is_null() ? "-" : v.dump(); }
+
+/// The daemon's gateway.timezone (its status names it); the system's zone for an older daemon.
+LocalTimeZone zone_of(const json& s) {
+    if (const auto it = s.find("timezone"); it != s.end() && it->is_string()) {
+        if (auto zone = LocalTimeZone::find(it->get<std::string>())) return *zone;
+    }
+    return LocalTimeZone::system();
+}
+
+/// One line per upstream sink: whether it delivers, what waits for it, when it last succeeded, why it fails.
+void print_sinks(const json& forwarding, const LocalTimeZone& zone, const Style& style) {
+    if (!forwarding.is_object() || forwarding.value("sinks", json::array()).empty()) return;
+    TextTable sinks({"SINK", "STATE", "BACKLOG", "OLDEST", "LAST SUCCESS", "LAST ERROR"});
+    for (const auto& k : forwarding["sinks"]) {
+        const std::string error = k.value("last_error", std::string());
+        std::string state;
+        if (!k.value("failing_since_ms", json()).is_null()) {
+            state = style.red("failing");
+        } else if (k.value("draining", false)) {
+            state = style.yellow("draining");
+        } else if (k.value("last_success_ms", json()).is_null()) {
+            state = "idle";  // nothing sent since the daemon started: no word on the upstream yet
+        } else {
+            state = style.green("ok");
+        }
+        const json& success = k.value("last_success_ms", json());
+        const json& oldest = k.value("oldest_age_ms", json());
+        sinks.add_row({k.value("name", std::string("?")), state, count(k.value("unconfirmed", json())),
+                       oldest.is_null() ? "-" : std::to_string(oldest.get<std::int64_t>() / 1000) + " s",
+                       success.is_null() ? "never (since start)" : zone.format(success.get<std::int64_t>(), "%Y-%m-%d %H:%M:%S %z"),
+                       error.empty() ? "-" : error});
+    }
+    std::cout << '\n';
+    sinks.print(std::cout, style);
+}
 
 void print_status(const json& s) {
     const Style style(stdout);
@@ -68,6 +104,7 @@ void print_status(const json& s) {
         }
         cameras.print(std::cout, style);
     }
+    print_sinks(s.value("forwarding", json()), zone_of(s), style);
     const json& alerts = s["alerts"];
     std::cout << "\nalerts open " << (alerts["open"].get<int>() ? style.red(alerts["open"].dump()) : std::string("0"));
     for (auto it = alerts["open_by_kind"].begin(); it != alerts["open_by_kind"].end(); ++it) {

@@ -1,26 +1,50 @@
 #include "text_table.hpp"
 
+#include <cstdint>
 #include <cstdlib>
+
+#include <unicode/uchar.h>
+#include <unicode/utf8.h>
 
 #include <unistd.h>
 
 namespace gatehouse::daemon::cli {
 namespace {
 
-// Display width: skips ANSI escape sequences and counts UTF-8 code points, not bytes.
+/// Columns one code point takes on a terminal (as wcwidth does, without depending on the process's locale):
+/// 2 for East Asian wide and fullwidth characters (张三), 0 for combining marks and format characters, else 1.
+std::size_t code_point_width(UChar32 c) {
+    const auto category = static_cast<UCharCategory>(u_charType(c));
+    if (category == U_NON_SPACING_MARK || category == U_ENCLOSING_MARK || category == U_FORMAT_CHAR) return 0;
+    const auto east_asian = static_cast<UEastAsianWidth>(u_getIntPropertyValue(c, UCHAR_EAST_ASIAN_WIDTH));
+    return east_asian == U_EA_WIDE || east_asian == U_EA_FULLWIDTH ? 2 : 1;
+}
+
+}  // namespace
+
 std::size_t display_width(const std::string& s) {
     std::size_t width = 0;
-    for (std::size_t i = 0; i < s.size(); ++i) {
-        if (s[i] == '\033') {
-            while (i < s.size() && s[i] != 'm') ++i;
+    const auto* bytes = reinterpret_cast<const std::uint8_t*>(s.data());
+    const auto length = static_cast<std::int32_t>(s.size());
+    std::int32_t i = 0;
+    while (i < length) {
+        if (bytes[i] == '\033') {  // an ANSI colour sequence takes no column
+            while (i < length && bytes[i] != 'm') ++i;
+            ++i;
             continue;
         }
-        if ((static_cast<unsigned char>(s[i]) & 0xC0) != 0x80) ++width;
+        UChar32 c = 0;
+        U8_NEXT(bytes, i, length, c);
+        width += c < 0 ? 1 : code_point_width(c);  // a malformed byte shows as one replacement character
     }
     return width;
 }
 
-}  // namespace
+std::string local_time_cell(std::int64_t utc_ms, const LocalTimeZone& zone) {
+    return zone.format(utc_ms, "%Y-%m-%d %H:%M:%S %z");
+}
+
+std::string local_time_header(const LocalTimeZone& zone) { return "TIME (" + zone.name() + ")"; }
 
 Style::Style(std::FILE* stream) : enabled_(isatty(fileno(stream)) && std::getenv("NO_COLOR") == nullptr) {}
 

@@ -1,9 +1,12 @@
 #pragma once
 // Aligned text tables and ANSI colour for the admin CLI; colour only when writing to a terminal.
+#include <cstdint>
 #include <cstdio>
 #include <ostream>
 #include <string>
 #include <vector>
+
+#include "gatehouse/daemon/local_time_zone.hpp"
 
 namespace gatehouse::daemon::cli {
 
@@ -23,6 +26,16 @@ private:
     std::string wrap(const char* code, const std::string& s) const;
     bool enabled_;
 };
+
+/// Terminal columns of `s`: East Asian wide characters (张三) count two, combining marks none, ANSI colour
+/// sequences none.
+std::size_t display_width(const std::string& s);
+
+/// A time cell of a human-facing table: local time of `zone` with its offset, "2026-11-22 08:00:01 +0800". The
+/// ledger, --json and CSV keep UTC.
+std::string local_time_cell(std::int64_t utc_ms, const LocalTimeZone& zone);
+/// The header of such a column: "TIME (Asia/Shanghai)".
+std::string local_time_header(const LocalTimeZone& zone);
 
 /// Collects rows, then prints them with each column as wide as its widest cell (escape codes not counted).
 class TextTable {

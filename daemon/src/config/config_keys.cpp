@@ -73,6 +73,7 @@ std::vector<ConfigKey> make_keys() {
         key<&C::forwarding, &ForwardingConfig::retry_initial>("forwarding.retry_initial_ms", "forwarding", live),
         key<&C::forwarding, &ForwardingConfig::retry_max>("forwarding.retry_max_ms", "forwarding", live),
         key<&C::forwarding, &ForwardingConfig::max_drain_rate>("forwarding.max_drain_rate", "forwarding", live),
+        key<&C::forwarding, &ForwardingConfig::upstream_down_after>("forwarding.upstream_down_after_s", "forwarding", live),
         {"forwarding.buffer_high_percent", "forwarding", live,
          [](const C& a, const C& b) { return a.forwarding.limits.buffer_high_percent != b.forwarding.limits.buffer_high_percent; },
          [](const C& running, C& next) { next.forwarding.limits.buffer_high_percent = running.forwarding.limits.buffer_high_percent; }},

@@ -1,6 +1,5 @@
 #include "gatehouse/daemon/forwarding/alert_message.hpp"
 
-#include <ctime>
 #include <optional>
 #include <set>
 
@@ -23,7 +22,8 @@ struct AlertFacts {
 
 std::string text_field(const nlohmann::json& body, const char* key) {
     const auto it = body.find(key);
-    if (it == body.end()) return {};
+    // A null field (an alert without a person) is absent, never the text "null".
+    if (it == body.end() || it->is_null()) return {};
     return it->is_string() ? it->get<std::string>() : it->dump();
 }
 
@@ -69,7 +69,7 @@ ChatMessage single_message(const AlertFacts& a, const SinkIdentity& identity) {
     m.title = "Alert: " + plain(a.kind) + " at gate " + plain(a.gate);
     m.markdown = "### " + m.title + "\n\n";
     m.markdown += "- **Gate**: " + plain(a.gate) + " (" + plain(identity.site) + " / " + plain(identity.gateway_id) + ")\n";
-    m.markdown += "- **Time**: " + format_local_time(a.time_ms) + "\n";
+    m.markdown += "- **Time**: " + format_local_time(a.time_ms, identity.zone) + "\n";
     if (a.celsius) m.markdown += "- **Temperature**: " + celsius_text(*a.celsius) + "\n";
     if (!a.person.empty()) m.markdown += "- **Person**: " + plain(a.person) + "\n";
     if (!a.severity.empty()) m.markdown += "- **Severity**: " + plain(a.severity) + "\n";
@@ -78,8 +78,8 @@ ChatMessage single_message(const AlertFacts& a, const SinkIdentity& identity) {
     return m;
 }
 
-std::string digest_line(const AlertFacts& a) {
-    std::string line = "- " + format_local_time(a.time_ms).substr(11, 8) + " " + plain(a.gate) + " **" + plain(a.kind) + "**";
+std::string digest_line(const AlertFacts& a, const LocalTimeZone& zone) {
+    std::string line = "- " + format_local_time(a.time_ms, zone).substr(11, 8) + " " + plain(a.gate) + " **" + plain(a.kind) + "**";
     if (a.celsius) line += " " + celsius_text(*a.celsius);
     if (!a.person.empty()) line += " " + plain(a.person);
     if (!a.text.empty()) line += ": " + plain(a.text);
@@ -98,10 +98,10 @@ ChatMessage digest_message(const std::vector<AlertFacts>& alerts, const SinkIden
     ChatMessage m;
     m.title = std::to_string(alerts.size()) + " alerts " + where;
     m.markdown = "### " + m.title + "\n\n";
-    m.markdown += plain(identity.site) + " / " + plain(identity.gateway_id) + ", " + format_local_time(alerts.front().time_ms) +
-                  " to " + format_local_time(alerts.back().time_ms) + "\n\n";
+    m.markdown += plain(identity.site) + " / " + plain(identity.gateway_id) + ", " + format_local_time(alerts.front().time_ms, identity.zone) +
+                  " to " + format_local_time(alerts.back().time_ms, identity.zone) + "\n\n";
     const std::size_t listed = std::min(alerts.size(), static_cast<std::size_t>(std::max(digest_lines, 1)));
-    for (std::size_t i = 0; i < listed; ++i) m.markdown += digest_line(alerts[i]);
+    for (std::size_t i = 0; i < listed; ++i) m.markdown += digest_line(alerts[i], identity.zone);
     if (listed < alerts.size()) {
         // Every alert stays findable by its id even when it is not listed in full.
         m.markdown += "- and " + std::to_string(alerts.size() - listed) + " more:";
@@ -125,16 +125,7 @@ std::optional<ChatMessage> standalone_message(const storage::OutboxRecord& recor
     return ChatMessage{title->get<std::string>(), markdown->get<std::string>()};
 }
 
-std::string format_local_time(std::int64_t ms) {
-    const std::time_t seconds = static_cast<std::time_t>(ms / 1000);
-    std::tm local{};
-    localtime_r(&seconds, &local);
-    char text[40];
-    std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%S%z", &local);
-    std::string iso(text);
-    if (iso.size() >= 5) iso.insert(iso.size() - 2, ":");  // +0800 -> +08:00 (ISO 8601 extended form)
-    return iso;
-}
+std::string format_local_time(std::int64_t ms, const LocalTimeZone& zone) { return zone.format_iso(ms); }
 
 ChatMessage format_alert_message(std::span<const storage::OutboxRecord> alerts, const SinkIdentity& identity,
                                  int digest_lines) {

@@ -28,13 +28,38 @@ ChatRobotSink::ChatRobotSink(const SinkConfig& config, SinkIdentity identity)
 
 ChatRobotSink::~ChatRobotSink() = default;
 
+bool ChatRobotSink::pages(const storage::OutboxRecord& record) const {
+    return options_.filter.passes(record.kind) || standalone_message(record).has_value();
+}
+
 DeliveryReport ChatRobotSink::deliver(std::span<const storage::OutboxRecord> records) {
-    DeliveryReport report;
-    report.statuses.assign(records.size(), DeliveryStatus::retry_later);
-    if (records.empty()) return report;
     for (const auto& record : records) {
         if (!accepts(record.lane)) throw std::logic_error("chat robot sink " + name_ + " was given a non-alert record");
     }
+    // Alerts the sink's filter leaves out (info-level denials by default) are done with at once: confirmed
+    // without a message, and without using up the robot's rate limit.
+    std::vector<storage::OutboxRecord> paging;
+    std::vector<std::size_t> paging_index;
+    for (std::size_t i = 0; i < records.size(); ++i) {
+        if (!pages(records[i])) continue;
+        paging.push_back(records[i]);
+        paging_index.push_back(i);
+    }
+    if (paging.size() == records.size()) return deliver_paging(records);
+    DeliveryReport report;
+    report.statuses.assign(records.size(), DeliveryStatus::delivered);
+    if (paging.empty()) return report;
+    DeliveryReport sent = deliver_paging(paging);
+    for (std::size_t j = 0; j < paging_index.size(); ++j) report.statuses[paging_index[j]] = sent.statuses[j];
+    report.detail = std::move(sent.detail);
+    report.retry_after = sent.retry_after;
+    return report;
+}
+
+DeliveryReport ChatRobotSink::deliver_paging(std::span<const storage::OutboxRecord> records) {
+    DeliveryReport report;
+    report.statuses.assign(records.size(), DeliveryStatus::retry_later);
+    if (records.empty()) return report;
     const auto now = Clock::now();
     if (now < quiet_until_) {
         report.retry_after = std::chrono::ceil<std::chrono::milliseconds>(quiet_until_ - now);

@@ -66,6 +66,7 @@ ForwardingConfig read_forwarding_config(const toml::table& forwarding, const std
             r.fail(n->source(), "max_drain_rate", "must be between 0 (unlimited) and 10000000 records/s");
         }
     }
+    r.duration("upstream_down_after_s", c.upstream_down_after, 1, 7 * 86'400);
     r.reject_unknown();
     return c;
 }

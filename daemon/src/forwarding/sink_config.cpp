@@ -2,6 +2,7 @@
 
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
@@ -13,6 +14,7 @@
 #include <fmt/format.h>
 
 #include "config/toml_table_reader.hpp"
+#include "gatehouse/daemon/alert_book.hpp"
 #include "gatehouse/daemon/gateway_config.hpp"
 
 namespace gatehouse::daemon::forwarding {
@@ -145,7 +147,32 @@ private:
             chat.min_interval = interval;
         }
         reader_.integer("digest_lines", chat.digest_lines, 1, 100);
+        read_filter(chat.filter);
         read_timeouts(chat.timeouts);
+    }
+
+    /// `min_severity` and `kinds`: which alerts page the chat group.
+    void read_filter(ChatAlertFilter& filter) {
+        if (const toml::node* n = reader_.get("min_severity")) {
+            const auto text = n->value<std::string>();
+            const auto severity = text ? parse_alert_severity(*text) : std::nullopt;
+            if (!severity) reader_.fail(n->source(), "min_severity", "expected \"info\", \"warning\" or \"critical\"");
+            filter.min_severity = *severity;
+        }
+        if (const toml::node* n = reader_.get("kinds")) {
+            const toml::array* kinds = n->as_array();
+            if (!kinds || kinds->empty()) reader_.fail(n->source(), "kinds", "expected a non-empty array of alert kinds");
+            const auto& known = alert_kinds();
+            for (const toml::node& item : *kinds) {
+                const auto kind = item.value<std::string>();
+                if (!kind || std::find(known.begin(), known.end(), *kind) == known.end()) {
+                    std::string list;
+                    for (const auto& k : known) list += (list.empty() ? "" : ", ") + k;
+                    reader_.fail(item.source(), "kinds", "expected alert kinds: " + list);
+                }
+                filter.kinds.push_back(*kind);
+            }
+        }
     }
 
     void read_url(std::string& url) {
@@ -227,6 +254,19 @@ private:
 };
 
 }  // namespace
+
+std::optional<AlertSeverity> parse_alert_severity(std::string_view text) {
+    if (text == "info") return AlertSeverity::info;
+    if (text == "warning") return AlertSeverity::warning;
+    if (text == "critical") return AlertSeverity::critical;
+    return std::nullopt;
+}
+
+bool ChatAlertFilter::passes(const std::string& kind) const {
+    const auto severity = parse_alert_severity(alert_severity(kind)).value_or(AlertSeverity::warning);
+    if (severity < min_severity) return false;
+    return kinds.empty() || std::find(kinds.begin(), kinds.end(), kind) != kinds.end();
+}
 
 std::string_view to_string(SinkType type) {
     switch (type) {

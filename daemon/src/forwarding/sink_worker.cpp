@@ -4,6 +4,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include "gatehouse/ipc/terminal_codec.hpp"
+
 namespace gatehouse::daemon::forwarding {
 namespace {
 
@@ -85,6 +87,7 @@ void SinkWorker::back_off(const std::string& why, std::optional<std::chrono::mil
         stats_.activity = SinkActivity::backing_off;
         stats_.last_error = why;
         stats_.draining = true;
+        if (!stats_.failing_since_ms) stats_.failing_since_ms = ipc::utc_now_ms();
         retry_at_ = until;
     }
     if (first) {
@@ -153,6 +156,8 @@ void SinkWorker::note_success() {
     std::lock_guard lock(mutex_);
     stats_.connected = true;
     stats_.last_error.clear();
+    stats_.last_success_ms = ipc::utc_now_ms();
+    stats_.failing_since_ms.reset();
 }
 
 void SinkWorker::run() {

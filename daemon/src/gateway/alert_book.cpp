@@ -12,12 +12,21 @@ const char* alert_severity(const std::string& kind) {
     return "warning";
 }
 
+const std::vector<std::string>& alert_kinds() {
+    static const std::vector<std::string> kinds = {
+        "fever", "health_code_red", "health_code_yellow", "denied", "unchecked_pass", "tailgating", "door_forced",
+        "door_held_open", "tamper", "terminal_offline", "camera_fault", "blackbody_fault", "storage_full",
+        "buffer_high", "outbox_rejected", "upstream_down"};
+    return kinds;
+}
+
 AlertBook::AlertBook(std::int64_t last_id, std::vector<storage::AlertRecord> unclosed) : last_id_(last_id) {
     // Condition alerts raised before a restart are still the alert for their condition: a terminal that comes
     // back closes the offline alert raised by the previous run. Every kind that raise_condition() is called with
     // belongs here, or its alert from a previous run stays open for ever.
     static const std::set<std::string> condition_kinds = {"terminal_offline", "camera_fault", "blackbody_fault",
-                                                           "storage_full", "buffer_high", "outbox_rejected"};
+                                                           "storage_full", "buffer_high", "outbox_rejected",
+                                                           "upstream_down"};
     for (auto& a : unclosed) {
         if (condition_kinds.count(a.kind)) conditions_[{a.kind, a.source}] = a.id;
         unclosed_.emplace(a.id, std::move(a));

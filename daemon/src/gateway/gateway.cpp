@@ -301,7 +301,7 @@ std::vector<Subsystem> Gateway::Impl::subsystem_table() {
              std::unique_ptr<forwarding::Forwarder> next_forwarder;
              if (next.forwarding.active()) {
                  next_forwarder = std::make_unique<forwarding::Forwarder>(
-                     next.forwarding, next.ledger_path, forwarding::SinkIdentity{config.gateway_id, config.site});
+                     next.forwarding, next.ledger_path, forwarding::SinkIdentity{config.gateway_id, config.site, next.time_zone()});
              }
              writer->set_outbox_limits(next.forwarding.limits);
              // Records already in the outbox keep the pseudonym they were written with (see docs/privacy.md).
@@ -413,7 +413,7 @@ void Gateway::Impl::start_cameras(const GatewayConfig& c) {
 void Gateway::Impl::start_forwarding(const GatewayConfig& c) {
     if (c.forwarding.active()) {
         forwarder = std::make_unique<forwarding::Forwarder>(c.forwarding, c.ledger_path,
-                                                            forwarding::SinkIdentity{c.gateway_id, c.site});
+                                                            forwarding::SinkIdentity{c.gateway_id, c.site, c.time_zone()});
         for (const auto& sink : c.forwarding.sinks) spdlog::info("forwarding to sink '{}'", sink.name);
         spdlog::info("upstream records name persons {}", pseudonymiser ? "by pseudonym (privacy.pseudonymise_upstream)"
                                                                        : "by their id (privacy.pseudonymise_upstream = false)");

@@ -63,7 +63,9 @@ json forwarding_json(const forwarding::ForwarderSnapshot& f) {
                          {"activity", kActivity[static_cast<int>(s.activity)]},
                          {"draining", s.draining},
                          {"retry_in_ms", age_ms(s.retry_in)},
-                         {"last_error", s.last_error}});
+                         {"last_error", s.last_error},
+                         {"last_success_ms", s.last_success_ms ? json(*s.last_success_ms) : json(nullptr)},
+                         {"failing_since_ms", s.failing_since_ms ? json(*s.failing_since_ms) : json(nullptr)}});
     }
     return {{"lanes", std::move(lanes)},
             {"sinks", std::move(sinks)},
@@ -277,6 +279,7 @@ json Gateway::Impl::status() const {
     return {{"version", kVersion},
             {"gateway", config.gateway_id},
             {"site", config.site},
+            {"timezone", config.time_zone().name()},
             {"uptime_s", std::chrono::duration_cast<std::chrono::seconds>(now - started).count()},
             {"ledger", {{"path", config.ledger_path.string()}, {"size_bytes", ledger_size_bytes()}}},
             {"endpoints",

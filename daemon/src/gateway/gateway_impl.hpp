@@ -146,6 +146,8 @@ struct Gateway::Impl final : CommitOutputs {
     void expire_fusion(SteadyTime now);
     std::optional<SteadyTime> next_fusion_deadline() const;
     void check_forwarding();
+    /// Raises `upstream_down` for a sink failing longer than forwarding.upstream_down_after_s; closes it on success.
+    void check_upstreams();
 
     // gateway_reports.cpp: the daily report upstream.
     /// Starts, reconfigures or stops the scheduler for configuration `c` (start-up, and a reload of [reports],

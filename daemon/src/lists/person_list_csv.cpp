@@ -10,7 +10,6 @@ namespace gatehouse::daemon {
 namespace {
 
 constexpr std::array<std::string_view, 6> kColumns = {"list", "person", "name", "valid_from", "valid_until", "note"};
-constexpr std::int64_t kDayMs = 86'400'000;
 constexpr std::size_t kMaxPersonLength = 128;
 
 struct CsvRecord {
@@ -66,11 +65,12 @@ bool split_records(std::string_view text, std::vector<CsvRecord>& records, CsvRo
     return true;
 }
 
-std::optional<std::int64_t> parse_bound(const std::string& text, bool end_of_day) {
+std::optional<std::int64_t> parse_bound(const std::string& text, bool end_of_day, const LocalTimeZone& zone) {
     if (text.size() == 10 && text[4] == '-' && text[7] == '-') {
-        const auto day = ipc::parse_utc_timestamp(text + "T00:00:00Z");
+        const auto day = LocalDate::parse(text);
         if (!day) return std::nullopt;
-        return end_of_day ? *day + kDayMs - 1 : *day;
+        const LocalDayBounds bounds = zone.day(*day);
+        return end_of_day ? bounds.end_ms - 1 : bounds.start_ms;
     }
     return ipc::parse_utc_timestamp(text);
 }
@@ -91,7 +91,7 @@ std::string csv_field(const std::string& s) {
 
 }  // namespace
 
-PersonListCsv parse_person_list_csv(std::string_view text) {
+PersonListCsv parse_person_list_csv(std::string_view text, const LocalTimeZone& zone) {
     PersonListCsv out;
     std::vector<CsvRecord> records;
     CsvRowError split_error;
@@ -145,9 +145,9 @@ PersonListCsv parse_person_list_csv(std::string_view text) {
                                                    std::tuple{"valid_until", &e.valid_until_ms, true}}) {
             const std::string& value = field(name);
             if (value.empty()) continue;
-            *out_bound = parse_bound(value, end_of_day);
+            *out_bound = parse_bound(value, end_of_day, zone);
             if (!*out_bound) {
-                fail(std::string(name) + " '" + value + "' is not a date (2026-12-31) or UTC time (2026-12-31T18:00:00Z)");
+                fail(std::string(name) + " '" + value + "' is not a date (2026-12-31, a local day of gateway.timezone) or UTC time (2026-12-31T18:00:00Z)");
                 ok = false;
             }
         }

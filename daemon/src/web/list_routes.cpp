@@ -63,7 +63,7 @@ void import_csv(WebContext& web, const Caller& caller, const httplib::Request& r
         return;
     }
     const bool replace = replace_param == "true";
-    const PersonListCsv parsed = parse_person_list_csv(req.body);
+    const PersonListCsv parsed = parse_person_list_csv(req.body, web.config.time_zone());
     if (!parsed.errors.empty()) {
         json errors = json::array();
         for (std::size_t i = 0; i < parsed.errors.size() && i < kMaxErrorsShown; ++i) {

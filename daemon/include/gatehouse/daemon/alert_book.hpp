@@ -34,6 +34,9 @@ struct AlertChange {
 /// held-open door, offline terminal, camera and blackbody faults, unchecked passes), info (other denials).
 const char* alert_severity(const std::string& kind);
 
+/// Every alert kind the gateway raises (docs/protocol.md's table), in that table's order.
+const std::vector<std::string>& alert_kinds();
+
 /// Holds the alerts not yet closed. Some alerts stand for a condition (a terminal offline, a camera down):
 /// those are raised once per condition and closed by the gateway itself when the condition clears.
 /// Thread-safety: none; owned by the reactor.

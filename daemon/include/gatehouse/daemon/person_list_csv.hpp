@@ -5,12 +5,14 @@
 //   allow,E1001,Zhang Wei,2026-11-01,2026-12-31,returning employee
 //   deny,V0042,,,,"banned: tailgating, twice"
 //
-// RFC 4180 quoting; times are UTC dates (a valid_until date covers that whole day) or RFC 3339 UTC times.
+// RFC 4180 quoting; times are dates of the campus's time zone (gateway.timezone: valid_until 2026-06-30 covers that
+// whole LOCAL day) or RFC 3339 UTC times.
 #include <cstddef>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "gatehouse/daemon/local_time_zone.hpp"
 #include "gatehouse/storage/person_list.hpp"
 
 namespace gatehouse::daemon {
@@ -27,8 +29,9 @@ struct PersonListCsv {
     std::vector<CsvRowError> errors;
 };
 
-/// Parses and validates the whole text; never throws for bad content (errors are collected per row).
-PersonListCsv parse_person_list_csv(std::string_view text);
+/// Parses and validates the whole text; never throws for bad content (errors are collected per row). A date is a
+/// local day of `zone`: valid_from its first instant, valid_until its last.
+PersonListCsv parse_person_list_csv(std::string_view text, const LocalTimeZone& zone);
 /// Writes entries in the same format (with the header), readable by parse_person_list_csv.
 std::string format_person_list_csv(const std::vector<storage::PersonListEntry>& entries);
 

@@ -26,7 +26,7 @@ ChatMessage format_alert_message(std::span<const storage::OutboxRecord> alerts, 
 /// ({"title": ..., "markdown": ...}); nullopt for an alert.
 std::optional<ChatMessage> standalone_message(const storage::OutboxRecord& record);
 
-/// ms since the epoch as local ISO 8601 with the UTC offset, e.g. "2026-03-01T08:15:30+08:00".
-std::string format_local_time(std::int64_t ms);
+/// ms since the epoch as ISO 8601 in `zone` with its UTC offset, e.g. "2026-03-01T08:15:30+08:00".
+std::string format_local_time(std::int64_t ms, const LocalTimeZone& zone);
 
 }  // namespace gatehouse::daemon::forwarding

@@ -32,6 +32,11 @@ public:
     DeliveryReport deliver(std::span<const storage::OutboxRecord> records) override;
 
 private:
+    /// Whether `record` makes a message (the filter's alerts, and messages of their own).
+    bool pages(const storage::OutboxRecord& record) const;
+    /// deliver() of the records that page.
+    DeliveryReport deliver_paging(std::span<const storage::OutboxRecord> records);
+
     using Clock = SlidingWindowLimiter::Clock;
 
     std::string name_;

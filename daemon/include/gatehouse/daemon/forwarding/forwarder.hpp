@@ -60,6 +60,11 @@ struct SinkSnapshot {
     SinkActivity activity = SinkActivity::idle;
     bool draining = false;  ///< Working through a backlog after an outage, paced at max_drain_rate.
     std::optional<std::chrono::milliseconds> retry_in;  ///< While backing off: time until the next attempt.
+    /// UTC ms of the last delivery the upstream confirmed (since this forwarder started); unset before the first.
+    std::optional<std::int64_t> last_success_ms;
+    /// UTC ms of the first failure since the last success (or since start); unset while the sink delivers.
+    /// The gateway raises `upstream_down` once it is older than forwarding.upstream_down_after_s.
+    std::optional<std::int64_t> failing_since_ms;
 };
 
 /// Everything `gatehouse status`, the metrics and the gateway's buffer_high / outbox-rejected alerts need.

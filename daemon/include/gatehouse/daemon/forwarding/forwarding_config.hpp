@@ -25,6 +25,9 @@ struct ForwardingConfig {
     /// Most records per second one sink sends while it works through a backlog, so that an upstream coming
     /// back after an outage is not flooded. 0: unlimited.
     double max_drain_rate = 500;
+    /// A sink that has failed without a success for this long raises an `upstream_down` alert, closed by the
+    /// gateway at its next confirmed delivery.
+    std::chrono::seconds upstream_down_after{300};
 
     /// Whether a forwarder should run at all.
     bool active() const { return enabled && !sinks.empty(); }

@@ -10,6 +10,7 @@
 
 #include <toml++/toml.h>
 
+#include "gatehouse/daemon/local_time_zone.hpp"
 #include "gatehouse/storage/outbox_record.hpp"
 
 namespace gatehouse::daemon::forwarding {
@@ -29,6 +30,7 @@ constexpr bool is_chat_robot(SinkType type) {
 struct SinkIdentity {
     std::string gateway_id;
     std::string site;
+    LocalTimeZone zone = LocalTimeZone::system();  ///< gateway.timezone: the times in chat messages.
 };
 
 /// Connection and publishing options of an MQTT broker sink (libmosquitto, MQTT 3.1.1, QoS 1).
@@ -68,8 +70,27 @@ struct WebhookSinkOptions {
     bool operator==(const WebhookSinkOptions&) const = default;
 };
 
+/// An alert severity, in rising order (see alert_severity()).
+enum class AlertSeverity { info, warning, critical };
+
+/// "info", "warning", "critical"; nullopt for anything else.
+std::optional<AlertSeverity> parse_alert_severity(std::string_view text);
+
+/// Which alerts a chat robot pages for: at least `min_severity`, and of one of `kinds` when that is not empty.
+/// Messages of their own (the daily report) always pass.
+struct ChatAlertFilter {
+    AlertSeverity min_severity = AlertSeverity::warning;  ///< Info-level `denied` does not page by default.
+    std::vector<std::string> kinds;                       ///< Empty: every kind.
+
+    /// Whether an alert of `kind` pages.
+    bool passes(const std::string& kind) const;
+
+    bool operator==(const ChatAlertFilter&) const = default;
+};
+
 /// A chat group robot (DingTalk, WeCom, Feishu) that posts alerts as markdown messages.
 struct ChatRobotSinkOptions {
+    ChatAlertFilter filter;
     std::string url;     ///< The robot's webhook URL, including its access token.
     std::string secret;  ///< Signing secret (DingTalk "SEC...", Feishu); empty when signing is off. From `secret` or `secret_file`.
     int rate_limit_messages = 20;                  ///< Messages per window the robot accepts.
