@@ -322,7 +322,7 @@ TEST_CASE("chat: an alert without a person never says Person: null", "[forwardin
     CHECK_THAT(format_alert_message(two, kIdentity, 10).markdown, !Catch::Contains("null"));
 }
 
-TEST_CASE("chat: the severity and kind filter; info-level denials do not page by default", "[forwarding][chat]") {
+TEST_CASE("chat: the severity and kind filter, info-level denials do not page by default", "[forwarding][chat]") {
     std::vector<std::string> texts;
     std::mutex texts_mutex;
     test::HttpReceiver robot([&](const test::ReceivedRequest& r, std::size_t) {

@@ -34,7 +34,7 @@ json sink_status(GatewayFixture& gw) { return gw.status()["forwarding"]["sinks"]
 
 }  // namespace
 
-TEST_CASE("an MQTT broker down for longer than upstream_down_after_s raises upstream_down; closed when it is back",
+TEST_CASE("an MQTT broker down for longer than upstream_down_after_s raises upstream_down, closed when it is back",
           "[forwarding][daemon_forwarding][upstream_health]") {
     TempDir broker_dir;
     MosquittoBroker broker(broker_dir.path());
@@ -83,7 +83,7 @@ TEST_CASE("an MQTT broker down for longer than upstream_down_after_s raises upst
     CHECK(eventually([&] { return sink_status(gw)["unconfirmed"] == 0; }));  // the backlog drains
 }
 
-TEST_CASE("a webhook answering 503 raises upstream_down after upstream_down_after_s; closed when it answers again",
+TEST_CASE("a webhook answering 503 raises upstream_down after upstream_down_after_s, closed when it answers again",
           "[forwarding][daemon_forwarding][upstream_health]") {
     std::atomic<bool> down{false};
     HttpReceiver receiver([&](const ReceivedRequest&, std::size_t) {

@@ -66,7 +66,7 @@ TEST_CASE("gatehouse lists show aligns Chinese names by display width", "[integr
     }
 }
 
-TEST_CASE("gatehouse backup copies the ledger while the daemon writes; the copy restores into a new ledger",
+TEST_CASE("gatehouse backup copies the ledger while the daemon writes, the copy restores into a new ledger",
           "[integration][cli][backup]") {
     GatewayFixture gw(2);
     TestTerminal t2(gw.context(), gw.endpoint(), "t2");
@@ -123,7 +123,7 @@ TEST_CASE("gatehouse backup copies the ledger while the daemon writes; the copy 
     CHECK(json_lines(query.out).size() == static_cast<std::size_t>(kBefore));
 }
 
-TEST_CASE("gatehouse backup: progress on a terminal only; a missing ledger is a clear error", "[integration][cli][backup]") {
+TEST_CASE("gatehouse backup: progress on a terminal only, a missing ledger is a clear error", "[integration][cli][backup]") {
     TempDir dir;
     const auto missing = run_command(bin("gatehouse"), {"backup", "--ledger", (dir / "none.db").string(), "--out",
                                                         (dir / "b.db").string()}, dir.path());
@@ -170,7 +170,7 @@ TEST_CASE("gatehouse sim refuses a production-looking gateway unless told explic
     CHECK_THAT(blind.err, Catch::Contains("--config"));
 }
 
-TEST_CASE("gatehouse terminals enroll makes the key pair and the stanza; the enrolled terminal connects; list shows it",
+TEST_CASE("gatehouse terminals enroll makes the key pair and the stanza, the enrolled terminal connects, list shows it",
           "[integration][cli][terminals]") {
     GatewayFixture gw(1, "", "", "", Transport::curve);
     const auto keys = gw.dir() / "terminal-keys";
@@ -225,7 +225,7 @@ TEST_CASE("gatehouse terminals enroll makes the key pair and the stanza; the enr
     CHECK_THAT(table.out, Catch::Contains("south-9") && Catch::Contains("online") && Catch::Contains("never"));
 }
 
-TEST_CASE("lists: a valid_until date is the end of that local day of gateway.timezone; show prints local time",
+TEST_CASE("lists: a valid_until date is the end of that local day of gateway.timezone, show prints local time",
           "[integration][cli][lists][timezone]") {
     GatewayFixture gw(1, "", "", "", Transport::plaintext, /*start_now=*/false);
     gw.edit_config("id = \"test-gw\"", "id = \"test-gw\"\ntimezone = \"Asia/Shanghai\"");
