@@ -12,7 +12,7 @@ namespace {
 
 constexpr double max_head_aspect = 1.25;
 // The canthi lie at least this fraction of the face box's width inside the outline's sides, in their row.
-constexpr double canthus_side_margin = 0.15;
+constexpr double canthus_side_margin = 0.2;
 
 /// A part of an upright head image given as fractions of its width and height.
 cv::Rect part(cv::Size head, double x0, double x1, double y0, double y1) {
