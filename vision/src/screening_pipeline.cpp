@@ -297,6 +297,13 @@ void ScreeningPipeline::step(const HeadTrack& track, Progress& progress, const F
             if (progress.occluded_streak++ == 0) progress.occluded_since_ms = frame.time_ms;
             progress.occluded.push_back(reading->canthus_celsius + config_.body_offset_celsius);
         } else {
+            // Readings taken while the face was still half hidden (it has since grown by a third) are not
+            // this face's canthi.
+            if (!progress.samples.empty() && track.face.width * 3 > progress.sampled_width * 4) {
+                progress.samples.clear();
+                progress.first_sample_ms.reset();
+            }
+            if (progress.samples.empty()) progress.sampled_width = track.face.width;
             if (!progress.first_sample_ms) progress.first_sample_ms = frame.time_ms;
             progress.samples.push_back(reading->canthus_celsius + config_.body_offset_celsius);
         }
