@@ -1,8 +1,12 @@
 #pragma once
 // Simulated vendor devices for the tests: they post what a Hikvision terminal (ISAPI event push) or a ZKTeco device
 // (ADMS push) posts, over real HTTP on 127.0.0.1, with cpp-httplib's client.
+#include <chrono>
 #include <memory>
+#include <mutex>
 #include <string>
+#include <thread>
+#include <vector>
 
 #include <httplib.h>
 
@@ -31,6 +35,47 @@ public:
 private:
     httplib::Client client_;
     std::string serial_;
+};
+
+/// The device's own ISAPI server (what gatehouse calls): it takes remote-check answers
+/// (PUT /ISAPI/AccessControl/remoteCheck) and remembers each with the moment it arrived (steady clock).
+class SimulatedHikvisionIsapi {
+public:
+    struct RemoteCheck {
+        std::string body;
+        std::chrono::steady_clock::time_point arrived;
+    };
+
+    SimulatedHikvisionIsapi() {
+        server_.Put("/ISAPI/AccessControl/remoteCheck", [this](const httplib::Request& req, httplib::Response& res) {
+            {
+                std::lock_guard lock(mutex_);
+                checks_.push_back({req.body, std::chrono::steady_clock::now()});
+            }
+            res.set_content(R"({"statusCode":1,"statusString":"OK","subStatusCode":"ok"})", "application/json");
+        });
+        port_ = server_.bind_to_any_port("127.0.0.1");
+        if (port_ <= 0) throw std::runtime_error("simulated ISAPI server cannot bind");
+        thread_ = std::thread([this] { server_.listen_after_bind(); });
+        while (!server_.is_running()) std::this_thread::yield();
+    }
+    ~SimulatedHikvisionIsapi() {
+        server_.stop();
+        thread_.join();
+    }
+    int port() const { return port_; }
+    std::string url() const { return "http://127.0.0.1:" + std::to_string(port_); }
+    std::vector<RemoteCheck> remote_checks() {
+        std::lock_guard lock(mutex_);
+        return checks_;
+    }
+
+private:
+    httplib::Server server_;
+    int port_ = 0;
+    std::thread thread_;
+    std::mutex mutex_;
+    std::vector<RemoteCheck> checks_;
 };
 
 /// A ZKTeco device in ADMS push mode pointed at http://127.0.0.1:PORT.

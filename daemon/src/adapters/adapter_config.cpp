@@ -37,6 +37,16 @@ AdapterDevice read_device(const toml::node& node, const std::string& source) {
             d.allowed_addresses.push_back(a.as_string()->get());
         }
     }
+    r.text("isapi_url", d.isapi_url);
+    if (!d.isapi_url.empty()) {
+        const bool scheme = d.isapi_url.rfind("http://", 0) == 0 || d.isapi_url.rfind("https://", 0) == 0;
+        const bool clean = d.isapi_url.size() <= 256 && d.isapi_url.find_first_of(" \t\r\n?#") == std::string::npos;
+        if (!scheme || !clean) {
+            r.fail(r.get("isapi_url")->source(), "isapi_url",
+                   "'" + d.isapi_url + "' is not the device's ISAPI address (http://HOST[:PORT], no path or query)");
+        }
+        while (!d.isapi_url.empty() && d.isapi_url.back() == '/') d.isapi_url.pop_back();
+    }
     r.reject_unknown();
     return d;
 }
@@ -76,6 +86,8 @@ std::vector<AdapterConfig> read_adapters_config(const toml::array& adapters, con
         }
         r.integer("max_body_bytes", a.max_body_bytes, 1024, 64 * 1024 * 1024);
         r.integer("max_part_bytes", a.max_part_bytes, 1024, 64 * 1024 * 1024);
+        // The device gives up after about 1.5 s: a budget beyond it answers nobody.
+        r.duration("remote_check_budget_ms", a.remote_check_budget, 100, 1450);
         if (a.max_part_bytes > a.max_body_bytes) a.max_part_bytes = a.max_body_bytes;
         const toml::node* devices = r.get("devices");
         if (!devices || !devices->is_array() || devices->as_array()->empty()) {

@@ -39,6 +39,12 @@ std::optional<AdapterDevice> AdapterServer::State::admit(const std::string& seri
     return std::nullopt;
 }
 
+bool AdapterServer::State::fallback_grants_for(const std::string& terminal) {
+    std::lock_guard lock(mutex);
+    const auto f = fallback_grants.find(terminal);
+    return f != fallback_grants.end() && f->second;
+}
+
 GatewayAnswer AdapterServer::State::submit(std::vector<TerminalMessage> messages, std::chrono::milliseconds wait) {
     GatewayAnswer answer;
     const std::size_t expected = messages.size();
@@ -69,6 +75,7 @@ AdapterServer::AdapterServer(AdapterConfig config, AdapterEnvironment environmen
     state_->kind = config.kind;
     state_->max_body_bytes = config.max_body_bytes;
     state_->max_part_bytes = config.max_part_bytes;
+    state_->remote_check_budget = config.remote_check_budget;
     state_->id = config.id;
     state_->devices = config.devices;
     const auto listen = web::parse_listen_address(config.listen);
@@ -116,6 +123,11 @@ AdapterServer::~AdapterServer() {
 void AdapterServer::reconfigure(const AdapterConfig& config) {
     std::lock_guard lock(state_->mutex);
     state_->devices = config.devices;
+}
+
+void AdapterServer::set_remote_check_fallbacks(std::map<std::string, bool> grant_by_terminal) {
+    std::lock_guard lock(state_->mutex);
+    state_->fallback_grants = std::move(grant_by_terminal);
 }
 
 }  // namespace gatehouse::daemon::adapters

@@ -32,11 +32,17 @@ struct AdapterServer::State {
     AdapterKind kind;
     std::size_t max_body_bytes = 0;
     std::size_t max_part_bytes = 0;
+    std::chrono::milliseconds remote_check_budget{1300};
     std::string id;
 
     std::mutex mutex;  ///< Guards devices (a reload replaces them) and zkteco.
     std::vector<AdapterDevice> devices;
     std::map<std::string, std::unique_ptr<ZktecoDeviceState>> zkteco;  ///< By serial.
+    std::map<std::string, bool> fallback_grants;  ///< By terminal: whether its gate's fallback opens.
+
+    /// Whether the gate of `terminal` opens when no decision can be made in time (its policy's
+    /// on_check_unavailable); deny when unknown (fail secure).
+    bool fallback_grants_for(const std::string& terminal);
 
     /// The device with this serial if it is listed and the request comes from one of its addresses; else the
     /// response is set (403) and nullopt returned. Nothing of a refused request is stored.

@@ -232,6 +232,10 @@ std::variant<HikvisionNotification, HikvisionRefusal> decode_hikvision_notificat
         // Outside the protocol's range (or a sensor's "no reading" value) the raw value stays, no temperature event.
         if (std::isfinite(c) && c >= 20.0 && c <= 50.0) n.celsius = std::round(c * 100.0) / 100.0;
     }
+    // Documented as a boolean; some firmware writes booleans as strings.
+    if (const auto rc = ace->find("remoteCheck"); rc != ace->end()) {
+        n.remote_check = (rc->is_boolean() && rc->get<bool>()) || (rc->is_string() && rc->get_ref<const std::string&>() == "true");
+    }
     for (const auto& [name, value] : ace->items()) {
         if (kReadMembers.count(name) || kTypedNames.count(name)) continue;
         if (name.empty() || name.size() > kMaxTextBytes) continue;
@@ -277,6 +281,27 @@ std::variant<HikvisionPost, HikvisionRefusal> decode_hikvision_multipart(const s
         post.picture = visible->content;
     }
     return post;
+}
+
+std::optional<ipc::AccessRequest> remote_check_request(const HikvisionNotification& n, const std::string& terminal) {
+    if (n.type != HikvisionNotification::Type::access_controller || !n.remote_check || !n.serial_no || !n.employee) {
+        return std::nullopt;
+    }
+    ipc::AccessRequest r;
+    r.terminal = terminal;
+    r.request = remote_check_request_id(*n.serial_no);
+    r.person = *n.employee;
+    r.method = n.major == kMajorEvent && n.sub == kSubFacePass ? ipc::CredentialMethod::face : ipc::CredentialMethod::card;
+    r.celsius = n.celsius;
+    return r;
+}
+
+std::string remote_check_request_id(std::int64_t serial_no) { return "hik-" + std::to_string(serial_no); }
+
+std::string encode_remote_check_answer(std::int64_t serial_no, bool grant, const std::string& info) {
+    const json body = {{"RemoteCheck",
+                        {{"serialNo", serial_no}, {"checkResult", grant ? "success" : "failed"}, {"info", info.substr(0, 64)}}}};
+    return dump(body);
 }
 
 std::vector<ipc::Event> map_hikvision_event(const HikvisionNotification& n, const std::string& terminal,

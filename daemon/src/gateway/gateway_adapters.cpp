@@ -31,6 +31,20 @@ void Gateway::Impl::drain_adapter_inbox() {
     }
 }
 
+namespace {
+
+// Per terminal: whether its gate's policy opens when a check cannot be made (the remote-check fallback).
+std::map<std::string, bool> remote_check_fallbacks(const GatewayConfig& c) {
+    std::map<std::string, bool> out;
+    for (const auto& t : c.terminals) {
+        const GateConfig* gate = c.find_gate(t.gate);
+        out[t.id] = gate && gate->policy.allow_when_unavailable;
+    }
+    return out;
+}
+
+}  // namespace
+
 void Gateway::Impl::start_adapters(const GatewayConfig& c) {
     for (const auto& a : c.adapters) {
         adapters::AdapterEnvironment env;
@@ -41,6 +55,7 @@ void Gateway::Impl::start_adapters(const GatewayConfig& c) {
         create_private_directory(env.snapshot_dir);
         env.heartbeat_interval = c.heartbeat_interval;
         adapter_servers.push_back(std::make_unique<adapters::AdapterServer>(a, std::move(env)));
+        adapter_servers.back()->set_remote_check_fallbacks(remote_check_fallbacks(c));
     }
 }
 
@@ -49,6 +64,7 @@ void Gateway::Impl::reconfigure_adapters(const GatewayConfig& next) {
         for (const auto& a : next.adapters) {
             if (a.id == server->id()) server->reconfigure(a);
         }
+        server->set_remote_check_fallbacks(remote_check_fallbacks(next));
     }
 }
 

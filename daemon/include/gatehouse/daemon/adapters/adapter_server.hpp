@@ -4,6 +4,7 @@
 // gateway has answered them (an event: once it is committed), so that the device resends what was not stored.
 #include <atomic>
 #include <filesystem>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -43,6 +44,9 @@ public:
 
     /// Takes a reload's device table (the listener itself stays).
     void reconfigure(const AdapterConfig& config);
+    /// What each terminal's gate answers a remote check that cannot be decided in time: true opens (the gate's
+    /// policy allows when a check is unavailable), false does not. Set at start and on every reload.
+    void set_remote_check_fallbacks(std::map<std::string, bool> grant_by_terminal);
     /// "HOST:PORT" actually bound.
     const std::string& address() const { return address_; }
     const std::string& id() const { return id_; }
