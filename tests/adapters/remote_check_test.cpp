@@ -106,6 +106,7 @@ TEST_CASE("remote checks are answered with the gateway's decision within the bud
     CHECK(fever.after <= kBudget + kTolerance);
     CHECK(recorded_answer(gw, "t1", 2003 * 4)["remote_check"]["by"] == "decision");
     CHECK(recorded_answer(gw, "t1", 2003 * 4 + 1)["celsius"] == 38.4);
+    CHECK(gw.status()["adapters"][0]["devices"][0]["remote_checks"]["decided"] == 3);
     // No fallback record for a decided check.
     CHECK(stored_seqs(gw, "t1").count(2003 * 4 + 2) == 0);
 }
@@ -146,4 +147,8 @@ TEST_CASE("a remote check the gateway cannot decide within the budget gets the g
     CHECK(allowed.body["checkResult"] == "success");
     CHECK(allowed.after <= kBudget + kTolerance);
     CHECK(recorded_answer(gw, "t2", 3002 * 4 + 2)["remote_check"]["result"] == "grant");
+    const auto adapters = gw.status()["adapters"][0]["devices"];
+    CHECK(adapters[0]["remote_checks"]["fallback"] == 1);
+    CHECK(adapters[0]["remote_checks"]["decided"] == 0);
+    CHECK(adapters[1]["remote_checks"]["fallback"] == 1);
 }

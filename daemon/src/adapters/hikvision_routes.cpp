@@ -86,6 +86,11 @@ struct RemoteCheckAnswer {
     std::chrono::milliseconds answered_after{0};  ///< From the request's arrival to the device's reply.
 };
 
+std::optional<DeviceCredentials> credentials_of(const AdapterDevice& device) {
+    if (device.digest_user.empty()) return std::nullopt;
+    return DeviceCredentials{device.digest_user, device.digest_password};
+}
+
 std::string device_isapi_base(const AdapterDevice& device, const std::string& source_address) {
     if (!device.isapi_url.empty()) return device.isapi_url;
     return source_address.find(':') != std::string::npos ? "http://[" + source_address + "]" : "http://" + source_address;
@@ -120,10 +125,16 @@ RemoteCheckAnswer answer_remote_check(AdapterServer::State& state, const Adapter
     const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - SteadyClock::now());
     IsapiClient client;
     const IsapiResponse r = client.send("PUT", device_isapi_base(device, source) + "/ISAPI/AccessControl/remoteCheck?format=json",
-                                        encode_remote_check_answer(*n.serial_no, out.grant, out.why), std::nullopt,
+                                        encode_remote_check_answer(*n.serial_no, out.grant, out.why), credentials_of(device),
                                         std::max(left, std::chrono::milliseconds(50)));
     out.answered_after = std::chrono::duration_cast<std::chrono::milliseconds>(SteadyClock::now() - received);
     out.delivered = r.received && r.status >= 200 && r.status < 300;
+    {
+        std::lock_guard lock(state.mutex);
+        auto& c = state.counters[device.serial];
+        ++(out.fallback ? c.remote_fallback : c.remote_decided);
+        if (!out.delivered) ++c.remote_undelivered;
+    }
     if (!out.delivered) {
         spdlog::warn("adapter {}: the remote-check answer to event {} of device {} was not taken: {}", state.id,
                      *n.serial_no, device.serial, r.received ? "HTTP " + std::to_string(r.status) : r.error);
@@ -157,7 +168,11 @@ void record_remote_check(const RemoteCheckAnswer& answer, const HikvisionNotific
 void handle_post(AdapterServer::State& state, const httplib::Request& req, httplib::Response& res) {
     const SteadyTime received = SteadyClock::now();
     const auto device = state.admit(req.matches[1].str(), req, res);
-    if (!device) return;
+    if (!device || !state.authenticate(*device, req, res)) return;
+    // Back after an outage (or first seen since start): fetch from its event log what it logged meanwhile.
+    if (state.note_contact(device->serial) && !device->isapi_url.empty() && state.backfill) {
+        state.backfill->enqueue({*device, device->isapi_url});
+    }
     std::optional<HikvisionPost> post;
     if (req.is_multipart_form_data()) {
         std::vector<PostedPart> parts;

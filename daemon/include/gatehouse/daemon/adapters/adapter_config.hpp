@@ -26,6 +26,11 @@ struct AdapterDevice {
     /// Hikvision: the device's own ISAPI address ("http://10.0.0.31", optionally with a port) that remote-check
     /// answers and event-log searches go to; empty: http://SOURCE-ADDRESS of its posts.
     std::string isapi_url;
+    /// Hikvision: the device account from `credentials_file` ("user:password", mode 0600). When set, the device's
+    /// posts must carry digest authentication with it (else 401, nothing stored), and gatehouse's calls to the
+    /// device (remote-check answers, event-log searches) authenticate with it.
+    std::string digest_user;
+    std::string digest_password;
     bool operator==(const AdapterDevice&) const = default;
 };
 
