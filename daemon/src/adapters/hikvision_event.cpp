@@ -27,7 +27,7 @@ const std::set<std::string> kReadMembers = {"majorEventType", "subEventType", "e
 // Names the event data uses itself (typed fields, and what the adapter adds): a raw member of the same name would be
 // written twice.
 const std::set<std::string> kTypedNames = {"person", "method", "celsius", "state", "detail", "code", "color",
-                                           "vendor", "snapshot"};
+                                           "vendor", "snapshot", "remote_check", "backfilled"};
 
 // Sub event types of major type 5 (event) and 1 (alarm) that gatehouse maps. The door codes and the credential
 // passes are in every published table; the tamper codes are from the HCNetSDK tables (docs/adapters.md).
