@@ -52,7 +52,8 @@ TEST_CASE("after an outage a Hikvision device's missed events are fetched from i
     std::ofstream(credentials) << "gatehouse-api:L0g-Pa55\n";
     ::chmod(credentials.c_str(), 0600);
     const int port = free_loopback_port();
-    GatewayFixture gw(3, "[limits]\nheartbeat_interval_ms = 100\nheartbeat_timeout_ms = 400\n"
+    // A timeout well above the gaps between the test's own posts on a loaded machine: only the outage below is one.
+    GatewayFixture gw(3, "[limits]\nheartbeat_interval_ms = 500\nheartbeat_timeout_ms = 1500\n"
                          "[[adapters]]\nid = \"hik\"\nkind = \"hikvision\"\nlisten = \"127.0.0.1:" + std::to_string(port) +
                          "\"\n[[adapters.devices]]\nserial = \"HIK-LOG\"\nterminal = \"t1\"\nisapi_url = \"" + isapi.url() +
                          "\"\ncredentials_file = \"" + credentials.string() + "\"\n");
