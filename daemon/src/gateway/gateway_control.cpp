@@ -294,6 +294,7 @@ json Gateway::Impl::status() const {
             {"privacy", {{"pseudonymise_upstream", pseudonymiser.has_value()}}},
             {"reports", reports_status()},
             {"cameras", std::move(cameras_json)},
+            {"adapters", adapters_status()},
             {"terminals_online", registry->online_count()},
             {"terminals", std::move(terminals_json)},
             {"alerts", {{"open", alerts->unclosed().size()}, {"open_by_kind", std::move(open_by_kind)}}},
@@ -327,6 +328,7 @@ std::string Gateway::Impl::metrics_text() const {
     m.gauge("gatehouse_uptime_seconds", "Seconds since the gateway started",
             std::chrono::duration<double>(SteadyClock::now() - started).count());
     m.counter("gatehouse_frames_received_total", "Frames received on the terminal socket", static_cast<double>(counters.frames));
+    adapters_metrics(m);
     for (const auto& [kind, n] : counters.stored_by_kind) {
         m.counter("gatehouse_events_total", "Events newly stored, by kind", static_cast<double>(n), {{"kind", kind}});
     }

@@ -18,6 +18,8 @@
 #include <vector>
 
 #include <nlohmann/json.hpp>
+
+#include "gatehouse/daemon/prometheus_text.hpp"
 #include <zmq.hpp>
 
 #include "gatehouse/daemon/adapters/adapter_inbox.hpp"
@@ -161,6 +163,9 @@ struct Gateway::Impl final : CommitOutputs {
     void drain_adapter_inbox();
     void start_adapters(const GatewayConfig& c);
     void reconfigure_adapters(const GatewayConfig& next);
+    /// The adapters and their devices, for status (--json) and the metrics.
+    nlohmann::json adapters_status() const;
+    void adapters_metrics(PrometheusText& m) const;
 
     // gateway_control.cpp: control socket, status, metrics.
     void serve_control();
