@@ -286,3 +286,40 @@ TEST_CASE("a list update published while the gateway's broker is down reaches it
     CHECK(ask(t1, "r2", "E5")["result"] == "grant");
     CHECK(denied_on_deny_list(ask(t1, "r3", "E6")));
 }
+
+TEST_CASE("a central policy applies to the gates it names, survives a restart, and an older one is refused",
+          "[fleet_downlink][integration][policy]") {
+    TempDir dir;
+    MosquittoBroker broker(dir / "broker");
+    REQUIRE(run_command(bin("gatehouse"), {"fleet", "keygen", "--out", (dir / "site").string()}, dir.path()).exit_code == 0);
+    auto gw = site_gateway("gw-a", fleet_table({broker.port()}, dir / "site.pub"));
+    REQUIRE(eventually([&] { return gw->status()["fleet"]["connected"] == true; }));
+    TestTerminal t1(gw->context(), gw->endpoint(), "t1"), t2(gw->context(), gw->endpoint(), "t2");
+    CHECK(ask(t1, "r1", "E7")["result"] == "grant");
+    // Every gate requires the allow list; g2 also stops at 36.5 °C.
+    std::ofstream(dir / "policy.toml") << "[gates.\"*\"]\nrequire_list = true\n[gates.g2]\nfever_threshold = 36.5\n";
+    std::ofstream(dir / "allow.csv") << "list,person,name,valid_from,valid_until,note\nallow,E7,,,,\n";
+    auto publish = [&](std::vector<std::string> args) {
+        std::vector<std::string> full{"fleet", "publish", "--broker", "127.0.0.1:" + std::to_string(broker.port()), "--key",
+                                      (dir / "site.key").string(), "--site", kSite};
+        full.insert(full.end(), args.begin(), args.end());
+        return run_command(bin("gatehouse"), full, dir.path());
+    };
+    REQUIRE(publish({"--version", "5", (dir / "policy.toml").string()}).exit_code == 0);
+    REQUIRE(eventually([&] { return gw->status()["fleet"]["held"]["policy"] == 5; }));
+    auto reasons = [](const json& d) { return d["reasons"].get<std::vector<std::string>>(); };
+    CHECK(reasons(ask(t1, "r2", "E7")) == std::vector<std::string>{"not_on_list"});
+    REQUIRE(publish({"--version", "3", (dir / "allow.csv").string()}).exit_code == 0);
+    REQUIRE(eventually([&] { return gw->status()["fleet"]["held"]["allow"] == 3; }));
+    CHECK(ask(t1, "r3", "E7")["result"] == "grant");
+    CHECK(reasons(ask(t2, "r4", "E7")) == std::vector<std::string>{"fever"});  // 36.6 °C at 36.5
+    // An older policy is refused; the one held applies again after a restart (from the ledger).
+    std::ofstream(dir / "old.toml") << "[gates.\"*\"]\nrequire_list = false\n";
+    REQUIRE(publish({"--version", "4", (dir / "old.toml").string()}).exit_code == 0);
+    REQUIRE(eventually([&] { return gw->status()["fleet"]["refused"].value("stale", 0) >= 1; }));
+    gw->process().signal(SIGTERM);
+    REQUIRE(gw->process().wait() == 0);
+    gw->start();
+    TestTerminal t2b(gw->context(), gw->endpoint(), "t2");
+    CHECK(reasons(ask(t2b, "r5", "E8")) == std::vector<std::string>{"not_on_list", "fever"});
+}
