@@ -44,7 +44,9 @@ struct BrokerArgs {
     int timeout_ms = 5000;
 
     void add_to(CLI::App* cmd) {
-        cmd->add_option("--broker,-b", brokers, "Broker HOST:PORT; repeat for the nodes of a cluster (tried in order)")->required();
+        cmd->add_option("--broker,-b", brokers, "Broker HOST:PORT; repeat for the nodes of a cluster (tried in order)")
+            ->required()
+            ->allow_extra_args(false);  // one value per --broker: the positional file must not be taken for a broker
         cmd->add_option("--username", username, "MQTT user name");
         cmd->add_option("--password-file", password_file, "File holding the MQTT password");
         cmd->add_option("--ca-file", ca_file, "CA certificate (PEM): connect with TLS");
@@ -356,7 +358,7 @@ void register_fleet_command(CLI::App& app) {
     publish->add_option("--kind", p->kind, "full: the file is the whole list; delta: entries added or replaced on --base")
         ->check(CLI::IsMember({"full", "delta"}))->capture_default_str();
     publish->add_option("--base", p->base, "Delta: the version it applies on (the one the gateways hold)");
-    publish->add_option("--remove", p->remove, "Delta: a person taken off the list (repeat)");
+    publish->add_option("--remove", p->remove, "Delta: a person taken off the list (repeat)")->allow_extra_args(false);
     publish->add_option("--list", p->list, "Only this list of the CSV (allow or deny); needed to publish an empty one")
         ->check(CLI::IsMember({"allow", "deny"}));
     publish->add_option("--timezone", p->timezone, "IANA zone of the CSV's dates (default: the system's)");
