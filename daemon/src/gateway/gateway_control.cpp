@@ -293,6 +293,7 @@ json Gateway::Impl::status() const {
             {"retention", retention_json(config.retention, retention->figures())},
             {"privacy", {{"pseudonymise_upstream", pseudonymiser.has_value()}}},
             {"reports", reports_status()},
+            {"fleet", fleet ? fleet->figures_json() : json(nullptr)},
             {"cameras", std::move(cameras_json)},
             {"adapters", adapters_status()},
             {"terminals_online", registry->online_count()},
@@ -444,6 +445,17 @@ std::string Gateway::Impl::metrics_text() const {
     }
     m.counter("gatehouse_camera_reports_dropped_total", "Camera reports dropped because the reactor fell behind",
               static_cast<double>(camera_reports.dropped()));
+    if (fleet) {
+        const auto f = fleet->figures();
+        m.gauge("gatehouse_fleet_connected", "Whether the fleet link is connected to a broker", f.connected ? 1 : 0);
+        m.counter("gatehouse_fleet_downlink_applied_total", "Central list and policy updates applied", static_cast<double>(f.applied));
+        for (const auto& [reason, n] : f.refused) {
+            m.counter("gatehouse_fleet_downlink_refused_total", "Central updates refused, by reason", static_cast<double>(n), {{"reason", reason}});
+        }
+        for (const auto& [subject, version] : f.held) {
+            m.gauge("gatehouse_fleet_held_version", "Version held of each central subject", static_cast<double>(version), {{"subject", subject}});
+        }
+    }
     return m.text();
 }
 
