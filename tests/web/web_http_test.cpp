@@ -395,12 +395,12 @@ TEST_CASE("decisions reach the live stream without an alert to carry them, and i
     };
     SseReader live(web, vera);
     REQUIRE(live.status() == 200);
-    // Decisions are held for a short window (a busy gate would wake every stream per decision), then sent alone.
+    // A decision goes to the stream on its own, without an alert to carry it.
     request("r-1");
     const auto alone = live.wait_for("decision", 1);
     REQUIRE(alone.size() == 1);
     CHECK(alone[0].data["request"] == "r-1");
-    // An alert is never held, and what was held before it goes out first.
+    // A decision and the alert that follows it arrive in the order they were committed.
     request("r-2");
     web.force_door();
     REQUIRE(live.wait_for("alert", 1).size() == 1);
