@@ -189,6 +189,28 @@ TEST_CASE("reload [retention] and [privacy]: the purge and the upstream names ch
     CHECK(status["privacy"]["pseudonymise_upstream"] == true);
 }
 
+TEST_CASE("reload [reports] and gateway.timezone: the schedule and the local day change at once, a bad zone changes nothing",
+          "[integration][reload][reports]") {
+    GatewayFixture gw;
+    gw.edit_config("id = \"test-gw\"", "id = \"test-gw\"\ntimezone = \"Asia/Shanghai\"");
+    gw.append_config("[reports]\ndaily_upstream_at = \"07:30\"\n");
+    const json reply = reload(gw);
+    expect_applied(reply, "gateway.timezone");
+    expect_applied(reply, "reports.daily_upstream_at");
+    json reports = gw.status()["reports"];
+    CHECK(reports["timezone"] == "Asia/Shanghai");
+    CHECK(reports["daily_upstream_at"] == "07:30");
+
+    // An unknown zone is a configuration error: the reload is refused and the running schedule stays.
+    gw.edit_config("timezone = \"Asia/Shanghai\"", "timezone = \"Asia/Beijing\"");
+    const json refused = reload(gw);
+    CAPTURE(refused.dump());
+    CHECK(refused["ok"] == false);
+    reports = gw.status()["reports"];
+    CHECK(reports["timezone"] == "Asia/Shanghai");
+    CHECK(reports["daily_upstream_at"] == "07:30");
+}
+
 TEST_CASE("reload [forwarding]: the forwarder starts with the new section and the outbox takes its limits",
           "[integration][reload]") {
     GatewayFixture gw;

@@ -229,6 +229,11 @@ public:
         std::lock_guard lock(mutex_);
         return ended_;
     }
+    /// Every event so far, in the order they arrived.
+    std::vector<SseEvent> events() {
+        std::lock_guard lock(mutex_);
+        return events_;
+    }
     bool wait_ended(std::chrono::milliseconds timeout) {
         std::unique_lock lock(mutex_);
         return changed_.wait_for(lock, timeout, [this] { return ended_; });

@@ -379,6 +379,42 @@ TEST_CASE("the live stream carries ledger cursors and resumes from Last-Event-ID
     CHECK(bad_query.status() == 400);
 }
 
+TEST_CASE("decisions reach the live stream without an alert to carry them, and in order before the alert that follows",
+          "[web][http][live]") {
+    WebFixture web;
+    Browser vera(web.client());
+    vera.login_as("vera");
+    TestTerminal card(web.gateway().context(), web.gateway().endpoint(), "t2");
+    auto request = [&](const std::string& id) {
+        // Green code and a normal reading: granted, so no alert comes with it.
+        card.send({{"v", 1}, {"type", "access_request"}, {"terminal", "t2"}, {"request", id}, {"person", "E6001"},
+                   {"method", "card"}, {"health_code", "green"}, {"celsius", 36.6}});
+        const json reply = card.expect_reply();
+        REQUIRE(reply["type"] == "decision");
+        REQUIRE(reply["result"] == "grant");
+    };
+    SseReader live(web, vera);
+    REQUIRE(live.status() == 200);
+    // Decisions are held for a short window (a busy gate would wake every stream per decision), then sent alone.
+    request("r-1");
+    const auto alone = live.wait_for("decision", 1);
+    REQUIRE(alone.size() == 1);
+    CHECK(alone[0].data["request"] == "r-1");
+    // An alert is never held, and what was held before it goes out first.
+    request("r-2");
+    web.force_door();
+    REQUIRE(live.wait_for("alert", 1).size() == 1);
+    const auto events = live.events();
+    const auto position = [&](const std::string& name, const std::string& request_id) {
+        for (std::size_t i = 0; i < events.size(); ++i) {
+            if (events[i].event == name && (request_id.empty() || (events[i].data.contains("request") && events[i].data["request"] == request_id))) return i;
+        }
+        return events.size();
+    };
+    REQUIRE(position("decision", "r-2") < events.size());
+    CHECK(position("decision", "r-2") < position("alert", ""));
+}
+
 TEST_CASE("live streams are bounded: beyond max_live_clients a page is told to retry", "[web][http][live]") {
     WebFixture web("max_live_clients = 2\n");
     Browser vera(web.client());

@@ -45,7 +45,9 @@ LedgerCatchUp read_after(storage::Ledger& ledger, const LiveCursor& cursor, std:
 /// every browser stream follows at its own pace. The ledger is also read once a second without a wake-up
 /// (records committed after a full disk are not published again). An alert that is published but not in the
 /// ledger (the disk is full) is passed on from the publication. Every two seconds it asks the gateway for its
-/// status and publishes the gate state (cameras, terminals) when that changed.
+/// status and publishes the gate state (cameras, terminals) when that changed. Streams are woken at once for
+/// alerts and alert actions, and at most every 100 ms for the rest (a busy gate's decisions would otherwise wake
+/// every browser's thread per decision).
 /// Thread-safety: wait(), next_seq() and state() may be called from any thread.
 class LiveFeed {
 public:
@@ -74,6 +76,9 @@ public:
 private:
     void run();
     void push(LiveMessage message);
+    /// Wakes the streams for messages held longer than the coalescing window; returns how long the feed thread
+    /// may sleep before it must look again.
+    std::chrono::steady_clock::duration release_held();
     void catch_up();
     void restart_ids_if_reset();
     void publish_state(const nlohmann::json& status);
@@ -90,6 +95,10 @@ private:
     mutable std::condition_variable changed_;
     std::deque<LiveMessagePtr> ring_;
     std::uint64_t next_seq_ = 1;
+    /// Streams see messages below this position. Alerts and alert actions move it at once; decisions,
+    /// screenings and gate states are held for a short window so that a busy gate wakes the streams less often.
+    std::uint64_t released_seq_ = 1;
+    std::optional<std::chrono::steady_clock::time_point> held_since_;
     LiveMessagePtr state_;
     bool stopping_ = false;
     std::atomic<bool> stop_{false};
