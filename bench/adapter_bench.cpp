@@ -5,7 +5,10 @@
 //   hikvision  N simulated Hikvision terminals, each posting JSON face matches with a temperature (2 events per
 //              notification) and waiting for the answer;
 //   zkteco     N simulated ZKTeco devices, each posting ATTLOG uploads of --lines lines with temperatures (2 events
-//              per line) and waiting for "OK".
+//              per line) and waiting for "OK";
+//   remote     N simulated Hikvision devices asking for remote verification one after the other: latency from the
+//              post to the answer's arrival on the device's own ISAPI server (p50/p99, against the 1.3 s budget),
+//              and, as the same run's reference, N native terminals' access_request → decision round trips.
 // Every figure counts events acknowledged after their commit (synchronous=FULL), so they compare like with like.
 //
 // Usage: adapter_bench [--devices 8] [--seconds 10] [--lines 20]; --help lists them
@@ -14,8 +17,11 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <map>
+#include <mutex>
 #include <cstdio>
 #include <string>
 #include <thread>
@@ -93,6 +99,57 @@ std::string zk_upload(int device, std::int64_t batch, int lines) {
     return body;
 }
 
+std::string remote_check_notification(std::int64_t serial) {
+    return R"({"dateTime":"2026-11-22T16:15:30+08:00","eventType":"AccessControllerEvent","AccessControllerEvent":)"
+           R"({"majorEventType":5,"subEventType":75,"employeeNoString":"E1001","remoteCheck":true,"serialNo":)" +
+           std::to_string(serial) + R"(,"thermometryUnit":"celsius","currTemperature":36.5}})";
+}
+
+double percentile(std::vector<double> v, double p) {
+    if (v.empty()) return 0;
+    std::sort(v.begin(), v.end());
+    return v[std::min(v.size() - 1, static_cast<std::size_t>(p * static_cast<double>(v.size())))];
+}
+
+/// The devices' own ISAPI server: when each remote-check answer arrived, by serialNo (each device has its own range).
+class AnswerServer {
+public:
+    AnswerServer() {
+        server_.Put(R"(/ISAPI/AccessControl/remoteCheck)", [this](const httplib::Request& req, httplib::Response& res) {
+            const auto at = Clock::now();
+            const auto key = std::to_string(serial_of(req.body));
+            std::lock_guard lock(mutex_);
+            arrived_[key] = at;
+            res.set_content(R"({"statusCode":1})", "application/json");
+        });
+        port_ = server_.bind_to_any_port("127.0.0.1");
+        thread_ = std::thread([this] { server_.listen_after_bind(); });
+        while (!server_.is_running()) std::this_thread::yield();
+    }
+    ~AnswerServer() {
+        server_.stop();
+        thread_.join();
+    }
+    int port() const { return port_; }
+    std::optional<Clock::time_point> arrived(const std::string& key) {
+        std::lock_guard lock(mutex_);
+        const auto f = arrived_.find(key);
+        if (f == arrived_.end()) return std::nullopt;
+        return f->second;
+    }
+
+private:
+    static long long serial_of(const std::string& body) {
+        const auto at = body.find("\"serialNo\":");
+        return at == std::string::npos ? -1 : std::atoll(body.c_str() + at + 11);
+    }
+    httplib::Server server_;
+    int port_ = 0;
+    std::thread thread_;
+    std::mutex mutex_;
+    std::map<std::string, Clock::time_point> arrived_;
+};
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -113,8 +170,15 @@ int main(int argc, char** argv) {
     for (int d = 0; d < devices; ++d) {
         config += "[[adapters.devices]]\nserial = \"ZK" + std::to_string(d) + "\"\nterminal = \"t" + std::to_string(2 * devices + d + 1) + "\"\n";
     }
-    // t1..tN native, then N Hikvision, then N ZKTeco terminals.
-    GatewayFixture gw(3 * devices, config);
+    AnswerServer answers;
+    const int rc_port = free_port();
+    config += "[[adapters]]\nid = \"rc\"\nkind = \"hikvision\"\nlisten = \"127.0.0.1:" + std::to_string(rc_port) + "\"\n";
+    for (int d = 0; d < devices; ++d) {
+        config += "[[adapters.devices]]\nserial = \"RC" + std::to_string(d) + "\"\nterminal = \"t" + std::to_string(3 * devices + d + 1) +
+                  "\"\nisapi_url = \"http://127.0.0.1:" + std::to_string(answers.port()) + "\"\n";
+    }
+    // t1..tN native, then N Hikvision, N ZKTeco, N remote-checking Hikvision terminals.
+    GatewayFixture gw(4 * devices, config);
     std::printf("adapter_bench: %d devices per kind, %d s per phase, gatehoused on a real ledger (synchronous=FULL)\n",
                 devices, seconds);
 
@@ -177,6 +241,45 @@ int main(int argc, char** argv) {
         return acked;
     });
 
+    // Remote verification: one check at a time per device; latency to the answer's arrival on the device.
+    std::mutex latencies_mutex;
+    std::vector<double> remote_ms, native_ms;
+    const Rate remote = run_for(devices, seconds, [&](int d, std::atomic<bool>& stop, std::uint64_t& failed) -> std::uint64_t {
+        httplib::Client c("127.0.0.1", rc_port);
+        c.set_read_timeout(15, 0);
+        std::vector<double> mine;
+        for (std::int64_t serial = 1'000'000LL * (d + 1); !stop; ++serial) {
+            const auto sent = Clock::now();
+            auto r = c.Post(("/hikvision/RC" + std::to_string(d)).c_str(), remote_check_notification(serial), "application/json");
+            const auto at = answers.arrived(std::to_string(serial));
+            if (r && r->status == 200 && at) {
+                mine.push_back(std::chrono::duration<double, std::milli>(*at - sent).count());
+            } else {
+                ++failed;
+            }
+        }
+        std::lock_guard lock(latencies_mutex);
+        remote_ms.insert(remote_ms.end(), mine.begin(), mine.end());
+        return mine.size();
+    });
+    const Rate native_requests = run_for(devices, seconds, [&](int d, std::atomic<bool>& stop, std::uint64_t& failed) -> std::uint64_t {
+        TestTerminal t(gw.context(), gw.endpoint(), "t" + std::to_string(d + 1));
+        std::vector<double> mine;
+        for (int i = 0; !stop; ++i) {
+            const auto sent = Clock::now();
+            t.send(t.request("b" + std::to_string(i), "E1001"));
+            auto reply = t.receive_reply(std::chrono::seconds(10));
+            if (reply && std::holds_alternative<ipc::Decision>(*reply)) {
+                mine.push_back(std::chrono::duration<double, std::milli>(Clock::now() - sent).count());
+            } else {
+                ++failed;
+            }
+        }
+        std::lock_guard lock(latencies_mutex);
+        native_ms.insert(native_ms.end(), mine.begin(), mine.end());
+        return mine.size();
+    });
+
     auto row = [](const char* name, const Rate& r, const Rate& reference) {
         std::printf("  %-44s %9.0f events/s  (%llu events, %llu failed)  %.2f of native, one at a time\n", name,
                     r.per_second(), static_cast<unsigned long long>(r.events), static_cast<unsigned long long>(r.failures),
@@ -187,5 +290,13 @@ int main(int argc, char** argv) {
     row("hikvision JSON post, 2 events, one at a time", hik, native_1);
     std::string zk_name = "zkteco ATTLOG upload of " + std::to_string(lines) + " lines, 2 events each";
     row(zk_name.c_str(), zk, native_1);
+    std::printf("  remote check (post -> answer on the device)     p50 %7.1f ms  p99 %7.1f ms  max %7.1f ms  (%zu checks, %llu "
+                "failed; budget 1300 ms)\n",
+                percentile(remote_ms, 0.5), percentile(remote_ms, 0.99), percentile(remote_ms, 1.0), remote_ms.size(),
+                static_cast<unsigned long long>(remote.failures));
+    std::printf("  reference: native access_request -> decision   p50 %7.1f ms  p99 %7.1f ms  max %7.1f ms  (%zu requests, "
+                "%llu failed)\n",
+                percentile(native_ms, 0.5), percentile(native_ms, 0.99), percentile(native_ms, 1.0), native_ms.size(),
+                static_cast<unsigned long long>(native_requests.failures));
     return 0;
 }

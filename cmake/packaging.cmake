@@ -11,7 +11,12 @@ set(CMAKE_SKIP_INSTALL_ALL_DEPENDENCY ON)
 set(CPACK_GENERATOR "DEB")
 set(CPACK_PACKAGE_NAME "gatehouse")
 set(CPACK_PACKAGE_VENDOR "gatehouse project")
-set(CPACK_PACKAGE_CONTACT "gatehouse maintainers <gatehouse@localhost>")
+# The Maintainer is the signer of the newest systemd/debian/changelog entry, so the two never differ. The project
+# has no mail domain yet: example.org is a placeholder (RFC 2606); a site that builds its own package puts its own
+# contact in the changelog (lintian refuses localhost).
+file(STRINGS "${PROJECT_SOURCE_DIR}/systemd/debian/changelog" _gatehouse_signer REGEX "^ -- " LIMIT_COUNT 1)
+string(REGEX REPLACE "^ -- (.*>).*$" "\\1" _gatehouse_maintainer "${_gatehouse_signer}")
+set(CPACK_PACKAGE_CONTACT "${_gatehouse_maintainer}")
 set(CPACK_PACKAGE_DESCRIPTION_SUMMARY "edge gateway daemon for campus gates")
 set(CPACK_PACKAGE_VERSION "${PROJECT_VERSION}")
 set(CPACK_PACKAGING_INSTALL_PREFIX "/usr")
@@ -31,10 +36,12 @@ It runs as a hardened systemd service under its own gatehouse user; the
 gatehouse command checks the configuration and shows the service's status.")
 
 # The runtime library packages (libzmq5, libtomlplusplus3, libspdlog1.10-fmt9, libsqlite3-0, ...: whatever the
-# binaries link) come from dpkg-shlibdeps. The postinst needs systemd-sysusers (systemd) or else adduser.
+# binaries link) come from dpkg-shlibdeps. The postinst uses systemd-sysusers where systemd is installed and
+# adduser otherwise, so adduser is a dependency either way (bookworm has no separate systemd-sysusers package).
+# deb-systemd-helper and deb-systemd-invoke come from init-system-helpers, which is Essential: no dependency.
 set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)
 # tzdata: gateway.timezone names an IANA zone, read from /usr/share/zoneinfo (libdate-tz3 depends on it too).
-set(CPACK_DEBIAN_PACKAGE_DEPENDS "adduser | systemd-sysusers, tzdata")
+set(CPACK_DEBIAN_PACKAGE_DEPENDS "adduser, tzdata")
 set(CPACK_DEBIAN_PACKAGE_SUGGESTS "systemd")
 
 set(_gatehouse_debian_dir "${PROJECT_SOURCE_DIR}/systemd/debian")

@@ -493,6 +493,100 @@ std::optional<PersonListEntry> Ledger::find_person(PersonListKind list, const st
     }
 }
 
+namespace {
+
+std::optional<std::int64_t> held_version(SQLite::Database& db, const char* subject) {
+    SQLite::Statement q(db, "SELECT version FROM downlink_versions WHERE subject = ?");
+    q.bind(1, subject);
+    if (q.executeStep()) return q.getColumn(0).getInt64();
+    return std::nullopt;
+}
+
+void store_version(SQLite::Database& db, const char* subject, std::int64_t version, std::int64_t now_ms,
+                   const std::string& body) {
+    SQLite::Statement q(db,
+                        "INSERT INTO downlink_versions (subject, version, applied_ms, body) VALUES (?, ?, ?, ?) "
+                        "ON CONFLICT (subject) DO UPDATE SET version = excluded.version, "
+                        "applied_ms = excluded.applied_ms, body = excluded.body");
+    q.bind(1, subject);
+    q.bind(2, version);
+    q.bind(3, now_ms);
+    q.bind(4, body);
+    q.exec();
+}
+
+}  // namespace
+
+DownlinkApply Ledger::apply_person_list_update(const PersonListUpdate& update, std::int64_t now_ms) {
+    const char* subject = to_string(update.list);
+    try {
+        // The check and the change in one write transaction: a second writer cannot slip a version in between.
+        SQLite::Transaction tx(impl_->db, SQLite::TransactionBehavior::IMMEDIATE);
+        const std::optional<std::int64_t> held = held_version(impl_->db, subject);
+        if (held && update.version <= *held) return DownlinkApply::stale;
+        if (!update.full && update.base != held.value_or(0)) return DownlinkApply::gap;
+        if (update.full) {
+            SQLite::Statement clear(impl_->db, "DELETE FROM person_lists WHERE list = ?");
+            clear.bind(1, subject);
+            clear.exec();
+        }
+        SQLite::Statement remove(impl_->db, "DELETE FROM person_lists WHERE list = ? AND person = ?");
+        for (const auto& person : update.removals) {
+            remove.reset();
+            remove.bind(1, subject);
+            remove.bind(2, person);
+            remove.exec();
+        }
+        SQLite::Statement q(impl_->db,
+                            "INSERT INTO person_lists (list, person, name, valid_from_ms, valid_until_ms, note) "
+                            "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (list, person) DO UPDATE SET name = excluded.name, "
+                            "valid_from_ms = excluded.valid_from_ms, valid_until_ms = excluded.valid_until_ms, "
+                            "note = excluded.note");
+        for (const auto& e : update.upserts) {
+            q.reset();
+            q.bind(1, subject);
+            q.bind(2, e.person);
+            q.bind(3, e.name);
+            if (e.valid_from_ms) q.bind(4, *e.valid_from_ms); else q.bind(4);
+            if (e.valid_until_ms) q.bind(5, *e.valid_until_ms); else q.bind(5);
+            q.bind(6, e.note);
+            q.exec();
+        }
+        store_version(impl_->db, subject, update.version, now_ms, "");
+        tx.commit();
+        return DownlinkApply::applied;
+    } catch (const SQLite::Exception& e) {
+        throw translate(impl_->path, e, "apply list update");
+    }
+}
+
+DownlinkApply Ledger::apply_policy_update(std::int64_t version, const std::string& body, std::int64_t now_ms) {
+    try {
+        SQLite::Transaction tx(impl_->db, SQLite::TransactionBehavior::IMMEDIATE);
+        const std::optional<std::int64_t> held = held_version(impl_->db, "policy");
+        if (held && version <= *held) return DownlinkApply::stale;
+        store_version(impl_->db, "policy", version, now_ms, body);
+        tx.commit();
+        return DownlinkApply::applied;
+    } catch (const SQLite::Exception& e) {
+        throw translate(impl_->path, e, "apply policy update");
+    }
+}
+
+std::vector<DownlinkVersion> Ledger::downlink_versions() {
+    std::vector<DownlinkVersion> out;
+    try {
+        SQLite::Statement q(impl_->db, "SELECT subject, version, applied_ms, body FROM downlink_versions ORDER BY subject");
+        while (q.executeStep()) {
+            out.push_back({q.getColumn(0).getString(), q.getColumn(1).getInt64(), q.getColumn(2).getInt64(),
+                           q.getColumn(3).getString()});
+        }
+    } catch (const SQLite::Exception& e) {
+        throw translate(impl_->path, e, "read downlink versions");
+    }
+    return out;
+}
+
 int Ledger::synchronous_level() {
     try {
         return impl_->db.execAndGet("PRAGMA synchronous").getInt();

@@ -11,7 +11,7 @@ namespace {
 
 // Migration i upgrades a file from user_version i to i+1. Never edit a released step: append a new one,
 // because deployed gateways carry files at every version.
-constexpr std::array<std::string_view, 9> kMigrations = {
+constexpr std::array<std::string_view, 10> kMigrations = {
     // 0 -> 1: terminal events. occurred_ms is the terminal's clock (what admins ask about); received_ms
     // is the gateway's. Indexes serve the admin queries: by gate, person, kind and time range.
     R"sql(
@@ -230,6 +230,16 @@ constexpr std::array<std::string_view, 9> kMigrations = {
         detail  TEXT    NOT NULL DEFAULT ''
     );
     CREATE INDEX audit_by_time ON audit (at_ms);
+    )sql",
+    // 9 -> 10: the versions of the centrally published lists and policy this gateway holds (docs/fleet-downlink.md),
+    // written in the same transaction as the update they describe; a policy keeps its whole signed body.
+    R"sql(
+    CREATE TABLE downlink_versions (
+        subject    TEXT    PRIMARY KEY CHECK (subject IN ('allow', 'deny', 'policy')),
+        version    INTEGER NOT NULL,
+        applied_ms INTEGER NOT NULL,
+        body       TEXT    NOT NULL DEFAULT ''
+    );
     )sql",
 };
 

@@ -101,3 +101,21 @@ TEST_CASE("a reload applies device tables and keeps a changed listener for the r
     for (const ConfigKey* k : changed_keys(running, devices_only)) changed.push_back(k->name);
     CHECK(changed == std::vector<std::string_view>{"adapters"});
 }
+
+TEST_CASE("remote-check budget and a device's ISAPI address are read and checked", "[adapters][config][remote_check]") {
+    const std::string adapter = "[[adapters]]\nkind = \"hikvision\"\nlisten = \"127.0.0.1:8088\"\n";
+    const auto c = parse_config(kBase + adapter + "remote_check_budget_ms = 1000\n[[adapters.devices]]\nserial = \"D1\"\n"
+                                                 "terminal = \"hik-1\"\nisapi_url = \"http://10.0.0.31:8080/\"\n",
+                                "gw.toml");
+    CHECK(c.adapters[0].remote_check_budget == std::chrono::milliseconds(1000));
+    CHECK(c.adapters[0].devices[0].isapi_url == "http://10.0.0.31:8080");
+    const auto defaults = parse_config(kBase + adapter + "[[adapters.devices]]\nserial = \"D1\"\nterminal = \"hik-1\"\n", "gw.toml");
+    CHECK(defaults.adapters[0].remote_check_budget == std::chrono::milliseconds(1300));
+    CHECK(defaults.adapters[0].devices[0].isapi_url.empty());
+    CHECK_THAT(refusal(adapter + "remote_check_budget_ms = 1500\n[[adapters.devices]]\nserial = \"D1\"\nterminal = \"hik-1\"\n"),
+               Catch::Contains("remote_check_budget_ms") && Catch::Contains("out of range"));
+    CHECK_THAT(refusal(adapter + "[[adapters.devices]]\nserial = \"D1\"\nterminal = \"hik-1\"\nisapi_url = \"ftp://x\"\n"),
+               Catch::Contains("isapi_url"));
+    CHECK_THAT(refusal(adapter + "[[adapters.devices]]\nserial = \"D1\"\nterminal = \"hik-1\"\nisapi_url = \"http://x/?a\"\n"),
+               Catch::Contains("isapi_url"));
+}

@@ -247,6 +247,39 @@ TEST_CASE("refused ZKTeco requests store nothing, the sequence survives a restar
     CHECK(stored_seqs(gw, "t2") == std::set<std::int64_t>{1, 2, 3, 4});
 }
 
+TEST_CASE("a ZKTeco upload resent after a gateway restart is stored once", "[adapters][zkteco][integration][restart]") {
+    AdapterPorts ports;
+    GatewayFixture gw(3, adapters_config(ports));
+    SimulatedZkteco device(ports.zkteco, kZkSerial);
+    auto r = device.upload("ATTLOG", adapter_fixture("zkteco_attlog.txt"));
+    REQUIRE(r);
+    CHECK(r->status == 200);
+    r = device.upload("rtlog", adapter_fixture("zkteco_rtlog.txt"));
+    REQUIRE(r);
+    CHECK(r->status == 200);
+    const auto before = stored_seqs(gw, "t2");
+    REQUIRE(before.size() == 4);
+
+    // The device saw no answer (gatehouse stopped right after the commit) and resends both uploads to the new process:
+    // what was stored is known from the ledger, not from the old process's memory.
+    gw.process().signal(SIGTERM);
+    REQUIRE(gw.process().wait() == 0);
+    gw.start();
+    r = device.upload("ATTLOG", adapter_fixture("zkteco_attlog.txt"));
+    REQUIRE(r);
+    CHECK(r->status == 200);
+    r = device.upload("rtlog", adapter_fixture("zkteco_rtlog.txt"));
+    REQUIRE(r);
+    CHECK(r->status == 200);
+    CHECK(stored_seqs(gw, "t2") == before);  // fails on any record stored twice under a new seq
+
+    // A new record after the restart is still stored.
+    r = device.upload("ATTLOG", "1009\t2026-11-22 09:00:00\t0\t15\t0\t0\t0\n");
+    REQUIRE(r);
+    CHECK(r->status == 200);
+    CHECK(stored_seqs(gw, "t2").size() == 5);
+}
+
 TEST_CASE("a reload admits a device added to an adapter at once, a new listen address waits for the restart",
           "[adapters][integration][reload]") {
     AdapterPorts ports;

@@ -170,3 +170,37 @@ TEST_CASE("a multipart post: the JSON part, the thermal picture as evidence, siz
     auto no_json = decode_hikvision_multipart({{"Picture", "Picture.jpg", "image/jpeg", visible}}, 1024);
     REQUIRE(std::holds_alternative<HikvisionRefusal>(no_json));
 }
+
+TEST_CASE("a remote-check event becomes a typed access request, and its answer the ISAPI RemoteCheck body",
+          "[adapters][hikvision][remote_check]") {
+    auto d = decode_hikvision_notification(adapter_fixture("hikvision_remote_check.json"));
+    REQUIRE(std::holds_alternative<HikvisionNotification>(d));
+    const auto& n = std::get<HikvisionNotification>(d);
+    CHECK(n.remote_check);
+    const auto request = remote_check_request(n, "t1");
+    REQUIRE(request);
+    CHECK(request->terminal == "t1");
+    CHECK(request->request == "hik-2001");
+    CHECK(request->person == "E1001");
+    CHECK(request->method == gatehouse::ipc::CredentialMethod::face);
+    CHECK(request->celsius == 36.5);
+
+    // Not asked for, or nobody to decide on: no request.
+    auto plain = std::get<HikvisionNotification>(decode_hikvision_notification(adapter_fixture("hikvision_fever_card.json")));
+    CHECK_FALSE(plain.remote_check);
+    CHECK_FALSE(remote_check_request(plain, "t1"));
+    HikvisionNotification nobody = n;
+    nobody.employee.reset();
+    CHECK_FALSE(remote_check_request(nobody, "t1"));
+    // Firmware writing the boolean as a string.
+    auto text = nlohmann::json::parse(adapter_fixture("hikvision_remote_check.json"));
+    text["AccessControllerEvent"]["remoteCheck"] = "true";
+    CHECK(std::get<HikvisionNotification>(decode_hikvision_notification(text.dump())).remote_check);
+    text["AccessControllerEvent"]["remoteCheck"] = nlohmann::json::array();
+    CHECK_FALSE(std::get<HikvisionNotification>(decode_hikvision_notification(text.dump())).remote_check);
+
+    const auto body = nlohmann::json::parse(encode_remote_check_answer(2001, true, ""));
+    CHECK(body["RemoteCheck"]["serialNo"] == 2001);
+    CHECK(body["RemoteCheck"]["checkResult"] == "success");
+    CHECK(nlohmann::json::parse(encode_remote_check_answer(7, false, "fever"))["RemoteCheck"]["checkResult"] == "failed");
+}

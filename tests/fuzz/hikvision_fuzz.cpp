@@ -1,5 +1,5 @@
 // libFuzzer target: the Hikvision adapter's decoders (daemon/src/adapters/hikvision_event.cpp) on arbitrary input,
-// as one JSON notification or, when the input holds the separator "\n--part\n", as the parts of a multipart post
+// as one JSON notification (and as an event-log search answer) or, when the input holds the separator "\n--part\n", as the parts of a multipart post
 // (JSON first). Checks what hikvision_event.hpp promises: no exception, and every event mapped from an accepted
 // notification is one a native terminal could send: its protocol frame decodes back to the same event.
 #include <cstddef>
@@ -35,7 +35,18 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     constexpr std::string_view kSeparator = "\n--part\n";
     if (input.find(kSeparator) == std::string_view::npos) {
         auto decoded = adapters::decode_hikvision_notification(input);
-        if (auto* n = std::get_if<adapters::HikvisionNotification>(&decoded)) check_events(*n);
+        if (auto* n = std::get_if<adapters::HikvisionNotification>(&decoded)) {
+            check_events(*n);
+            if (const auto r = adapters::remote_check_request(*n, "fuzz-terminal")) {
+                const ipc::DecodedMessage back = ipc::decode_terminal_message(ipc::encode(*r));
+                require(std::holds_alternative<ipc::AccessRequest>(back), "a remote check is a valid access_request");
+            }
+        }
+        // The same input as an answer of the device's event-log search (backfill).
+        auto page = adapters::decode_acs_event_page(input);
+        if (auto* p = std::get_if<adapters::AcsEventPage>(&page)) {
+            for (const auto& n : p->events) check_events(n);
+        }
         return 0;
     }
     std::vector<adapters::PostedPart> parts;

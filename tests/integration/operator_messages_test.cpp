@@ -89,7 +89,17 @@ TEST_CASE("check-config checks what the service user can read, and gives the cho
     // The service user must be able to reach the directory: open it as /etc/gatehouse is (root:gatehouse 0750 there).
     std::filesystem::permissions(dir.path(), static_cast<std::filesystem::perms>(0755));
     REQUIRE(gatehouse_cli({"keygen", "--out", (dir / "server").string()}, dir.path()).exit_code == 0);
-    std::ofstream(dir / "c.toml") << minimal_config(dir, "[security]\nsecret_key_file = \"" + (dir / "server.key").string() + "\"\n");
+    // The sinks' secret files too: made by root 0600, as an installer's `echo ... > file; chmod 600` makes them.
+    for (const char* f : {"mqtt.password", "robot.secret"}) {
+        std::ofstream(dir / f) << "a secret\n";
+        std::filesystem::permissions(dir / f, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
+    }
+    std::ofstream(dir / "c.toml") << minimal_config(
+        dir, "[security]\nsecret_key_file = \"" + (dir / "server.key").string() + "\"\n" +
+                 "[[forwarding.sinks]]\ntype = \"mqtt\"\nusername = \"gw\"\npassword_file = \"" +
+                 (dir / "mqtt.password").string() + "\"\n" +
+                 "[[forwarding.sinks]]\ntype = \"dingtalk\"\nurl = \"https://oapi.dingtalk.com/robot/send?access_token=T\"\n"
+                 "secret_file = \"" + (dir / "robot.secret").string() + "\"\n");
     const std::string config = (dir / "c.toml").string();
     const passwd* nobody = ::getpwnam("nobody");
     REQUIRE(nobody);
@@ -101,10 +111,15 @@ TEST_CASE("check-config checks what the service user can read, and gives the cho
                                     Catch::Contains("the service user nobody cannot read it") &&
                                     Catch::Contains("mode 0600") &&
                                     Catch::Contains("chown nobody " + (dir / "server.key").string()));
+        CHECK_THAT(refused.err, Catch::Contains("forwarding.sinks[0].password_file " + (dir / "mqtt.password").string()) &&
+                                    Catch::Contains("chown nobody " + (dir / "mqtt.password").string()));
+        CHECK_THAT(refused.err, Catch::Contains("forwarding.sinks[1].secret_file " + (dir / "robot.secret").string()));
         // The ledger's directory too: nobody cannot write in a root 0755 directory.
         CHECK_THAT(refused.err, Catch::Contains("ledger.path") && Catch::Contains("cannot write in") &&
                                     Catch::Contains("ReadWritePaths="));
-        REQUIRE(::chown((dir / "server.key").c_str(), nobody->pw_uid, nobody->pw_gid) == 0);
+        for (const char* f : {"server.key", "mqtt.password", "robot.secret"}) {
+            REQUIRE(::chown((dir / f).c_str(), nobody->pw_uid, nobody->pw_gid) == 0);
+        }
         REQUIRE(::chown(dir.path().c_str(), nobody->pw_uid, nobody->pw_gid) == 0);
         const auto fixed = gatehouse_cli({"check-config", config, "--as-user", "nobody"}, dir.path());
         CHECK(fixed.exit_code == 0);

@@ -173,7 +173,7 @@ TEST_CASE("the .deb installs, runs the daemon as user gatehouse and purges clean
         CHECK(query_field(sys, "Conffiles", out).find("/etc/gatehouse/gatehouse.toml") != std::string::npos);
         const std::string depends = query_field(sys, "Depends", out);
         INFO("Depends: " << depends);
-        CHECK(depends.find("adduser | systemd-sysusers") != std::string::npos);
+        CHECK(depends.find("adduser") != std::string::npos);  // the postinst's fallback (lintian wants it plain)
         for (const char* binary : {"/usr/bin/gatehoused", "/usr/bin/gatehouse"}) {
             for (const auto& [soname, package] : needed_library_packages(sys, binary, out)) {
                 // The library package's shlibs may name a virtual package it provides (libspdlog1.10 →

@@ -122,6 +122,32 @@ TEST_CASE("gate_scene_gen, two scenes in CI: median |error| within the goal, fev
     fs::remove_all(scratch("").parent_path());
 }
 
+TEST_CASE("gate_scene_gen: no healthy person flagged behind whom a febrile one stands half hidden",
+          "[vision][accuracy]") {
+    // Issue 20's "no healthy person flagged" is met over all 19 scenes since 2026-12-07 19:20 UTC (bench/
+    // vision_accuracy); the two scenes where it ever failed run here (about 10 s): a masked face at the mark whose
+    // outline ran into the face of the febrile person right behind it (queue_1s p8 was elevated 37.79 for 36.43,
+    // reference_shifted p1 37.39 for 36.00).
+    std::vector<TruthScene> scenes;
+    for (const char* name : {"queue_1s", "reference_shifted"}) {
+        const fs::path dir = scratch(std::string("gate-") + name);
+        const std::string command = std::string("'") + GATE_SCENE_GEN_BIN + "' --scenario '" + GATEHOUSE_TEST_DATA +
+                                    "/gate_scenes/" + name + ".json' --out '" + dir.string() + "' > /dev/null";
+        REQUIRE(std::system(command.c_str()) == 0);
+        scenes.push_back(load_gate_scene(dir));
+    }
+    Score s;
+    for (const auto& scene : scenes) s.add(score(scene, run_pipeline(scene, config_for(scene))));
+    INFO("people " << s.people << ", once " << s.screened_once << ", healthy flagged " << s.healthy_flagged
+                   << ", fevers " << s.febrile_flagged << "/" << s.febrile << ", max " << s.max_error());
+    CHECK(s.people == 16);
+    CHECK(s.healthy_flagged == 0);
+    // The neighbour's forehead is no longer read as this face: 0.19 °C at worst on these two scenes where it was
+    // 1.39 (issue 20's 0.4 °C holds here; over all 19 scenes it is not met yet, docs/vision.md).
+    CHECK(s.max_error() <= 0.4);
+    fs::remove_all(scratch("").parent_path());
+}
+
 TEST_CASE("issue 20 goal (not met yet): labelled FeverScreen recordings", "[.issue20][accuracy]") {
     const auto scenes =
         load_labels(std::string(GATEHOUSE_TEST_DATA) + "/feverscreen-labels.json", std::string(GATEHOUSE_TEST_DATA));

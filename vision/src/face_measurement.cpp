@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
 
 #include <opencv2/imgproc.hpp>
 
@@ -10,6 +11,8 @@ namespace gatehouse::vision {
 namespace {
 
 constexpr double max_head_aspect = 1.25;
+// The canthi lie at least this fraction of the face box's width inside the outline's sides, in their row.
+constexpr double canthus_side_margin = 0.2;
 
 /// A part of an upright head image given as fractions of its width and height.
 cv::Rect part(cv::Size head, double x0, double x1, double y0, double y1) {
@@ -25,7 +28,8 @@ cv::Rect part(cv::Size head, double x0, double x1, double y0, double y1) {
 
 std::optional<FaceReading> FaceMeasurement::measure(const cv::Mat& raw, const Radiometry& radiometry,
                                                     const Orientation& orientation, const cv::Rect& head_oriented,
-                                                    double offset_celsius, double glasses_contrast) {
+                                                    double offset_celsius, double glasses_contrast,
+                                                    std::optional<double> skin_celsius) {
     const cv::Size source_size = raw.size();
     const cv::Rect head_source =
         orientation.to_source(head_oriented & cv::Rect(cv::Point(0, 0), orientation.oriented_size(source_size)),
@@ -48,9 +52,33 @@ std::optional<FaceReading> FaceMeasurement::measure(const cv::Mat& raw, const Ra
     const int margin = kernel / 2;
     cv::Rect valid(margin, margin, smoothed_.cols - 2 * margin, smoothed_.rows - 2 * margin);
     if (valid.width < 1 || valid.height < 1) valid = cv::Rect(0, 0, smoothed_.cols, smoothed_.rows);
+    // Inner canthi lie well inside the face, with skin on both sides in their row. A hot spot at the side of the
+    // outline is the edge of another face merged with it (someone behind, half hidden, whose forehead can be
+    // warmer than these canthi): it is not looked at.
+    bool inside_any = false;
+    if (skin_celsius) {
+        inside_.create(valid.size(), CV_8U);
+        const int margin_px = std::max(1, static_cast<int>(std::lround(canthus_side_margin * size.width)));
+        for (int y = 0; y < valid.height; ++y) {
+            const float* row = upright_.ptr<float>(search.y + valid.y + y);
+            int left = -1, right = -1;
+            for (int x = 0; x < upright_.cols; ++x) {
+                if (row[x] <= *skin_celsius) continue;
+                if (left < 0) left = x;
+                right = x;
+            }
+            std::uint8_t* out = inside_.ptr<std::uint8_t>(y);
+            for (int x = 0; x < valid.width; ++x) {
+                const int column = search.x + valid.x + x;
+                out[x] = left >= 0 && column - left >= margin_px && right - column >= margin_px ? 255 : 0;
+                inside_any = inside_any || out[x] != 0;
+            }
+        }
+    }
     double hottest = 0;
     cv::Point at;
-    cv::minMaxLoc(smoothed_(valid), nullptr, &hottest, nullptr, &at);
+    if (inside_any) cv::minMaxLoc(smoothed_(valid), nullptr, &hottest, nullptr, &at, inside_);
+    else cv::minMaxLoc(smoothed_(valid), nullptr, &hottest, nullptr, &at);
 
     values_.clear();
     for (int y = 0; y < region.rows; ++y) {

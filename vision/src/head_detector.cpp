@@ -45,6 +45,13 @@ void HeadDetector::close_head(int id, bool merged) {
     HeadCandidate head;
     head.box = cv::Rect(s.x0, s.top, s.x1 - s.x0 + 1, s.bottom - s.top + 1);
     head.fill = static_cast<double>(s.pixels) / head.box.area();
+    // The face is as wide as the head's upper part: rows further down that widen gradually (a neck beside the
+    // face of someone half hidden behind, a collar) are not its width.
+    head.face = head.box;
+    if (s.upper_x1 >= s.upper_x0) {
+        head.face.x = s.upper_x0;
+        head.face.width = s.upper_x1 - s.upper_x0 + 1;
+    }
     // Merging before the outline reached the height of a head means two heads overlap.
     head.merged = merged && s.rows < s.max_width;
     heads_.push_back(head);
@@ -107,6 +114,8 @@ const std::vector<HeadCandidate>& HeadDetector::detect(const cv::Mat& celsius, d
                         a.top = std::min(a.top, b.top);
                         a.x0 = std::min(a.x0, b.x0);
                         a.x1 = std::max(a.x1, b.x1);
+                        a.upper_x0 = std::min(a.upper_x0, b.upper_x0);
+                        a.upper_x1 = std::max(a.upper_x1, b.upper_x1);
                         a.rows = std::max(a.rows, b.rows);
                         a.pixels += b.pixels;
                         a.max_width = std::max(a.max_width, b.max_width);
@@ -165,6 +174,10 @@ const std::vector<HeadCandidate>& HeadDetector::detect(const cv::Mat& celsius, d
             }
             s.x0 = s.rows == 0 ? x0 : std::min(s.x0, x0);
             s.x1 = s.rows == 0 ? x1 : std::max(s.x1, x1);
+            if (y - s.top < std::max(3, s.max_width)) {
+                s.upper_x0 = std::min(s.upper_x0, x0);
+                s.upper_x1 = std::max(s.upper_x1, x1);
+            }
             s.last_x0 = x0;
             s.last_x1 = x1;
             s.bottom = y;
@@ -221,6 +234,7 @@ const std::vector<HeadCandidate>& HeadDetector::detect(const cv::Mat& celsius, d
     for (auto& head : heads_) {
         const int height = static_cast<int>(std::lround(1.25 * head.box.width));
         if (head.box.height < height) head.box.height = std::min(height, mask_.rows - head.box.y);
+        head.face.height = head.box.height;
     }
     // Only the topmost outline in a column is a head: a chin, neck or hand below a head belongs to that
     // person.

@@ -75,6 +75,7 @@ void HeadTracker::update(const std::vector<HeadCandidate>& candidates, std::int6
         track.box = candidates[c].box;
         track.merged = candidates[c].merged;
         track.neighbour_width = candidates[c].neighbour_width;
+        track.face = candidates[c].face;
         track.last_ms = time_ms;
         track.seen = true;
     }
@@ -87,6 +88,7 @@ void HeadTracker::update(const std::vector<HeadCandidate>& candidates, std::int6
         track.seen = true;
         track.merged = candidates[c].merged;
         track.neighbour_width = candidates[c].neighbour_width;
+        track.face = candidates[c].face;
         // Someone stepping in at the frame's edge has arrived, and so has any head that appears once the
         // stream is under way (a person stepping out from behind another, a head re-found). Only what was in
         // view from the start may be a fixture (a warm sign, a radiator) until it moves.

@@ -276,9 +276,9 @@ void ScreeningPipeline::step(const HeadTrack& track, Progress& progress, const F
         const bool grown_over = !progress.face.empty() && track.box.width > grown_outline * progress.face.width &&
                                 (progress.face & track.box).area() >= 0.8 * progress.face.area();
         if (!grown_over) progress.face = track.box;
-        const cv::Rect measured = grown_over ? reduced_.to_oriented_full(progress.face) : head_full;
+        const cv::Rect measured = reduced_.to_oriented_full(grown_over ? progress.face : track.face);
         const auto reading = face_.measure(frame.raw, config_.radiometry, config_.orientation, measured, offset_,
-                                           rules.glasses_contrast);
+                                           rules.glasses_contrast, detector_.skin_level());
         const double coldest_canthus = reference_.status().state == ReferenceState::ok ? rules.min_canthus_celsius
                                                                                        : rules.min_canthus_celsius - 4.0;
         if (reading) progress.reading = reading->canthus_celsius;
@@ -297,6 +297,13 @@ void ScreeningPipeline::step(const HeadTrack& track, Progress& progress, const F
             if (progress.occluded_streak++ == 0) progress.occluded_since_ms = frame.time_ms;
             progress.occluded.push_back(reading->canthus_celsius + config_.body_offset_celsius);
         } else {
+            // Readings taken while the face was still half hidden (it has since grown by a third) are not
+            // this face's canthi.
+            if (!progress.samples.empty() && track.face.width * 3 > progress.sampled_width * 4) {
+                progress.samples.clear();
+                progress.first_sample_ms.reset();
+            }
+            if (progress.samples.empty()) progress.sampled_width = track.face.width;
             if (!progress.first_sample_ms) progress.first_sample_ms = frame.time_ms;
             progress.samples.push_back(reading->canthus_celsius + config_.body_offset_celsius);
         }

@@ -12,7 +12,7 @@ const AdapterConfig* find(const std::vector<AdapterConfig>& list, const std::str
 
 bool same_listener(const AdapterConfig& a, const AdapterConfig& b) {
     return a.id == b.id && a.kind == b.kind && a.listen == b.listen && a.max_body_bytes == b.max_body_bytes &&
-           a.max_part_bytes == b.max_part_bytes;
+           a.max_part_bytes == b.max_part_bytes && a.remote_check_budget == b.remote_check_budget;
 }
 
 void copy_devices(const AdapterConfig& from, AdapterConfig& to) {

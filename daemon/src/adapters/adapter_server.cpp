@@ -31,12 +31,67 @@ std::optional<AdapterDevice> AdapterServer::State::admit(const std::string& seri
         }
         return d;
     }
+    const bool listed = std::any_of(devices.begin(), devices.end(), [&](const auto& d) { return d.serial == serial; });
+    ++refused[listed ? serial : ""][listed ? "address_not_allowed" : "unknown_device"];
     spdlog::warn("adapter {}: refused a request for device '{}' from {}: not listed in [[adapters.devices]] (or not from "
                  "one of its allowed_addresses)",
                  id, serial.substr(0, 64), req.remote_addr);
     res.status = 403;
     res.set_content("device not allowed\n", "text/plain");
     return std::nullopt;
+}
+
+void AdapterServer::State::count_answer(const std::string& serial, int http_status) {
+    std::lock_guard lock(mutex);
+    const bool listed = std::any_of(devices.begin(), devices.end(), [&](const auto& d) { return d.serial == serial; });
+    if (!listed) return;
+    switch (http_status) {
+        case 200: ++counters[serial].accepted; break;
+        case 401:
+        case 403: break;  // counted with their reason when refused
+        case 400: ++refused[serial]["malformed"]; break;
+        case 413: ++refused[serial]["too_large"]; break;
+        case 503: ++refused[serial]["not_stored_retry"]; break;
+        default: ++refused[serial]["http_" + std::to_string(http_status)]; break;
+    }
+}
+
+bool AdapterServer::State::note_contact(const std::string& serial) {
+    const auto now = SteadyClock::now();
+    std::lock_guard lock(mutex);
+    const auto [it, first] = last_contact.try_emplace(serial, now);
+    const bool returned = first || now - it->second > env.heartbeat_timeout;
+    it->second = now;
+    return returned;
+}
+
+void AdapterServer::State::count_refusal(const std::string& serial, const std::string& reason) {
+    std::lock_guard lock(mutex);
+    ++refused[serial][reason];
+}
+
+bool AdapterServer::State::authenticate(const AdapterDevice& device, const httplib::Request& req, httplib::Response& res) {
+    if (device.digest_user.empty()) return true;
+    const auto now = SteadyClock::now();
+    const DigestRefusal refusal = digest.verify(req.get_header_value("Authorization"), req.method, req.target,
+                                                {device.digest_user, device.digest_password}, now);
+    if (refusal == DigestRefusal::none) return true;
+    // The first request of a digest exchange comes without credentials: a challenge, not worth a warning.
+    if (refusal != DigestRefusal::missing) {
+        spdlog::warn("adapter {}: refused a request of device {} from {}: digest authentication failed ({})", id,
+                     device.serial, req.remote_addr, to_string(refusal));
+    }
+    count_refusal(device.serial, to_string(refusal));
+    res.status = 401;
+    res.set_header("WWW-Authenticate", digest.challenge(now));
+    res.set_content("authentication required\n", "text/plain");
+    return false;
+}
+
+bool AdapterServer::State::fallback_grants_for(const std::string& terminal) {
+    std::lock_guard lock(mutex);
+    const auto f = fallback_grants.find(terminal);
+    return f != fallback_grants.end() && f->second;
 }
 
 GatewayAnswer AdapterServer::State::submit(std::vector<TerminalMessage> messages, std::chrono::milliseconds wait) {
@@ -69,6 +124,7 @@ AdapterServer::AdapterServer(AdapterConfig config, AdapterEnvironment environmen
     state_->kind = config.kind;
     state_->max_body_bytes = config.max_body_bytes;
     state_->max_part_bytes = config.max_part_bytes;
+    state_->remote_check_budget = config.remote_check_budget;
     state_->id = config.id;
     state_->devices = config.devices;
     const auto listen = web::parse_listen_address(config.listen);
@@ -90,10 +146,30 @@ AdapterServer::AdapterServer(AdapterConfig config, AdapterEnvironment environmen
         res.set_content("internal error\n", "text/plain");
     });
     if (config.kind == AdapterKind::hikvision) {
+        State& state = *state_;
+        state_->backfill = std::make_unique<HikvisionBackfill>(
+            id_, state_->env.ledger_path,
+            [&state](std::vector<ipc::Event> events) {
+                std::vector<TerminalMessage> messages;
+                for (auto& e : events) messages.emplace_back(std::move(e));
+                const GatewayAnswer a = state.submit(std::move(messages));
+                return a.http_status == 200 ? std::string() : a.reason;
+            },
+            [&state](const AdapterDevice& device, const BackfillResult& result) {
+                std::lock_guard lock(state.mutex);
+                state.last_backfill[device.serial] = result;
+            });
         add_hikvision_routes(*server_, *state_);
     } else {
         add_zkteco_routes(*server_, *state_);
     }
+    // Every answer to a listed device is counted by its status (status, metrics).
+    server_->set_post_routing_handler([this](const httplib::Request& req, httplib::Response& res) {
+        const std::string serial = state_->kind == AdapterKind::hikvision
+                                       ? (req.matches.size() > 1 ? req.matches[1].str() : std::string())
+                                       : req.get_param_value("SN");
+        state_->count_answer(serial, res.status);
+    });
     const int bound = listen->port == 0 ? server_->bind_to_any_port(listen->host)
                                         : (server_->bind_to_port(listen->host, listen->port) ? listen->port : -1);
     if (bound <= 0) throw std::runtime_error("adapter " + id_ + ": cannot listen on " + config.listen);
@@ -116,6 +192,45 @@ AdapterServer::~AdapterServer() {
 void AdapterServer::reconfigure(const AdapterConfig& config) {
     std::lock_guard lock(state_->mutex);
     state_->devices = config.devices;
+}
+
+AdapterStats AdapterServer::stats() const {
+    AdapterStats out;
+    out.id = id_;
+    out.kind = to_string(state_->kind);
+    out.address = address_;
+    const auto now = SteadyClock::now();
+    std::lock_guard lock(state_->mutex);
+    for (const auto& d : state_->devices) {
+        AdapterDeviceStats s;
+        s.serial = d.serial;
+        s.terminal = d.terminal;
+        if (const auto c = state_->last_contact.find(d.serial); c != state_->last_contact.end()) {
+            s.last_contact_ms_ago = std::chrono::duration_cast<std::chrono::milliseconds>(now - c->second).count();
+        }
+        if (const auto c = state_->counters.find(d.serial); c != state_->counters.end()) {
+            s.accepted = c->second.accepted;
+            s.remote_checks_decided = c->second.remote_decided;
+            s.remote_checks_fallback = c->second.remote_fallback;
+            s.remote_checks_undelivered = c->second.remote_undelivered;
+        }
+        if (const auto r = state_->refused.find(d.serial); r != state_->refused.end()) s.refused = r->second;
+        if (const auto b = state_->last_backfill.find(d.serial); b != state_->last_backfill.end()) {
+            s.backfill = b->second.completed ? "ok: " + std::to_string(b->second.records) + " record(s) in " +
+                                                   std::to_string(b->second.pages) + " page(s)"
+                                             : "stopped: " + b->second.error;
+        }
+        out.devices.push_back(std::move(s));
+    }
+    if (const auto r = state_->refused.find(""); r != state_->refused.end()) {
+        for (const auto& [reason, n] : r->second) out.unknown_device_refusals += n;
+    }
+    return out;
+}
+
+void AdapterServer::set_remote_check_fallbacks(std::map<std::string, bool> grant_by_terminal) {
+    std::lock_guard lock(state_->mutex);
+    state_->fallback_grants = std::move(grant_by_terminal);
 }
 
 }  // namespace gatehouse::daemon::adapters

@@ -27,7 +27,7 @@ const std::set<std::string> kReadMembers = {"majorEventType", "subEventType", "e
 // Names the event data uses itself (typed fields, and what the adapter adds): a raw member of the same name would be
 // written twice.
 const std::set<std::string> kTypedNames = {"person", "method", "celsius", "state", "detail", "code", "color",
-                                           "vendor", "snapshot"};
+                                           "vendor", "snapshot", "remote_check", "backfilled"};
 
 // Sub event types of major type 5 (event) and 1 (alarm) that gatehouse maps. The door codes and the credential
 // passes are in every published table; the tamper codes are from the HCNetSDK tables (docs/adapters.md).
@@ -232,6 +232,10 @@ std::variant<HikvisionNotification, HikvisionRefusal> decode_hikvision_notificat
         // Outside the protocol's range (or a sensor's "no reading" value) the raw value stays, no temperature event.
         if (std::isfinite(c) && c >= 20.0 && c <= 50.0) n.celsius = std::round(c * 100.0) / 100.0;
     }
+    // Documented as a boolean; some firmware writes booleans as strings.
+    if (const auto rc = ace->find("remoteCheck"); rc != ace->end()) {
+        n.remote_check = (rc->is_boolean() && rc->get<bool>()) || (rc->is_string() && rc->get_ref<const std::string&>() == "true");
+    }
     for (const auto& [name, value] : ace->items()) {
         if (kReadMembers.count(name) || kTypedNames.count(name)) continue;
         if (name.empty() || name.size() > kMaxTextBytes) continue;
@@ -277,6 +281,75 @@ std::variant<HikvisionPost, HikvisionRefusal> decode_hikvision_multipart(const s
         post.picture = visible->content;
     }
     return post;
+}
+
+std::optional<ipc::AccessRequest> remote_check_request(const HikvisionNotification& n, const std::string& terminal) {
+    if (n.type != HikvisionNotification::Type::access_controller || !n.remote_check || !n.serial_no || !n.employee) {
+        return std::nullopt;
+    }
+    ipc::AccessRequest r;
+    r.terminal = terminal;
+    r.request = remote_check_request_id(*n.serial_no);
+    r.person = *n.employee;
+    r.method = n.major == kMajorEvent && n.sub == kSubFacePass ? ipc::CredentialMethod::face : ipc::CredentialMethod::card;
+    r.celsius = n.celsius;
+    return r;
+}
+
+std::string remote_check_request_id(std::int64_t serial_no) { return "hik-" + std::to_string(serial_no); }
+
+std::string encode_remote_check_answer(std::int64_t serial_no, bool grant, const std::string& info) {
+    const json body = {{"RemoteCheck",
+                        {{"serialNo", serial_no}, {"checkResult", grant ? "success" : "failed"}, {"info", info.substr(0, 64)}}}};
+    return dump(body);
+}
+
+std::string encode_acs_event_search(const std::string& search_id, std::size_t position, std::size_t max_results,
+                                    std::int64_t begin_ms, std::int64_t end_ms) {
+    const auto time = [](std::int64_t ms) {
+        std::string t = ipc::format_utc_timestamp(ms - ms % 1000);  // "...T08:15:30.000Z"
+        return t.substr(0, 19) + "+00:00";
+    };
+    const json body = {{"AcsEventCond",
+                        {{"searchID", search_id}, {"searchResultPosition", position}, {"maxResults", max_results},
+                         {"major", 0}, {"minor", 0}, {"startTime", time(begin_ms)}, {"endTime", time(end_ms)}}}};
+    return dump(body);
+}
+
+std::variant<AcsEventPage, HikvisionRefusal> decode_acs_event_page(std::string_view text) {
+    const json doc = parse_bounded(text);
+    if (doc.is_discarded() || !doc.is_object()) return HikvisionRefusal{"the search answer is not a JSON object"};
+    const auto acs = doc.find("AcsEvent");
+    if (acs == doc.end() || !acs->is_object()) return HikvisionRefusal{"the search answer has no AcsEvent object"};
+    AcsEventPage page;
+    if (const auto status = acs->find("responseStatusStrg"); status != acs->end() && status->is_string()) {
+        page.more = status->get_ref<const std::string&>() == "MORE";
+    }
+    if (const auto n = acs->find("numOfMatches"); n != acs->end()) {
+        const auto value = integer(*n);
+        if (!value || *value < 0 || *value > 100000) return HikvisionRefusal{"AcsEvent.numOfMatches is not a count"};
+        page.matches = static_cast<std::size_t>(*value);
+    }
+    const auto list = acs->find("InfoList");
+    if (list == acs->end()) return page;
+    if (!list->is_array()) return HikvisionRefusal{"AcsEvent.InfoList is not an array"};
+    for (const auto& item : *list) {
+        if (!item.is_object()) return HikvisionRefusal{"an AcsEvent.InfoList record is not an object"};
+        // The search's records name the push's fields differently: rewrite them as a pushed notification.
+        json ace = json::object();
+        for (const auto& [name, value] : item.items()) {
+            if (name == "major") ace["majorEventType"] = value;
+            else if (name == "minor") ace["subEventType"] = value;
+            else if (name != "time") ace[name] = value;
+        }
+        json alert = {{"eventType", "AccessControllerEvent"}, {"AccessControllerEvent", std::move(ace)}};
+        if (const auto t = item.find("time"); t != item.end()) alert["dateTime"] = *t;
+        auto decoded = decode_hikvision_notification(dump(alert));
+        if (auto* refusal = std::get_if<HikvisionRefusal>(&decoded)) return HikvisionRefusal{"a searched record: " + refusal->message};
+        page.events.push_back(std::get<HikvisionNotification>(std::move(decoded)));
+    }
+    if (page.matches == 0) page.matches = page.events.size();
+    return page;
 }
 
 std::vector<ipc::Event> map_hikvision_event(const HikvisionNotification& n, const std::string& terminal,

@@ -199,11 +199,15 @@ std::vector<ipc::Event> map_zkteco_record(const ZktecoRecord& r, const std::stri
         e.seq = seq;
         e.occurred_ms = occurred;
         e.extra_data.push_back({"vendor", "\"zkteco\""});
+        // The record's identity, kept so that a restarted gateway still knows what it stored (resends stored once).
+        std::string key = quoted(r.key);
+        for (std::size_t at = key.find('\t'); at != std::string::npos; at = key.find('\t', at)) key.replace(at, 1, "\\t");
+        e.extra_data.push_back({"record_key", std::move(key)});
         for (const auto& f : r.raw) {
             // The typed fields' names and `vendor` are the event's own; a raw field of the same name would be written
             // twice.
             if (f.name == "person" || f.name == "method" || f.name == "celsius" || f.name == "code" || f.name == "detail" ||
-                f.name == "vendor") {
+                f.name == "vendor" || f.name == "record_key") {
                 continue;
             }
             e.extra_data.push_back(f);

@@ -1,11 +1,13 @@
 // ZKTeco ADMS ("iclock") push: handshake GET /iclock/cdata?SN=..&options=all, uploads POST /iclock/cdata?SN=..&table=,
 // command poll GET /iclock/getrequest?SN=.. (the device's heartbeat), command results POST /iclock/devicecmd.
 #include <fmt/format.h>
+#include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
 
 #include "adapters/adapter_state.hpp"
 #include "gatehouse/daemon/adapters/zkteco_push.hpp"
 #include "gatehouse/ipc/terminal_codec.hpp"
+#include "gatehouse/storage/ledger.hpp"
 
 namespace gatehouse::daemon::adapters {
 namespace {
@@ -37,7 +39,18 @@ ZktecoDeviceState& device_state(AdapterServer::State& state, const std::string& 
 }
 
 // Asks the gateway where the terminal's sequence stands (its welcome), as a native terminal does after a connect.
+void load_stored_keys(AdapterServer::State& state, ZktecoDeviceState& d, const AdapterDevice& device);
+
 bool sync_seq(AdapterServer::State& state, ZktecoDeviceState& d, const AdapterDevice& device, const httplib::Request& req) {
+    if (!d.keys_loaded) {
+        try {
+            load_stored_keys(state, d, device);
+        } catch (const std::exception& e) {
+            // Without them a resend may be stored twice; refuse for now (the device retries) rather than risk it.
+            spdlog::warn("adapter {}: cannot read device {}'s stored records from the ledger: {}", state.id, device.serial, e.what());
+            return false;
+        }
+    }
     const GatewayAnswer a = state.submit({ipc::Hello{device.terminal, "zkteco", firmware_of(req)}});
     if (a.http_status != 200 || a.replies.empty()) return false;
     const auto* welcome = std::get_if<ipc::Welcome>(&a.replies.front());
@@ -53,6 +66,22 @@ void remember(ZktecoDeviceState& d, const std::string& key) {
         d.stored.erase(d.stored_order.front());
         d.stored_order.pop_front();
     }
+}
+
+// After a start, what the device's recent records were is in the ledger (each event keeps its record_key): a
+// resend of an upload committed before a crash or restart is then stored once, as within one run.
+void load_stored_keys(AdapterServer::State& state, ZktecoDeviceState& d, const AdapterDevice& device) {
+    storage::Ledger ledger({state.env.ledger_path, /*read_only=*/true});
+    storage::EventFilter f;
+    f.terminal = device.terminal;
+    f.last = static_cast<std::int64_t>(kRememberedRecords);
+    for (const auto& row : ledger.query_events(f)) {
+        const auto data = nlohmann::json::parse(row.event.data_json, nullptr, /*allow_exceptions=*/false);
+        if (!data.is_object()) continue;
+        const auto key = data.find("record_key");
+        if (key != data.end() && key->is_string()) remember(d, key->get<std::string>());
+    }
+    d.keys_loaded = true;
 }
 
 void handshake(AdapterServer::State& state, const httplib::Request& req, httplib::Response& res) {

@@ -34,10 +34,14 @@ std::vector<AccessProblem> service_user_problems(const GatewayConfig& c, const S
         readable("web.users_file", c.web.users_file);
     }
     for (std::size_t i = 0; i < c.forwarding.sinks.size(); ++i) {
-        const auto& m = c.forwarding.sinks[i].mqtt;
+        const auto& sink = c.forwarding.sinks[i];
+        const auto& m = sink.mqtt;
         const std::string key = "forwarding.sinks[" + std::to_string(i) + "].";
-        const std::pair<const char*, const std::string*> files[] = {
-            {"ca_file", &m.ca_file}, {"cert_file", &m.cert_file}, {"key_file", &m.key_file}};
+        const std::pair<const char*, const std::string*> files[] = {{"ca_file", &m.ca_file},
+                                                                    {"cert_file", &m.cert_file},
+                                                                    {"key_file", &m.key_file},
+                                                                    {"password_file", &m.password_file},
+                                                                    {"secret_file", &sink.chat.secret_file}};
         for (const auto& [name, file] : files) {
             if (!file->empty()) readable(key + name, std::filesystem::path(*file));
         }

@@ -219,7 +219,7 @@ public:
                 if (m.is_discarded()) continue;
                 const std::string type = m.value("type", "");
                 ++shown_[type == "decision" ? "decision_" + m.value("result", std::string()) : type];
-                std::cout << console_line(topic.to_string(), m, style_) << '\n' << std::flush;
+                std::cout << console_line(topic.to_string(), m, style_, zone_) << '\n' << std::flush;
                 if (type != "screening") continue;
                 const DemoVisitor& v = kDemoVisitors[next_visitor++ % std::size(kDemoVisitors)];
                 if (*v.person == '\0') continue;  // slips through behind the one before: presents nothing
@@ -249,6 +249,7 @@ private:
     }
 
     const Style& style_;
+    const LocalTimeZone zone_ = LocalTimeZone::system();  // the demo's configuration sets no gateway.timezone
     zmq::context_t context_{1};
     zmq::socket_t sub_;
     zmq::socket_t reader_;

@@ -18,6 +18,9 @@
 #include "gatehouse/ipc/curve_keys.hpp"
 #include "history_command.hpp"
 #include "keygen_command.hpp"
+#include "fleet_command.hpp"
+#include "gatehouse/daemon/fleet/mqtt_session.hpp"
+#include "gatehouse/daemon/fleet/site_key.hpp"
 #include "lists_command.hpp"
 #include "query_command.hpp"
 #include "report_command.hpp"
@@ -56,6 +59,7 @@ int gatehouse_cli_main(int argc, char** argv) {
     register_users_command(app);
     register_backup_command(app);
     register_terminals_command(app);
+    register_fleet_command(app);
     try {
         app.parse(argc, argv);
     } catch (const CLI::RuntimeError& e) {
@@ -77,6 +81,12 @@ int gatehouse_cli_main(int argc, char** argv) {
         return kExitDataError;
     } catch (const ConfigError& e) {
         std::cerr << "gatehouse: configuration error: " << e.what() << '\n';
+        return kExitConfig;
+    } catch (const fleet::MqttSessionError& e) {
+        std::cerr << "gatehouse: broker unavailable: " << e.what() << '\n';
+        return kExitUnavailable;
+    } catch (const fleet::SiteKeyError& e) {
+        std::cerr << "gatehouse: site key: " << e.what() << '\n';
         return kExitConfig;
     } catch (const DaemonUnavailable& e) {
         std::cerr << "gatehouse: " << e.what() << '\n';

@@ -63,6 +63,31 @@ void print_sinks(const json& forwarding, const LocalTimeZone& zone, const Style&
     sinks.print(std::cout, style);
 }
 
+// Vendor devices behind the adapters (docs/adapters.md): contact, what was accepted and refused, remote checks.
+void print_adapters(const json& adapters, const Style& style) {
+    if (!adapters.is_array() || adapters.empty()) return;
+    std::cout << '\n';
+    TextTable table({"ADAPTER", "DEVICE", "TERMINAL", "LAST CONTACT", "ACCEPTED", "REFUSED", "REMOTE CHECKS", "BACKFILL"});
+    for (const auto& a : adapters) {
+        for (const auto& d : a["devices"]) {
+            const json& contact = d["last_contact_ms_ago"];
+            std::string refused;
+            for (auto it = d["refused"].begin(); it != d["refused"].end(); ++it) {
+                refused += (refused.empty() ? "" : " ") + it.key() + "=" + it->dump();
+            }
+            const json& rc = d["remote_checks"];
+            table.add_row({a["id"].get<std::string>() + " (" + a["kind"].get<std::string>() + ")", d["serial"].get<std::string>(),
+                           d["terminal"].get<std::string>(),
+                           contact.is_null() ? "never" : std::to_string(contact.get<std::int64_t>() / 1000) + " s ago",
+                           d["accepted"].dump(), refused.empty() ? "0" : style.yellow(refused),
+                           rc["decided"].dump() + " decided, " +
+                               (rc["fallback"].get<std::uint64_t>() ? style.yellow(rc["fallback"].dump() + " fallback") : "0 fallback"),
+                           d["backfill"].is_null() ? "-" : d["backfill"].get<std::string>()});
+        }
+    }
+    table.print(std::cout, style);
+}
+
 void print_status(const json& s) {
     const Style style(stdout);
     std::cout << style.bold("gatehouse " + s["version"].get<std::string>()) << "  gateway " << s["gateway"].get<std::string>()
@@ -107,6 +132,7 @@ void print_status(const json& s) {
         }
         cameras.print(std::cout, style);
     }
+    print_adapters(s.value("adapters", json::array()), style);
     print_sinks(s.value("forwarding", json()), zone_of(s), style);
     const json& alerts = s["alerts"];
     std::cout << "\nalerts open " << (alerts["open"].get<int>() ? style.red(alerts["open"].dump()) : std::string("0"));

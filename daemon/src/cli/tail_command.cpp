@@ -32,22 +32,49 @@ struct TailArgs {
     double seconds = 0;
 };
 
-std::string console_endpoint(const TailArgs& a, const std::optional<CurveClient>& curve) {
-    if (!a.consoles.empty()) return a.consoles;
+// The member at `path` in the daemon's reply, or nullptr: a reply of another shape is not read by a throwing
+// accessor.
+const json* member(const json& j, std::initializer_list<const char*> path) {
+    const json* at = &j;
+    for (const char* key : path) {
+        if (!at->is_object()) return nullptr;
+        const auto it = at->find(key);
+        if (it == at->end()) return nullptr;
+        at = &*it;
+    }
+    return at;
+}
+
+/// Where to subscribe, and the gate's time zone for the lines' clock times.
+struct ConsoleTarget {
+    std::string endpoint;
+    LocalTimeZone zone = LocalTimeZone::system();
+};
+
+ConsoleTarget console_target(const TailArgs& a, const std::optional<CurveClient>& curve) {
+    // With --consoles the daemon is not asked: the times are in this machine's zone.
+    if (!a.consoles.empty()) return {a.consoles};
     const json reply = a.target.request(ipc::StatusRequest{});
-    const json& endpoint = reply["status"]["endpoints"]["consoles"];
-    if (!endpoint.is_string()) throw std::runtime_error("the daemon has no console socket (listen.consoles is empty)");
-    if (!curve && reply["status"]["security"].value("mode", "") == "curve") {
-        throw std::runtime_error("the console socket " + endpoint.get<std::string>() +
+    const json* endpoint = member(reply, {"status", "endpoints", "consoles"});
+    if (!endpoint || !endpoint->is_string()) throw std::runtime_error("the daemon has no console socket (listen.consoles is empty)");
+    const json* mode = member(reply, {"status", "security", "mode"});
+    if (!curve && mode && *mode == "curve") {
+        throw std::runtime_error("the console socket " + endpoint->get<std::string>() +
                                  " uses CURVE: give --key with a key listed in the gateway's [[consoles]]");
     }
-    return endpoint.get<std::string>();
+    ConsoleTarget target{endpoint->get<std::string>()};
+    // The running daemon's gateway.timezone, which may differ from this shell's TZ.
+    if (const json* zone = member(reply, {"status", "reports", "timezone"}); zone && zone->is_string()) {
+        if (auto found = LocalTimeZone::find(zone->get<std::string>())) target.zone = *found;
+    }
+    return target;
 }
 
 void run(const TailArgs& a) {
     // One key serves both sockets: list it in [[consoles]] (and in [[admins]] when the control socket is TCP).
     const std::optional<CurveClient> curve = a.target.curve_client();
-    const std::string endpoint = console_endpoint(a, curve);
+    const ConsoleTarget target = console_target(a, curve);
+    const std::string& endpoint = target.endpoint;
     zmq::context_t context(1);
     zmq::socket_t sub(context, zmq::socket_type::sub);
     sub.set(zmq::sockopt::linger, 0);
@@ -87,7 +114,7 @@ void run(const TailArgs& a) {
         }
         const json message = json::parse(body.to_string_view(), nullptr, false);
         if (message.is_discarded()) continue;
-        std::cout << console_line(topic.to_string(), message, style) << '\n' << std::flush;
+        std::cout << console_line(topic.to_string(), message, style, target.zone) << '\n' << std::flush;
     }
 }
 

@@ -22,6 +22,7 @@ ConfigKey key(std::string_view name, std::string_view subsystem, KeyApply apply)
 using C = GatewayConfig;
 using forwarding::ForwardingConfig;
 using web::WebConfig;
+using fleet::FleetConfig;
 constexpr auto live = KeyApply::live;
 constexpr auto restart = KeyApply::restart;
 
@@ -95,6 +96,19 @@ std::vector<ConfigKey> make_keys() {
         key<&C::web, &WebConfig::login_failures_per_account>("web.login_failures_per_account", "web", restart),
         key<&C::web, &WebConfig::login_failures_per_address>("web.login_failures_per_address", "web", restart),
         key<&C::web, &WebConfig::login_window>("web.login_window_s", "web", restart),
+        // The fleet link reconnects with the new settings at a reload (docs/fleet-downlink.md).
+        key<&C::fleet, &FleetConfig::enabled>("fleet.enabled", "fleet", live),
+        key<&C::fleet, &FleetConfig::brokers>("fleet.brokers", "fleet", live),
+        key<&C::fleet, &FleetConfig::username>("fleet.username", "fleet", live),
+        key<&C::fleet, &FleetConfig::password>("fleet.password_file", "fleet", live),
+        key<&C::fleet, &FleetConfig::ca_file>("fleet.ca_file", "fleet", live),
+        key<&C::fleet, &FleetConfig::cert_file>("fleet.cert_file", "fleet", live),
+        key<&C::fleet, &FleetConfig::key_file>("fleet.key_file", "fleet", live),
+        key<&C::fleet, &FleetConfig::site_public_key_file>("fleet.site_public_key_file", "fleet", live),
+        key<&C::fleet, &FleetConfig::topic_prefix>("fleet.topic_prefix", "fleet", live),
+        key<&C::fleet, &FleetConfig::status_interval>("fleet.status_interval_ms", "fleet", live),
+        key<&C::fleet, &FleetConfig::keepalive>("fleet.keepalive_s", "fleet", live),
+        key<&C::fleet, &FleetConfig::reconnect_max>("fleet.reconnect_max_ms", "fleet", live),
         // An adapter's listener (id, kind, address, size limits) is set up at start; its devices apply at a reload.
         {"adapters.listen", "adapters", restart, adapters::listeners_differ, adapters::keep_listeners},
         {"adapters", "adapters", live,

@@ -370,6 +370,7 @@ GatewayConfig build(const toml::table& doc, const std::string& source) {
     }
     if (const auto* cameras = root.array_of_tables("cameras")) read_cameras(*cameras, source, c);
     if (const auto* t = root.subtable("forwarding")) c.forwarding = forwarding::read_forwarding_config(*t, source);
+    if (const auto* t = root.subtable("fleet")) c.fleet = fleet::read_fleet_config(*t, source);
     if (const auto* t = root.subtable("web")) {
         c.web = web::read_web_config(*t, source);
         // The console's live view follows the console publication (docs/console.md).

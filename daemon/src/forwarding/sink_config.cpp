@@ -90,7 +90,7 @@ private:
         read_brokers(m.brokers);
         reader_.text("client_id", m.client_id);
         reader_.text("username", m.username);
-        read_secret("password", m.password);
+        read_secret("password", m.password, m.password_file);
         read_existing_file("ca_file", m.ca_file);
         read_existing_file("cert_file", m.cert_file);
         read_existing_file("key_file", m.key_file);
@@ -172,7 +172,7 @@ private:
     void read_chat(SinkType type, ChatRobotSinkOptions& chat) {
         read_url(chat.url);
         // WeCom group robots are authenticated by the key in their URL only: they have no signing secret.
-        if (type != SinkType::wecom) read_secret("secret", chat.secret);
+        if (type != SinkType::wecom) read_secret("secret", chat.secret, chat.secret_file);
         reader_.integer("rate_limit_messages", chat.rate_limit_messages, 1, 10'000);
         reader_.duration("rate_limit_window_ms", chat.rate_limit_window, 100, 86'400'000);
         if (table_.get("min_interval_ms")) {
@@ -229,8 +229,9 @@ private:
         return p.is_relative() ? base_dir_ / p : p;
     }
 
-    /// A secret given inline (`key`) or in a file (`key_file`, read now so that a missing file stops start-up).
-    void read_secret(const std::string& key, std::string& out) {
+    /// A secret given inline (`key`) or in a file (`key_file`, read now so that a missing file stops start-up);
+    /// `out_file` is the file's path, for the checks of who may read it.
+    void read_secret(const std::string& key, std::string& out, std::string& out_file) {
         const std::string file_key = key + "_file";
         const toml::node* inline_node = table_.get(key);
         const toml::node* file_node = table_.get(file_key);
@@ -244,6 +245,7 @@ private:
         // A secret is a short line; a device (/dev/zero) or a huge file would hang the load or exhaust memory.
         constexpr std::uintmax_t kMaxSecretBytes = 64 * 1024;
         const std::filesystem::path path = resolve(file);
+        out_file = path.string();
         std::error_code ec;
         if (std::filesystem::exists(path, ec) && !std::filesystem::is_regular_file(path, ec)) {
             reader_.fail(file_node->source(), file_key, "'" + path.string() + "' is not a regular file");

@@ -315,6 +315,7 @@ std::vector<Subsystem> Gateway::Impl::subsystem_table() {
         // (reload() below); here the zone is resolved first, so an unknown one keeps the running schedule.
         {"reports", [this] { start_report_scheduler(config); }, [this] { report_scheduler.reset(); },
          [](const GatewayConfig& next) { (void)next.time_zone(); }},
+        {"fleet", [this] { start_fleet(config); }, [this] { fleet.reset(); }, [this](const GatewayConfig& next) { start_fleet(next); }},
         {"metrics",
          [this] {
              if (!config.metrics_listen.empty()) {
@@ -353,7 +354,7 @@ std::vector<Subsystem> Gateway::Impl::subsystem_table() {
 
 std::vector<std::string_view> Gateway::subsystem_names() {
     return {"logging", "ledger",     "sockets",    "terminals", "consoles", "cameras",
-            "retention", "forwarding", "reports", "metrics",   "web",     "adapters"};
+            "retention", "forwarding", "reports", "fleet", "metrics",   "web",     "adapters"};
 }
 
 void Gateway::Impl::start() {
@@ -586,6 +587,7 @@ void Gateway::Impl::run() {
                 next_check = now + kCheckEvery;
             }
             submit_if_due(now, false);
+            publish_fleet_status(now);
             feed_watchdog(now);
             if (now >= next_status) {
                 notifier.status(status_line(now));

@@ -40,7 +40,7 @@ void Gateway::Impl::on_access_request(const std::string& peer, const TerminalSta
         decide(request, peer, now, &*screening, "");
         return;
     }
-    if (!gate->policy.require_temperature) {
+    if (!policy_of(*gate).require_temperature) {
         decide(request, peer, now, nullptr, "no_screening");
         return;
     }
@@ -52,7 +52,7 @@ void Gateway::Impl::decide(const ipc::AccessRequest& request, const std::string&
     const TerminalState* t = registry->find(request.terminal);
     const std::string gate_id = t ? t->config.gate : "";
     const GateConfig* gate = config.find_gate(gate_id);
-    const GatePolicy policy = gate ? gate->policy : GatePolicy{};
+    const GatePolicy policy = gate ? policy_of(*gate) : GatePolicy{};
     AccessFacts facts;
     facts.request = &request;
     facts.now_ms = ipc::utc_now_ms();

@@ -294,7 +294,9 @@ json Gateway::Impl::status() const {
             {"retention", retention_json(config.retention, retention->figures())},
             {"privacy", {{"pseudonymise_upstream", pseudonymiser.has_value()}}},
             {"reports", reports_status()},
+            {"fleet", fleet ? fleet->figures_json() : json(nullptr)},
             {"cameras", std::move(cameras_json)},
+            {"adapters", adapters_status()},
             {"terminals_online", registry->online_count()},
             {"terminals", std::move(terminals_json)},
             {"alerts", {{"open", alerts->unclosed().size()}, {"open_by_kind", std::move(open_by_kind)}}},
@@ -328,6 +330,7 @@ std::string Gateway::Impl::metrics_text() const {
     m.gauge("gatehouse_uptime_seconds", "Seconds since the gateway started",
             std::chrono::duration<double>(SteadyClock::now() - started).count());
     m.counter("gatehouse_frames_received_total", "Frames received on the terminal socket", static_cast<double>(counters.frames));
+    adapters_metrics(m);
     for (const auto& [kind, n] : counters.stored_by_kind) {
         m.counter("gatehouse_events_total", "Events newly stored, by kind", static_cast<double>(n), {{"kind", kind}});
     }
@@ -443,6 +446,17 @@ std::string Gateway::Impl::metrics_text() const {
     }
     m.counter("gatehouse_camera_reports_dropped_total", "Camera reports dropped because the reactor fell behind",
               static_cast<double>(camera_reports.dropped()));
+    if (fleet) {
+        const auto f = fleet->figures();
+        m.gauge("gatehouse_fleet_connected", "Whether the fleet link is connected to a broker", f.connected ? 1 : 0);
+        m.counter("gatehouse_fleet_downlink_applied_total", "Central list and policy updates applied", static_cast<double>(f.applied));
+        for (const auto& [reason, n] : f.refused) {
+            m.counter("gatehouse_fleet_downlink_refused_total", "Central updates refused, by reason", static_cast<double>(n), {{"reason", reason}});
+        }
+        for (const auto& [subject, version] : f.held) {
+            m.gauge("gatehouse_fleet_held_version", "Version held of each central subject", static_cast<double>(version), {{"subject", subject}});
+        }
+    }
     return m.text();
 }
 

@@ -18,6 +18,8 @@
 #include <vector>
 
 #include <nlohmann/json.hpp>
+
+#include "gatehouse/daemon/prometheus_text.hpp"
 #include <zmq.hpp>
 
 #include "gatehouse/daemon/adapters/adapter_inbox.hpp"
@@ -32,6 +34,7 @@
 #include "gatehouse/daemon/commit_handler.hpp"
 #include "gatehouse/daemon/config_keys.hpp"
 #include "gatehouse/daemon/console_publisher.hpp"
+#include "gatehouse/daemon/fleet/fleet_link.hpp"
 #include "gatehouse/daemon/forwarding/forwarder.hpp"
 #include "gatehouse/daemon/gate_fusion.hpp"
 #include "gatehouse/daemon/gateway.hpp"
@@ -161,6 +164,18 @@ struct Gateway::Impl final : CommitOutputs {
     void drain_adapter_inbox();
     void start_adapters(const GatewayConfig& c);
     void reconfigure_adapters(const GatewayConfig& next);
+    /// The adapters and their devices, for status (--json) and the metrics.
+    nlohmann::json adapters_status() const;
+    void adapters_metrics(PrometheusText& m) const;
+
+    // daemon/src/fleet/gateway_fleet.cpp: the fleet link (docs/fleet-downlink.md).
+    /// Starts, replaces or stops the link for configuration `c` (start-up and a reload of [fleet]).
+    void start_fleet(const GatewayConfig& c);
+    /// Republishes the retained status when it is due.
+    void publish_fleet_status(SteadyTime now);
+    nlohmann::json fleet_status_body() const;
+    /// The gate's configured policy with the central policy the link holds applied.
+    GatePolicy policy_of(const GateConfig& gate) const;
 
     // gateway_control.cpp: control socket, status, metrics.
     void serve_control();
@@ -235,6 +250,9 @@ struct Gateway::Impl final : CommitOutputs {
     // adapters
     adapters::AdapterInbox adapter_inbox;  ///< Outlives the listeners: the reactor watches it from the start.
     std::vector<std::unique_ptr<adapters::AdapterServer>> adapter_servers;
+    // fleet
+    std::unique_ptr<fleet::FleetLink> fleet;  ///< Null unless fleet.enabled.
+    SteadyTime next_fleet_status{};
 
     // The pipeline.
     std::unique_ptr<AlertBook> alerts;

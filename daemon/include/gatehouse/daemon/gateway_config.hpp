@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "gatehouse/daemon/fleet/fleet_config.hpp"
 #include "gatehouse/daemon/forwarding/forwarding_config.hpp"
 #include "gatehouse/daemon/local_time_zone.hpp"
 #include "gatehouse/daemon/adapters/adapter_config.hpp"
@@ -204,6 +205,8 @@ struct GatewayConfig {
     web::WebConfig web;
     /// `[[adapters]]`: HTTP listeners for Hikvision and ZKTeco terminals (docs/adapters.md); none by default.
     std::vector<adapters::AdapterConfig> adapters;
+    /// `[fleet]`: the downlink of central lists and policy and the fleet view (docs/fleet-downlink.md); off by default.
+    fleet::FleetConfig fleet;
 
     const TerminalConfig* find_terminal(const std::string& id) const;
     const GateConfig* find_gate(const std::string& id) const;

@@ -130,6 +130,13 @@ public:
     std::vector<PersonListEntry> person_list(std::optional<PersonListKind> list);
     /// The person's entry on `list`, if any (one indexed lookup: used per access decision).
     std::optional<PersonListEntry> find_person(PersonListKind list, const std::string& person);
+    /// Applies a versioned list update in one transaction with its version (all or nothing); refuses, changing
+    /// nothing, a version not above the one held and a delta whose base is not the one held.
+    DownlinkApply apply_person_list_update(const PersonListUpdate& update, std::int64_t now_ms);
+    /// Stores a versioned policy body (its whole text) under the same rules, in one transaction.
+    DownlinkApply apply_policy_update(std::int64_t version, const std::string& body, std::int64_t now_ms);
+    /// The versions held of the centrally published subjects (none for a subject never received).
+    std::vector<DownlinkVersion> downlink_versions();
 
     /// Events matching `filter`, oldest first. `visit` is called per row so exports stream in constant memory.
     void for_each_event(const EventFilter& filter, const std::function<void(const StoredEvent&)>& visit);

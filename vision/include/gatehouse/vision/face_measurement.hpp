@@ -24,11 +24,14 @@ struct FaceReading {
 class FaceMeasurement {
 public:
     /// `head_oriented` is the head box in full-resolution oriented coordinates; `offset_celsius` is added.
+    /// With `skin_celsius` (the skin level, uncorrected), only points with skin at least 20 % of the box's width
+    /// to their left and right in their row are canthi (a hot edge is a neighbour's face merged into the box).
     std::optional<FaceReading> measure(const cv::Mat& raw, const Radiometry& radiometry, const Orientation& orientation,
-                                       const cv::Rect& head_oriented, double offset_celsius, double glasses_contrast);
+                                       const cv::Rect& head_oriented, double offset_celsius, double glasses_contrast,
+                                       std::optional<double> skin_celsius = std::nullopt);
 
 private:
-    cv::Mat head_, upright_, smoothed_;
+    cv::Mat head_, upright_, smoothed_, inside_;
     std::vector<float> values_;
     std::vector<double> rows_;
 };

@@ -12,6 +12,7 @@ namespace gatehouse::vision {
 /// One head-like region found in a frame (reduced oriented coordinates).
 struct HeadCandidate {
     cv::Rect box;              ///< head box (hair to chin) in the reduced oriented image
+    cv::Rect face;             ///< the part of `box` as wide as the head's upper rows (what is measured)
     double max_celsius = 0;    ///< hottest pixel of the head (corrected)
     double fill = 0;           ///< fraction of the box the warm region covers
     bool merged = false;       ///< ran into / touches another head: overlapping people
@@ -47,6 +48,7 @@ private:
         bool head_phase = true;
         int top = 0, bottom = 0, x0 = 0, x1 = 0, max_width = 0, widest_row = 0, rows = 0, updated_row = -1;
         int last_x0 = 0, last_x1 = 0;  ///< extent of the latest row with runs
+        int upper_x0 = 1 << 30, upper_x1 = -1;  ///< extent of the rows within one head width of the top
         long pixels = 0;
         bool merged = false;
     };

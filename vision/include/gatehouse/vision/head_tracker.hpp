@@ -22,6 +22,7 @@ struct HeadTrack {
     bool seen = false;            ///< matched in the latest frame
     bool merged = false;          ///< latest candidate overlapped another head
     int neighbour_width = 0;      ///< latest candidate's widest touching head (reduced pixels)
+    cv::Rect face;                ///< latest candidate's face (its box as wide as the head's upper rows)
     cv::Point2d velocity{0, 0};   ///< box centre's pace (reduced pixels per ms), smoothed
     bool arrived = false;         ///< has moved or grown since it appeared (a person, not a fixture)
     std::deque<std::pair<std::int64_t, cv::Rect>> recent;  ///< (time, box) over the last ~0.5 s

@@ -68,6 +68,7 @@ private:
         cv::Rect face;                         ///< the face's own box while it stands (reduced coordinates)
         std::vector<double> samples;           ///< good canthus readings (body offset applied)
         std::optional<std::int64_t> first_sample_ms;
+        int sampled_width = 0;                 ///< face width (reduced px) when the readings were taken
         std::vector<double> occluded;          ///< readings taken through glasses / without contrast
         int occluded_streak = 0;               ///< consecutive frames read through an occlusion
         std::int64_t occluded_since_ms = 0;

@@ -54,6 +54,7 @@ struct MqttSinkOptions {
     std::string client_id;  ///< Stable id of the persistent session; empty means "<gateway>-<site>".
     std::string username;
     std::string password;   ///< From `password` or `password_file`.
+    std::string password_file;  ///< The file `password` was read from (empty when inline or none): its owner matters.
     std::string ca_file;    ///< Set to enable TLS (verifies the broker against this CA).
     std::string cert_file;  ///< Client certificate, with key_file, for certificate authentication.
     std::string key_file;
@@ -107,6 +108,7 @@ struct ChatRobotSinkOptions {
     ChatAlertFilter filter;
     std::string url;     ///< The robot's webhook URL, including its access token.
     std::string secret;  ///< Signing secret (DingTalk "SEC...", Feishu); empty when signing is off. From `secret` or `secret_file`.
+    std::string secret_file;  ///< The file `secret` was read from (empty when inline or none): its owner matters.
     int rate_limit_messages = 20;                  ///< Messages per window the robot accepts.
     std::chrono::milliseconds rate_limit_window{60000};
     /// Least time between two messages, so that a burst is merged into one digest; default window / messages.
