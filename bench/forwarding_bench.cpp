@@ -153,7 +153,7 @@ daemon::forwarding::SinkConfig mqtt_config(int port, const Args& a) {
     c.type = daemon::forwarding::SinkType::mqtt;
     c.lanes = {OutboxLane::alert, OutboxLane::record, OutboxLane::routine};
     c.max_batch = a.batch;
-    c.mqtt.port = port;
+    c.mqtt.brokers = {{"127.0.0.1", port}};
     c.mqtt.client_id = "bench-gw-forwarder";
     c.mqtt.max_inflight = a.inflight;
     c.mqtt.publish_timeout = 30s;

@@ -94,7 +94,7 @@ SinkConfig mqtt_sink(int port, const std::string& client_id) {
     s.name = "mqtt";
     s.type = SinkType::mqtt;
     s.lanes = kAllLanes;
-    s.mqtt.port = port;
+    s.mqtt.brokers = {{"127.0.0.1", port}};
     s.mqtt.client_id = client_id;
     s.mqtt.connect_timeout = 1000ms;
     s.mqtt.publish_timeout = 2000ms;

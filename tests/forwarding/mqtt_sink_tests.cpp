@@ -294,3 +294,66 @@ TEST_CASE("mqtt: the broker publishes the retained offline will when the gateway
     CHECK(later.messages().front().retained);
     CHECK(nlohmann::json::parse(later.messages().front().payload)["state"] == "offline");
 }
+
+TEST_CASE("mqtt: with several brokers the sink fails over to the next when its broker goes, and back round",
+          "[forwarding][mqtt][fleet]") {
+    test::TempDir dir;
+    test::MosquittoBroker first(dir / "first");
+    test::MosquittoBroker second(dir / "second");
+    const std::string first_address = "127.0.0.1:" + std::to_string(first.port());
+    const std::string second_address = "127.0.0.1:" + std::to_string(second.port());
+    auto on_first = std::make_unique<test::MqttSubscriber>(first.port(), "gatehouse/#", "platform-1", false);
+    test::MqttSubscriber on_second(second.port(), "gatehouse/#", "platform-2", false);
+    SinkConfig config = mqtt_config(first.port(), "gw1-test-failover");
+    config.mqtt.brokers = {{"127.0.0.1", first.port()}, {"127.0.0.1", second.port()}};
+    config.mqtt.reconnect_max = 1s;
+    MqttSink sink(config, kIdentity);
+
+    const auto before = mixed_records(1, 20);
+    CHECK(sink.deliver(before).statuses == std::vector(before.size(), DeliveryStatus::delivered));
+    CHECK(sink.endpoint() == first_address);
+
+    first.stop();
+    // The first delivery after the loss may be retry_later (the loss noticed with the messages on their way);
+    // the sink is on the second broker within a couple of attempts, with no backoff of its own in between.
+    const auto during = mixed_records(21, 20);
+    DeliveryReport report;
+    const auto deadline = std::chrono::steady_clock::now() + 10s;
+    do {
+        report = sink.deliver(during);
+    } while (report.statuses.front() != DeliveryStatus::delivered && std::chrono::steady_clock::now() < deadline);
+    CHECK(report.statuses == std::vector(during.size(), DeliveryStatus::delivered));
+    CHECK(sink.endpoint() == second_address);
+    REQUIRE(on_second.wait_until([&](const auto& m) { return records_by_key(m).size() >= during.size(); }, 10s));
+    for (const auto& r : during) CHECK(records_by_key(on_second.messages()).count(r.key) == 1);
+
+    // Its node back and the other gone: round the list to the first again.
+    first.start();
+    second.stop();
+    const auto after = mixed_records(41, 20);
+    const auto deadline_after = std::chrono::steady_clock::now() + 10s;
+    do {
+        report = sink.deliver(after);
+    } while (report.statuses.front() != DeliveryStatus::delivered && std::chrono::steady_clock::now() < deadline_after);
+    CHECK(report.statuses == std::vector(after.size(), DeliveryStatus::delivered));
+    CHECK(sink.endpoint() == first_address);
+    REQUIRE(on_first->wait_until(
+        [&](const auto& m) { return records_by_key(m).size() >= before.size() + after.size(); }, 10s));
+    const auto by_key = records_by_key(on_first->messages());
+    for (const auto& r : before) CHECK(by_key.count(r.key) == 1);
+    for (const auto& r : after) CHECK(by_key.count(r.key) == 1);
+}
+
+TEST_CASE("mqtt: a dead first broker of the list does not stop delivery", "[forwarding][mqtt][fleet]") {
+    test::TempDir dir;
+    test::MosquittoBroker live(dir / "live");
+    test::MqttSubscriber subscriber(live.port(), "gatehouse/#", "platform", false);
+    SinkConfig config = mqtt_config(live.port(), "gw1-test-dead-first");
+    config.mqtt.brokers = {{"127.0.0.1", test::free_loopback_port()}, {"127.0.0.1", live.port()}};
+    MqttSink sink(config, kIdentity);
+    const auto records = mixed_records(1, 10);
+    const auto start = std::chrono::steady_clock::now();
+    CHECK(sink.deliver(records).statuses == std::vector(records.size(), DeliveryStatus::delivered));
+    CHECK(std::chrono::steady_clock::now() - start < 4500ms);  // two connect attempts at most, no backoff between
+    CHECK(sink.endpoint() == "127.0.0.1:" + std::to_string(live.port()));
+}

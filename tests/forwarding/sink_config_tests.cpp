@@ -82,8 +82,7 @@ digest_lines = 5
     CHECK(mqtt.type == SinkType::mqtt);
     CHECK(mqtt.lanes == std::vector{OutboxLane::alert, OutboxLane::record, OutboxLane::routine});
     CHECK(mqtt.max_batch == 100);
-    CHECK(mqtt.mqtt.host == "broker.campus.local");
-    CHECK(mqtt.mqtt.port == 8883);
+    CHECK(mqtt.mqtt.brokers == std::vector<MqttBrokerAddress>{{"broker.campus.local", 8883}});
     CHECK(mqtt.mqtt.client_id.empty());  // "<gateway>-<site>" is filled in by the sink
     CHECK(mqtt.mqtt.username == "gw1");
     CHECK(mqtt.mqtt.password == "s3cret");
@@ -335,4 +334,35 @@ type = "dingtalk"
 url = "https://x"
 kinds = ["fevre"]
 )"), Catch::Contains("kinds: expected alert kinds: fever"));
+}
+
+TEST_CASE("sink configuration: an MQTT cluster's nodes in brokers", "[forwarding][config][fleet]") {
+    const auto sinks = parse_sinks(R"(
+[[forwarding.sinks]]
+type = "mqtt"
+brokers = ["mqtt-1.campus:8883", "10.0.0.2", "[fd00::3]:1884"]
+)");
+    REQUIRE(sinks.size() == 1);
+    const std::vector<MqttBrokerAddress> expected{{"mqtt-1.campus", 8883}, {"10.0.0.2", 1883}, {"fd00::3", 1884}};
+    CHECK(sinks[0].mqtt.brokers == expected);
+    CHECK(sinks[0].mqtt.brokers[2].to_string() == "[fd00::3]:1884");
+    // The single host/port keys are a list of one; neither given is the local broker.
+    CHECK(parse_sinks("[[forwarding.sinks]]\ntype = \"mqtt\"\nhost = \"b\"\nport = 1999\n")[0].mqtt.brokers ==
+          std::vector<MqttBrokerAddress>{{"b", 1999}});
+    CHECK(parse_sinks("[[forwarding.sinks]]\ntype = \"mqtt\"\n")[0].mqtt.brokers ==
+          std::vector<MqttBrokerAddress>{{"127.0.0.1", 1883}});
+
+    const std::string head = "[[forwarding.sinks]]\ntype = \"mqtt\"\n";
+    CHECK_THAT(parse_error(head + "brokers = [\"a:1883\"]\nhost = \"b\"\n"),
+               Catch::Contains("sinks.toml:4:") && Catch::Contains("set either brokers or host/port, not both"));
+    CHECK_THAT(parse_error(head + "brokers = [\"a:1883\"]\nport = 1884\n"), Catch::Contains("not both"));
+    CHECK_THAT(parse_error(head + "brokers = []\n"), Catch::Contains("brokers") && Catch::Contains("non-empty array"));
+    CHECK_THAT(parse_error(head + "brokers = \"a:1883\"\n"), Catch::Contains("non-empty array"));
+    CHECK_THAT(parse_error(head + "brokers = [\"a:0\"]\n"), Catch::Contains("sinks.toml:3:") && Catch::Contains("\"a:0\""));
+    CHECK_THAT(parse_error(head + "brokers = [\"a:65536\"]\n"), Catch::Contains("port 1..65535"));
+    CHECK_THAT(parse_error(head + "brokers = [\"a:x\"]\n"), Catch::Contains("\"a:x\""));
+    CHECK_THAT(parse_error(head + "brokers = [\":1883\"]\n"), Catch::Contains("brokers"));
+    CHECK_THAT(parse_error(head + "brokers = [\"fd00::3\"]\n"), Catch::Contains("[v6]:port"));
+    CHECK_THAT(parse_error(head + "brokers = [1883]\n"), Catch::Contains("brokers"));
+    CHECK_THAT(parse_error(head + "brokers = [\"a:1883\", \"a:1883\"]\n"), Catch::Contains("a:1883 is listed twice"));
 }

@@ -15,8 +15,7 @@ inline daemon::forwarding::SinkConfig test_mqtt_sink_config(int port, const std:
     c.name = name;
     c.type = daemon::forwarding::SinkType::mqtt;
     c.lanes = {storage::OutboxLane::alert, storage::OutboxLane::record, storage::OutboxLane::routine};
-    c.mqtt.host = "127.0.0.1";
-    c.mqtt.port = port;
+    c.mqtt.brokers = {{"127.0.0.1", port}};
     c.mqtt.client_id = client_id;
     c.mqtt.max_inflight = 10;
     c.mqtt.connect_timeout = 2000ms;

@@ -36,7 +36,7 @@ LocalTimeZone zone_of(const json& s) {
 /// One line per upstream sink: whether it delivers, what waits for it, when it last succeeded, why it fails.
 void print_sinks(const json& forwarding, const LocalTimeZone& zone, const Style& style) {
     if (!forwarding.is_object() || forwarding.value("sinks", json::array()).empty()) return;
-    TextTable sinks({"SINK", "STATE", "BACKLOG", "OLDEST", "LAST SUCCESS", "LAST ERROR"});
+    TextTable sinks({"SINK", "STATE", "ON", "BACKLOG", "OLDEST", "LAST SUCCESS", "LAST ERROR"});
     for (const auto& k : forwarding["sinks"]) {
         const std::string error = k.value("last_error", std::string());
         std::string state;
@@ -51,7 +51,10 @@ void print_sinks(const json& forwarding, const LocalTimeZone& zone, const Style&
         }
         const json& success = k.value("last_success_ms", json());
         const json& oldest = k.value("oldest_age_ms", json());
-        sinks.add_row({k.value("name", std::string("?")), state, count(k.value("unconfirmed", json())),
+        // The MQTT broker (cluster node) the sink is on; "-" for a sink with one fixed upstream or an older daemon.
+        const json& endpoint = k.value("endpoint", json());
+        sinks.add_row({k.value("name", std::string("?")), state, endpoint.is_string() ? endpoint.get<std::string>() : "-",
+                       count(k.value("unconfirmed", json())),
                        oldest.is_null() ? "-" : std::to_string(oldest.get<std::int64_t>() / 1000) + " s",
                        success.is_null() ? "never (since start)" : zone.format(success.get<std::int64_t>(), "%Y-%m-%d %H:%M:%S %z"),
                        error.empty() ? "-" : error});

@@ -83,7 +83,7 @@ public:
         : options_(options),
           identity_(identity),
           status_topic_(std::move(status_topic)),
-          where_(options_.host + ":" + std::to_string(options_.port)) {
+          where_(options_.brokers.at(0).to_string()) {
         ensure_mosquitto_initialised();
         // clean_session = false: the broker keeps our session (and libmosquitto resends unacknowledged
         // QoS 1 messages) across reconnects.
@@ -154,16 +154,24 @@ public:
         return tracker_.size();
     }
 
+    /// The broker ("host:port") the client is connected to, or was last trying.
+    std::string broker() {
+        std::lock_guard lock(mutex_);
+        return where_;
+    }
+
     /// Nothing when connected (within connect_timeout); otherwise why not. Asks the network thread to try
-    /// at once instead of waiting out its backoff, and returns as soon as that attempt fails.
+    /// at once instead of waiting out its backoff, and returns as soon as every broker of the list has failed
+    /// once (one attempt each: a cluster's dead node is skipped at once).
     std::optional<std::string> wait_connected() {
         std::unique_lock lock(mutex_);
         if (connected_) return std::nullopt;
         const std::uint64_t failures_before = failed_attempts_;
+        const std::uint64_t brokers = options_.brokers.size();
         reconnect_now_ = true;
         changed_.notify_all();
-        changed_.wait_for(lock, options_.connect_timeout,
-                          [&] { return connected_ || failed_attempts_ > failures_before; });
+        changed_.wait_for(lock, options_.connect_timeout * static_cast<int>(brokers),
+                          [&] { return connected_ || failed_attempts_ >= failures_before + brokers; });
         if (connected_) return std::nullopt;
         if (failed_attempts_ > failures_before || !last_error_.empty()) return last_error_;
         return "no CONNACK from " + where_ + " within " + std::to_string(options_.connect_timeout.count()) + " ms";
@@ -272,13 +280,31 @@ private:
         changed_.notify_all();
     }
 
-    /// The network thread: connects, runs the libmosquitto loop (keepalive, acks, resends), and reconnects
-    /// with exponential backoff (1 s doubling up to reconnect_max), or at once when deliver() asks.
+    /// The network thread: connects, runs the libmosquitto loop (keepalive, acks, resends), and reconnects.
+    /// Failover: after a failure (connection lost, refused, CONNACK refused) the next attempt goes to the next
+    /// broker of the list at once; only after a whole round of the list has failed does it back off
+    /// exponentially (1 s doubling up to reconnect_max), unless deliver() asks for an attempt now. The session is
+    /// persistent (clean session off, the same client id), so a cluster's other node takes it over.
     void run_network() {
         mosquitto* c = client_.get();
-        bool attempted = false;
+        const std::size_t brokers = options_.brokers.size();
+        std::size_t current = 0;
+        std::size_t failures_in_round = 0;  // consecutive failures since the last CONNACK
         auto next_attempt = Clock::now();
-        const std::string& where = where_;
+        auto fail = [&](std::string why) {
+            note_failure(std::move(why));
+            current = (current + 1) % brokers;
+            {
+                std::lock_guard lock(mutex_);
+                where_ = options_.brokers[current].to_string();
+            }
+            if (++failures_in_round % brokers == 0) {
+                next_attempt = Clock::now() + backoff_;
+                backoff_ = std::min<std::chrono::milliseconds>(backoff_ * 2, options_.reconnect_max);
+            } else {
+                next_attempt = Clock::now();
+            }
+        };
         while (true) {
             if (mosquitto_socket(c) < 0) {
                 std::unique_lock lock(mutex_);
@@ -291,35 +317,38 @@ private:
                 if (stopping_) return;
                 if (closing_) continue;
                 reconnect_now_ = false;
+                if (connect_succeeded_) {
+                    connect_succeeded_ = false;
+                    failures_in_round = 0;
+                }
                 lock.unlock();
                 // Asynchronous connect: the TCP handshake completes inside mosquitto_loop, so a broker that
                 // does not answer never blocks this thread (deliver() gives up after connect_timeout).
-                const int rc = attempted ? mosquitto_reconnect_async(c)
-                                         : mosquitto_connect_async(c, options_.host.c_str(), options_.port,
-                                                                   static_cast<int>(options_.keepalive.count()));
-                attempted = true;
-                if (rc != MOSQ_ERR_SUCCESS) {
-                    note_failure("cannot connect to " + where + ": " + describe(rc));
-                    next_attempt = Clock::now() + backoff_;
-                    backoff_ = std::min<std::chrono::milliseconds>(backoff_ * 2, options_.reconnect_max);
-                }
+                const MqttBrokerAddress& broker = options_.brokers[current];
+                const int rc = mosquitto_connect_async(c, broker.host.c_str(), broker.port,
+                                                       static_cast<int>(options_.keepalive.count()));
+                if (rc != MOSQ_ERR_SUCCESS) fail("cannot connect to " + broker.to_string() + ": " + describe(rc));
                 continue;
             }
             const int rc = mosquitto_loop(c, 200, 1);
             {
                 std::lock_guard lock(mutex_);
                 if (stopping_) return;
+                if (connect_succeeded_) {
+                    connect_succeeded_ = false;
+                    failures_in_round = 0;
+                }
             }
             if (rc != MOSQ_ERR_SUCCESS && rc != MOSQ_ERR_NO_CONN) {
                 // The library has closed the socket (connection refused, lost, or CONNACK refused).
                 std::string why = describe(rc);
+                std::string where;
                 {
                     std::lock_guard lock(mutex_);
                     if (!refusal_.empty()) why = std::exchange(refusal_, {});
+                    where = where_;
                 }
-                note_failure("connection to " + where + ": " + why);
-                next_attempt = Clock::now() + backoff_;
-                backoff_ = std::min<std::chrono::milliseconds>(backoff_ * 2, options_.reconnect_max);
+                fail("connection to " + where + ": " + why);
             }
         }
     }
@@ -332,6 +361,10 @@ private:
             return;
         }
         self.backoff_ = 1s;
+        {
+            std::lock_guard lock(self.mutex_);
+            self.connect_succeeded_ = true;
+        }
         // Retained, so whoever subscribes later sees the gateway's current state; the will replaces it.
         const std::string online = status_payload(self.identity_, "online", "");
         mosquitto_publish(client, nullptr, self.status_topic_.c_str(), static_cast<int>(online.size()), online.data(),
@@ -372,7 +405,7 @@ private:
     const MqttSinkOptions options_;
     const SinkIdentity identity_;
     const std::string status_topic_;
-    const std::string where_;  ///< "host:port", for details.
+    std::string where_;  ///< "host:port" of the broker connected to or tried; under `mutex_`.
     MosquittoHandle client_;
     std::chrono::milliseconds backoff_{1000};  ///< Network thread only.
 
@@ -382,6 +415,7 @@ private:
     bool closing_ = false;   ///< The goodbye is said: do not reconnect.
     bool stopping_ = false;  ///< The network thread is to end.
     bool reconnect_now_ = false;
+    bool connect_succeeded_ = false;  ///< A CONNACK arrived: the network thread restarts its round of brokers.
     std::uint64_t failed_attempts_ = 0;
     std::string last_error_;
     std::string refusal_;  ///< Why the broker refused the last CONNECT, until the loop reports the failure.
@@ -431,6 +465,8 @@ DeliveryReport MqttSink::collect(std::size_t count, Clock::time_point deadline) 
 }
 
 void MqttSink::abandon() { connection_->abandon(); }
+
+std::string MqttSink::endpoint() const { return connection_->broker(); }
 
 DeliveryReport MqttSink::deliver(std::span<const storage::OutboxRecord> records) {
     if (connection_->outstanding() > 0) throw std::logic_error("sink " + name_ + ": deliver() while records are in flight");

@@ -87,8 +87,7 @@ private:
     }
 
     void read_mqtt(MqttSinkOptions& m) {
-        reader_.text("host", m.host);
-        reader_.integer("port", m.port, 1, 65535);
+        read_brokers(m.brokers);
         reader_.text("client_id", m.client_id);
         reader_.text("username", m.username);
         read_secret("password", m.password, m.password_file);
@@ -115,6 +114,41 @@ private:
         reader_.duration("connect_timeout_ms", m.connect_timeout, 100, 60'000);
         reader_.duration("publish_timeout_ms", m.publish_timeout, 100, 600'000);
         reader_.duration("reconnect_max_s", m.reconnect_max, 1, 3600);
+    }
+
+    /// `brokers = ["host:port", ...]` (a cluster's nodes), or the single `host` / `port`; not both.
+    void read_brokers(std::vector<MqttBrokerAddress>& brokers) {
+        const toml::node* list = reader_.get("brokers");
+        if (!list) {
+            MqttBrokerAddress single = brokers.front();
+            reader_.text("host", single.host);
+            reader_.integer("port", single.port, 1, 65535);
+            brokers = {single};
+            return;
+        }
+        for (const char* single_key : {"host", "port"}) {
+            if (const toml::node* n = table_.get(single_key)) {
+                reader_.fail(n->source(), single_key, "set either brokers or host/port, not both");
+            }
+        }
+        const toml::array* items = list->as_array();
+        if (!items || items->empty()) {
+            reader_.fail(list->source(), "brokers", "expected a non-empty array of \"host:port\" strings");
+        }
+        brokers.clear();
+        for (const toml::node& item : *items) {
+            const auto text = item.value<std::string>();
+            const auto address = text ? parse_mqtt_broker_address(*text) : std::nullopt;
+            if (!address) {
+                reader_.fail(item.source(), "brokers",
+                             "expected \"host:port\" (or \"[v6]:port\"), port 1..65535" +
+                                 (text ? ", got \"" + *text + "\"" : std::string()));
+            }
+            if (std::find(brokers.begin(), brokers.end(), *address) != brokers.end()) {
+                reader_.fail(item.source(), "brokers", address->to_string() + " is listed twice");
+            }
+            brokers.push_back(*address);
+        }
     }
 
     void read_webhook(WebhookSinkOptions& w) {
@@ -256,6 +290,42 @@ private:
 };
 
 }  // namespace
+
+std::string MqttBrokerAddress::to_string() const {
+    const bool v6 = host.find(':') != std::string::npos;
+    return (v6 ? "[" + host + "]" : host) + ":" + std::to_string(port);
+}
+
+std::optional<MqttBrokerAddress> parse_mqtt_broker_address(std::string_view text) {
+    MqttBrokerAddress address;
+    std::string_view port_text;
+    if (!text.empty() && text.front() == '[') {
+        const auto close = text.find(']');
+        if (close == std::string_view::npos) return std::nullopt;
+        address.host = std::string(text.substr(1, close - 1));
+        const std::string_view rest = text.substr(close + 1);
+        if (!rest.empty()) {
+            if (rest.front() != ':') return std::nullopt;
+            port_text = rest.substr(1);
+            if (port_text.empty()) return std::nullopt;
+        }
+    } else {
+        const auto colon = text.find(':');
+        if (colon != std::string_view::npos && text.find(':', colon + 1) != std::string_view::npos) return std::nullopt;
+        address.host = std::string(text.substr(0, colon));
+        if (colon != std::string_view::npos) {
+            port_text = text.substr(colon + 1);
+            if (port_text.empty()) return std::nullopt;
+        }
+    }
+    if (address.host.empty() || address.host.find_first_of(" \t\r\n/") != std::string::npos) return std::nullopt;
+    if (!port_text.empty()) {
+        if (port_text.size() > 5 || port_text.find_first_not_of("0123456789") != std::string_view::npos) return std::nullopt;
+        address.port = std::stoi(std::string(port_text));
+        if (address.port < 1 || address.port > 65535) return std::nullopt;
+    }
+    return address;
+}
 
 std::optional<AlertSeverity> parse_alert_severity(std::string_view text) {
     if (text == "info") return AlertSeverity::info;

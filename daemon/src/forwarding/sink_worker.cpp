@@ -60,8 +60,10 @@ bool SinkWorker::wait_finished(Clock::time_point deadline) {
 }
 
 SinkSnapshot SinkWorker::stats() const {
+    std::string endpoint = sink_->endpoint();  // the sink's own lock, not under ours
     std::lock_guard lock(mutex_);
     SinkSnapshot s = stats_;
+    s.endpoint = std::move(endpoint);
     if (retry_at_) {
         s.retry_in = std::max(std::chrono::milliseconds(0),
                               std::chrono::duration_cast<std::chrono::milliseconds>(*retry_at_ - Clock::now()));

@@ -60,6 +60,7 @@ json forwarding_json(const forwarding::ForwarderSnapshot& f) {
                          {"retries", s.retries},
                          {"dead_letters", s.dead_letters},
                          {"connected", s.connected},
+                         {"endpoint", s.endpoint.empty() ? json(nullptr) : json(s.endpoint)},
                          {"activity", kActivity[static_cast<int>(s.activity)]},
                          {"draining", s.draining},
                          {"retry_in_ms", age_ms(s.retry_in)},

@@ -57,6 +57,8 @@ struct SinkSnapshot {
     std::string last_error;  ///< What the upstream (or the ledger) said at the last failure; empty after success.
     /// The last delivery attempt reached the upstream and was confirmed (MQTT connected, webhook answering).
     bool connected = false;
+    /// The server the sink is on ("host:port" of the MQTT cluster node); empty for a sink with one fixed upstream.
+    std::string endpoint;
     SinkActivity activity = SinkActivity::idle;
     bool draining = false;  ///< Working through a backlog after an outage, paced at max_drain_rate.
     std::optional<std::chrono::milliseconds> retry_in;  ///< While backing off: time until the next attempt.

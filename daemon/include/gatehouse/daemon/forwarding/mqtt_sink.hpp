@@ -11,7 +11,7 @@ namespace gatehouse::daemon::forwarding {
 
 /// Publishes each record to `<prefix>/<site>/<gateway>/<lane>/<kind>` with QoS 1 and reports it delivered
 /// when its PUBACK arrives. A network thread of its own keeps the connection (keepalive, reconnect with
-/// backoff) so that the gateway's retained status stays "online" while the outbox is idle; the broker
+/// backoff, failing over to the next of several brokers) so that the gateway's retained status stays "online" while the outbox is idle; the broker
 /// publishes the retained "offline" last will when the connection dies without a goodbye.
 ///
 /// The forwarder drives it through PipelinedSink: it hands over the next batch while PUBACKs of the
@@ -31,6 +31,8 @@ public:
     std::size_t max_batch() const override { return max_batch_; }
     DeliveryReport deliver(std::span<const storage::OutboxRecord> records) override;
     PipelinedSink* pipelined() override { return this; }
+    /// The broker of `brokers` ("host:port") the sink is connected to, or tries next while disconnected.
+    std::string endpoint() const override;
 
     void submit(std::span<const storage::OutboxRecord> records) override;
     DeliveryReport collect(std::size_t count, Clock::time_point deadline) override;

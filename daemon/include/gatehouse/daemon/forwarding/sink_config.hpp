@@ -33,10 +33,24 @@ struct SinkIdentity {
     LocalTimeZone zone = LocalTimeZone::system();  ///< gateway.timezone: the times in chat messages.
 };
 
+/// One MQTT broker (a node of a cluster): host name or address, and TCP port.
+struct MqttBrokerAddress {
+    std::string host;
+    int port = 1883;
+
+    /// "host:port" ("[v6]:port" for an IPv6 address), as in the configuration and `gatehouse status`.
+    std::string to_string() const;
+    bool operator==(const MqttBrokerAddress&) const = default;
+};
+
+/// Parses "host", "host:port" or "[v6addr]:port" (port 1..65535, 1883 when left out); nothing when malformed.
+std::optional<MqttBrokerAddress> parse_mqtt_broker_address(std::string_view text);
+
 /// Connection and publishing options of an MQTT broker sink (libmosquitto, MQTT 3.1.1, QoS 1).
 struct MqttSinkOptions {
-    std::string host = "127.0.0.1";
-    int port = 1883;
+    /// The broker, or a cluster's nodes in the order tried: on losing one, the sink goes on with the next.
+    /// From `brokers = ["host:port", ...]`, or from the single `host` / `port` keys.
+    std::vector<MqttBrokerAddress> brokers{{"127.0.0.1", 1883}};
     std::string client_id;  ///< Stable id of the persistent session; empty means "<gateway>-<site>".
     std::string username;
     std::string password;   ///< From `password` or `password_file`.

@@ -64,6 +64,9 @@ public:
     /// The asynchronous interface, for sinks that have one (MQTT): the forwarder then uses it instead of
     /// deliver(). Sinks that confirm a whole batch per request (webhook, chat robots) keep the default.
     virtual PipelinedSink* pipelined() { return nullptr; }
+    /// Which server of its upstream the sink is on ("host:port" of an MQTT cluster's node); empty when it has a
+    /// single fixed one. Safe to call from any thread (`gatehouse status` asks while the sink delivers).
+    virtual std::string endpoint() const { return {}; }
 };
 
 }  // namespace gatehouse::daemon::forwarding
