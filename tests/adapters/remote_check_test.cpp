@@ -15,8 +15,10 @@ using nlohmann::json;
 namespace {
 
 constexpr std::chrono::milliseconds kBudget{1300};
-// Beyond the budget: what sending the answer may add on a loaded machine (the code's floor for the last call).
-constexpr std::chrono::milliseconds kTolerance{100};
+// Beyond the budget: what sending the answer and the test's own clock may add on a loaded 2-core machine under
+// AddressSanitizer. An answer that waited for something else (the 10 s fusion window, a hung ISAPI call) is still
+// far beyond it; the answer's latency itself is measured by bench/adapter_bench.
+constexpr std::chrono::milliseconds kTolerance{1000};
 
 std::string scene(const std::string& name) { return std::string(GATEHOUSE_TEST_DATA) + "/scenes/" + name + ".json"; }
 

@@ -47,7 +47,7 @@ struct CameraRig {
 
     CameraRig()
         : gw((write_frames(frames, {160, 120}), 2), directory_camera("cam1", "g1", frames, 20),
-             screening_policy("deny", 1000), immediate_policy()),
+             screening_policy("deny", 5000), immediate_policy()),
           console(gw.context(), gw.console_endpoint(), {"alert.camera_fault", "alert_state."}),
           t1(gw.context(), gw.endpoint(), "t1") {
         gw.wait_for_console_topics(2);
@@ -86,7 +86,7 @@ struct CameraRig {
             ms = answer.second;
             CHECK(answer.first["result"] == "deny");
             CHECK(answer.first["reasons"] == json::array({"camera_fault"}));
-            CHECK(ms < 500);  // decided at once, not after the fusion window
+            CHECK(ms < 2500);  // decided at once, not after the 5 s fusion window (room for a loaded sanitizer build)
         }
         restore();
         bool closed = false;

@@ -54,7 +54,10 @@ TEST_CASE("a console that never reads and a hanging webhook do not slow gate dec
     CHECK(!hook.requests().empty());                                 // the webhook was reached and hangs
     CHECK(status["consoles"]["overflows"].get<std::int64_t>() > 0);  // the stuck console lost, not the gate
     CHECK(latencies.size() > 500);
-    CHECK(p99 < 250);
+    // A gate held by either consumer would wait for the webhook's 240 s timeout or for ever on the console; 2 s
+    // leaves room for a sanitizer build sharing two cores with another test. The latency goal itself is measured by
+    // bench/gate_bench, not here.
+    CHECK(p99 < 2000);
     std::cout << "slow consumers: " << latencies.size() << " decisions and " << events.acked().size()
               << " events with a stuck console and a hanging webhook; decision p50 " << p50 << " ms, p99 " << p99
               << " ms, max " << percentile(latencies, 100) << " ms; console overflows "

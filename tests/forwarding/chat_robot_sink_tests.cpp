@@ -296,7 +296,9 @@ TEST_CASE("chat: a burst of 50 alerts becomes a few digests with every alert in 
     CHECK(ids.size() == 50);  // every alert, each exactly once
     CHECK(std::set<std::string>(ids.begin(), ids.end()).size() == 50);
     for (std::size_t i = 1; i < messages.size(); ++i) {
-        CHECK(messages[i].received_at - messages[i - 1].received_at >= 90ms);  // spacing held
+        // Spacing held: the sink sends 100 ms apart; the receiver's thread may see one late and the next on time (a
+        // broken limiter sends them back to back, ~0 ms).
+        CHECK(messages[i].received_at - messages[i - 1].received_at >= 50ms);
     }
 }
 

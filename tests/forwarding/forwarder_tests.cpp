@@ -416,7 +416,7 @@ TEST_CASE("forwarder: a chat robot that hangs does not slow MQTT delivery", "[fo
     bool released = false;
     test::HttpReceiver robot([&](const test::ReceivedRequest&, std::size_t) {
         std::unique_lock lock(mutex);
-        released_changed.wait_for(lock, 10s, [&] { return released; });
+        released_changed.wait_for(lock, 120s, [&] { return released; });
         return test::Answer{200, R"({"errcode":0,"errmsg":"ok"})"};
     });
     const auto release = [&] {
@@ -434,7 +434,7 @@ TEST_CASE("forwarder: a chat robot that hangs does not slow MQTT delivery", "[fo
     chat.lanes = {OutboxLane::alert};
     chat.max_batch = 50;
     chat.chat.url = robot.url("/cgi-bin/webhook/send?key=test");
-    chat.chat.timeouts = {500ms, 10000ms};
+    chat.chat.timeouts = {500ms, 120000ms};
     config.sinks = {mqtt_sink(broker.port(), "gw1-chat"), chat};
     {
         Forwarder forwarder(config, dir / "ledger.db", kIdentity);
@@ -447,8 +447,12 @@ TEST_CASE("forwarder: a chat robot that hangs does not slow MQTT delivery", "[fo
             forwarder.wake();
         }
         const auto all = expected_keys(201, alert_lane);
-        REQUIRE(eventually([&] { return keys_in(mqtt_records(subscriber)) == all; }, 5s));
-        CHECK(Clock::now() - started < 2s);
+        // The robot holds its request for up to two minutes: MQTT delivering everything while the chat sink is still
+        // waiting is what shows that one stuck sink does not hold the others (no time bound, which a loaded
+        // sanitizer build would make a coin toss).
+        REQUIRE(eventually([&] { return keys_in(mqtt_records(subscriber)) == all; }, 60s));
+        INFO("MQTT delivered 201 records in " << std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - started).count()
+                                              << " ms while the robot held the chat sink");
         const auto s = forwarder.snapshot();
         CHECK(sink_in(s, "duty-wecom").activity == SinkActivity::delivering);
         CHECK(sink_in(s, "duty-wecom").delivered == 0);

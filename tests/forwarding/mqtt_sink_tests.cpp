@@ -189,7 +189,7 @@ TEST_CASE("mqtt: records in flight when the broker goes away are retry_later, no
     // Every record has an outcome, quickly (not after publish_timeout); whatever the broker acknowledged
     // before it went is delivered, the rest is to be sent again.
     REQUIRE(statuses.size() == records.size());
-    CHECK(std::chrono::steady_clock::now() - start < 2500ms);
+    CHECK(std::chrono::steady_clock::now() - start < 4500ms);  // below the 5 s publish_timeout
     const auto retry = std::count(statuses.begin(), statuses.end(), DeliveryStatus::retry_later);
     const auto delivered = std::count(statuses.begin(), statuses.end(), DeliveryStatus::delivered);
     CHECK(retry + delivered == static_cast<std::ptrdiff_t>(records.size()));
@@ -213,7 +213,7 @@ TEST_CASE("mqtt: broker down is retry_later at once, after a restart delivery re
     for (int attempt = 0; attempt < 3; ++attempt) {
         const auto start = std::chrono::steady_clock::now();
         const DeliveryReport down = sink.deliver(during);
-        CHECK(std::chrono::steady_clock::now() - start < 2500ms);
+        CHECK(std::chrono::steady_clock::now() - start < 4500ms);  // below the 5 s publish_timeout
         CHECK(down.statuses == std::vector(during.size(), DeliveryStatus::retry_later));
         // Whether the sink's network thread noticed the broker's end before this call (not connected) or
         // only while the messages were on their way (connection lost) is a race with no wrong answer; the

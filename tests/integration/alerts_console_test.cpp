@@ -171,8 +171,10 @@ TEST_CASE("a console that never reads does not delay decisions, its overflows ar
     flood.join();
     std::sort(latencies_ms.begin(), latencies_ms.end());
     INFO("median " << latencies_ms[20] << " ms, max " << latencies_ms.back() << " ms");
-    // Generous bound for a loaded 2-core CI machine; a gate blocked by a console would wait for seconds.
-    CHECK(latencies_ms.back() < 500);
+    // Generous bounds for a sanitizer build sharing a 2-core CI machine with another test: a gate blocked by a
+    // console that never reads waits until the flood ends (seconds), on every request after the queue fills.
+    CHECK(latencies_ms[38] < 1000);
+    CHECK(latencies_ms.back() < 3000);
     int decisions = 0;
     while (healthy.receive(std::chrono::milliseconds(300))) ++decisions;
     CHECK(decisions == 40);  // the reading console lost nothing

@@ -173,14 +173,16 @@ TEST_CASE("a screening is used for one request only", "[integration][camera]") {
 }
 
 TEST_CASE("a gate without a camera decides at once on the terminal's own reading", "[integration][camera]") {
-    GatewayFixture gw(2, camera("cam1", "g1", "empty"), policy(""), policy(""));
+    // A 10 s fusion window: "at once" is then told from "after the window" with room for a loaded sanitizer build.
+    GatewayFixture gw(2, camera("cam1", "g1", "empty"), policy("fusion_window_ms = 10000\n"),
+                      policy("fusion_window_ms = 10000\n"));
     TestTerminal t2(gw.context(), gw.endpoint(), "t2");  // g2 has no camera
     ipc::AccessRequest with_reading = request(t2, "r1", "E1");
     with_reading.celsius = 36.5;
     t2.send(with_reading);
     const auto start = std::chrono::steady_clock::now();
     const json d = t2.expect_reply();
-    CHECK(std::chrono::steady_clock::now() - start < std::chrono::milliseconds(500));
+    CHECK(std::chrono::steady_clock::now() - start < std::chrono::milliseconds(5000));
     CHECK(d["result"] == "grant");
     CHECK(d["celsius"] == 36.5);
     t2.send(request(t2, "r2", "E2"));
@@ -205,12 +207,9 @@ TEST_CASE("a camera that cannot be opened raises camera_fault and its gate follo
     GatewayFixture gw(2,
                       "[[cameras]]\nid = \"cam1\"\ngate = \"g1\"\nsource = \"cptv:/nonexistent/recording.cptv\"\n"
                       "max_backoff_ms = 1000\n",
-                      policy(""));
+                      policy("fusion_window_ms = 10000\n"));
     // The fault is raised at start-up, before any console could subscribe: a late console asks for open alerts.
-    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
-    while (gw.status()["cameras"][0]["state"] != "faulted" && std::chrono::steady_clock::now() < deadline) {
-        std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    }
+    REQUIRE(eventually([&] { return gw.status()["cameras"][0]["state"] == "faulted"; }, std::chrono::seconds(30)));
     const json at_start = gw.control({{"v", 1}, {"cmd", "alerts"}})["alerts"];
     REQUIRE(at_start.size() == 1);
     CHECK(at_start[0]["kind"] == "camera_fault");
@@ -221,7 +220,8 @@ TEST_CASE("a camera that cannot be opened raises camera_fault and its gate follo
     TestTerminal t1(gw.context(), gw.endpoint(), "t1");
     const auto start = std::chrono::steady_clock::now();
     const json d = ask(t1, "r1", "E1");
-    CHECK(std::chrono::steady_clock::now() - start < std::chrono::milliseconds(1000));  // no point waiting
+    // No point waiting for a faulted camera: decided well before the 10 s window, loaded sanitizer build included.
+    CHECK(std::chrono::steady_clock::now() - start < std::chrono::milliseconds(5000));
     CHECK(d["result"] == "deny");
     CHECK(d["reasons"] == json::array({"camera_fault"}));
     const json cam = gw.status()["cameras"][0];
@@ -229,7 +229,12 @@ TEST_CASE("a camera that cannot be opened raises camera_fault and its gate follo
     CHECK_THAT(cam["last_error"].get<std::string>(), Catch::Contains("/nonexistent/recording.cptv"));
     // Restarted with backoff, and raised once while the fault lasts.
     CHECK(eventually([&] { return gw.status()["cameras"][0]["faults"].get<int>() >= 2; }));
-    CHECK(console.collect(std::chrono::milliseconds(200)).empty());
+    // Alerts are published once their record is committed, so on a loaded machine the start-up alert itself may
+    // reach this console; a second alert for the same fault never may.
+    for (const auto& m : console.collect(std::chrono::milliseconds(200))) {
+        INFO("published after the console subscribed: " << m.topic << " " << m.body.dump());
+        CHECK(m.body["id"] == at_start[0]["id"]);
+    }
     const json open = gw.control({{"v", 1}, {"cmd", "alerts"}})["alerts"];
     CHECK(std::count_if(open.begin(), open.end(), [](const json& a) { return a["kind"] == "camera_fault"; }) == 1);
 }

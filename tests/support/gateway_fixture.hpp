@@ -73,9 +73,11 @@ public:
         throw std::runtime_error("gatehoused did not answer on its control socket within 15 s");
     }
 
-    /// One control request; the reply, or nullopt when none came within `timeout`.
+    /// One control request; the reply, or nullopt when none came within `timeout`. The default bounds a broken
+    /// daemon, not a slow one: a sanitizer build busy with a group commit on a loaded machine can take seconds, and
+    /// tests poll status inside `eventually`, where one missed reply would end the test.
     std::optional<nlohmann::json> try_control(const nlohmann::json& request,
-                                              std::chrono::milliseconds timeout = std::chrono::seconds(2)) {
+                                              std::chrono::milliseconds timeout = std::chrono::seconds(15)) {
         zmq::socket_t s(context_, zmq::socket_type::dealer);
         s.set(zmq::sockopt::linger, 0);
         s.connect(control_endpoint());
@@ -93,7 +95,7 @@ public:
         if (!reply) throw std::runtime_error("no reply from gatehoused to " + request.dump());
         return *reply;
     }
-    std::optional<nlohmann::json> try_status(std::chrono::milliseconds timeout = std::chrono::seconds(2)) {
+    std::optional<nlohmann::json> try_status(std::chrono::milliseconds timeout = std::chrono::seconds(15)) {
         auto reply = try_control({{"v", 1}, {"cmd", "status"}}, timeout);
         if (!reply) return std::nullopt;
         return (*reply)["status"];

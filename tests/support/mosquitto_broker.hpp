@@ -16,6 +16,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <stdexcept>
 #include <string>
 #include <thread>
@@ -27,22 +28,31 @@
 
 namespace gatehouse::test {
 
-/// A TCP port on 127.0.0.1 that was free a moment ago (the OS picked it).
+/// A TCP port on 127.0.0.1 that was free a moment ago (the OS picked it), and not handed out before by this test
+/// process: the kernel may give a just-closed port out again, and a test that picks several ports (a NATS cluster
+/// needs twelve) before any server binds them must not get one twice.
 inline int free_loopback_port() {
-    const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-    if (fd < 0) throw std::runtime_error("socket() failed");
-    sockaddr_in address{};
-    address.sin_family = AF_INET;
-    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    address.sin_port = 0;
-    socklen_t length = sizeof address;
-    if (::bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) != 0 ||
-        ::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length) != 0) {
+    static std::mutex mutex;
+    static std::set<int> handed_out;
+    for (int attempt = 0; attempt < 100; ++attempt) {
+        const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+        if (fd < 0) throw std::runtime_error("socket() failed");
+        sockaddr_in address{};
+        address.sin_family = AF_INET;
+        address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        address.sin_port = 0;
+        socklen_t length = sizeof address;
+        if (::bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) != 0 ||
+            ::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length) != 0) {
+            ::close(fd);
+            throw std::runtime_error("cannot find a free port");
+        }
         ::close(fd);
-        throw std::runtime_error("cannot find a free port");
+        const int port = ntohs(address.sin_port);
+        std::lock_guard lock(mutex);
+        if (handed_out.insert(port).second) return port;
     }
-    ::close(fd);
-    return ntohs(address.sin_port);
+    throw std::runtime_error("cannot find a free port not handed out before");
 }
 
 /// Whether something accepts TCP connections on 127.0.0.1:port.
@@ -106,14 +116,14 @@ public:
     void start() {
         if (process_) throw std::logic_error("mosquitto is already running");
         process_ = std::make_unique<ChildProcess>(kProgram, std::vector<std::string>{"-c", config_path_.string()}, dir_);
-        const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+        const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
         while (!loopback_port_open(port_)) {
             if (!process_->running()) {
                 const std::string why = process_->stderr_text() + log();
                 process_.reset();
                 throw std::runtime_error("mosquitto exited during start-up: " + why);
             }
-            if (std::chrono::steady_clock::now() > deadline) throw std::runtime_error("mosquitto did not listen within 10 s");
+            if (std::chrono::steady_clock::now() > deadline) throw std::runtime_error("mosquitto did not listen within 30 s");
             std::this_thread::sleep_for(std::chrono::milliseconds(20));
         }
     }
@@ -180,8 +190,9 @@ public:
         }
         mosquitto_loop_start(client_.get());
         std::unique_lock lock(mutex_);
-        if (!changed_.wait_for(lock, std::chrono::seconds(5), [&] { return subscribed_; })) {
-            throw std::runtime_error("subscriber got no SUBACK within 5 s");
+        // Generous: on NATS a persistent QoS 1 subscription first creates a replicated JetStream consumer.
+        if (!changed_.wait_for(lock, std::chrono::seconds(30), [&] { return subscribed_; })) {
+            throw std::runtime_error("subscriber got no SUBACK within 30 s");
         }
     }
     ~MqttSubscriber() {
@@ -203,7 +214,7 @@ public:
     }
     /// Waits until `done(messages)` holds; false after `timeout`.
     bool wait_until(const std::function<bool(const std::vector<MqttMessage>&)>& done,
-                    std::chrono::milliseconds timeout = std::chrono::seconds(10)) {
+                    std::chrono::milliseconds timeout = std::chrono::seconds(30)) {
         std::unique_lock lock(mutex_);
         return changed_.wait_for(lock, timeout, [&] { return done(messages_); });
     }

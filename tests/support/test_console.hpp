@@ -43,7 +43,7 @@ public:
         return ConsoleMessage{topic.to_string(), nlohmann::json::parse(body.to_string_view())};
     }
     /// The next message whose topic starts with `prefix` (others are skipped); throws after `timeout`.
-    ConsoleMessage expect(const std::string& prefix, std::chrono::milliseconds timeout = std::chrono::seconds(10)) {
+    ConsoleMessage expect(const std::string& prefix, std::chrono::milliseconds timeout = std::chrono::seconds(20)) {
         const auto deadline = std::chrono::steady_clock::now() + timeout;
         while (std::chrono::steady_clock::now() < deadline) {
             auto m = receive(std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now()));

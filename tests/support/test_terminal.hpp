@@ -71,7 +71,9 @@ public:
         if (!frame) return std::nullopt;
         return nlohmann::json::parse(*frame);
     }
-    nlohmann::json expect_reply(std::chrono::milliseconds timeout = std::chrono::seconds(5)) {
+    /// The next reply; throws after `timeout`, which bounds a broken daemon (a sanitizer build on a loaded machine
+    /// can take seconds for one group commit), not a slow one.
+    nlohmann::json expect_reply(std::chrono::milliseconds timeout = std::chrono::seconds(20)) {
         auto reply = receive(timeout);
         if (!reply) throw std::runtime_error("terminal " + id_ + ": no reply within timeout");
         return *reply;
@@ -84,7 +86,7 @@ public:
     }
     /// The next reply, which must be a `Reply` (throws otherwise).
     template <typename Reply>
-    Reply expect(std::chrono::milliseconds timeout = std::chrono::seconds(5)) {
+    Reply expect(std::chrono::milliseconds timeout = std::chrono::seconds(20)) {
         auto reply = receive_reply(timeout);
         if (!reply) throw std::runtime_error("terminal " + id_ + ": no reply within timeout");
         if (const auto* r = std::get_if<Reply>(&*reply)) return *r;

@@ -27,6 +27,8 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import Select, WebDriverWait
 
 FEVER_WITHIN_MS = 1000       # the goal: on the board within a second of the screening
+# Under AddressSanitizer the demo's screening and every hop to the board run 2-5x slower, so the sanitizer build
+# passes a wider bound (--fever-within-ms, tests/CMakeLists.txt); the goal itself is checked on the normal build.
 FEVER_DEADLINE_S = 75        # the demo's camera loops its 20 s scene; the febrile person comes every loop
 
 
@@ -171,7 +173,8 @@ def run(args):
             raised_ms = int(fever["timeMs"])
             latency = shown_ms - raised_ms
             print("fever alert %s on the board %d ms after the screening" % (alert_id, latency))
-            check(latency <= FEVER_WITHIN_MS, "the fever alert took %d ms to reach the board" % latency)
+            check(latency <= args.fever_within_ms,
+                  "the fever alert took %d ms to reach the board (bound %d ms)" % (latency, args.fever_within_ms))
             check(latency > -1000, "clocks disagree: the alert was shown %d ms before it was raised" % -latency)
             screenshot(driver, args.out, "board-guard-en.png")
             board_shot = os.path.join(args.out, "board-guard-en.png")
@@ -283,6 +286,8 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--gatehouse", required=True, help="the built gatehouse binary")
     parser.add_argument("--out", required=True, help="directory for the screenshots")
+    parser.add_argument("--fever-within-ms", type=int, default=FEVER_WITHIN_MS,
+                        help="fail if the fever alert reaches the board later than this after the screening")
     parser.add_argument("--readme-screenshot", help="also save the gate board here (docs/console-board.png)")
     args = parser.parse_args()
     start = time.monotonic()

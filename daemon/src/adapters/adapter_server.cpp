@@ -6,6 +6,7 @@
 #include <spdlog/spdlog.h>
 
 #include "gatehouse/daemon/web/web_config.hpp"
+#include "gateway/bind_diagnosis.hpp"
 
 namespace gatehouse::daemon::adapters {
 namespace {
@@ -170,6 +171,8 @@ AdapterServer::AdapterServer(AdapterConfig config, AdapterEnvironment environmen
                                        : req.get_param_value("SN");
         state_->count_answer(serial, res.status);
     });
+    // As the metrics and web listeners: a second daemon on the same port is refused, not handed half the devices.
+    server_->set_socket_options(set_exclusive_listener_options);
     const int bound = listen->port == 0 ? server_->bind_to_any_port(listen->host)
                                         : (server_->bind_to_port(listen->host, listen->port) ? listen->port : -1);
     if (bound <= 0) throw std::runtime_error("adapter " + id_ + ": cannot listen on " + config.listen);
