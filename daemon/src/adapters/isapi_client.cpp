@@ -4,23 +4,12 @@
 #include <stdexcept>
 
 #include <curl/curl.h>
+#include "http/curl_library.hpp"
 
 namespace gatehouse::daemon::adapters {
 namespace {
 
 constexpr std::size_t kMaxBodyBytes = 4 * 1024 * 1024;
-
-// curl_global_init once per process before any handle, thread-safely (a function-local static; libcurl counts
-// the forwarders' initialisation and this one).
-void ensure_curl_initialised() {
-    struct CurlGlobal {
-        CurlGlobal() {
-            if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) throw std::runtime_error("curl_global_init failed");
-        }
-        ~CurlGlobal() { curl_global_cleanup(); }
-    };
-    static const CurlGlobal global;
-}
 
 size_t collect_body(char* data, size_t size, size_t count, void* user) {
     auto& body = *static_cast<std::string*>(user);
@@ -38,7 +27,7 @@ struct HeaderListDeleter {
 void IsapiClient::CurlHandleDeleter::operator()(void* handle) const { curl_easy_cleanup(static_cast<CURL*>(handle)); }
 
 IsapiClient::IsapiClient() {
-    ensure_curl_initialised();
+    http::ensure_curl_initialised();
     handle_.reset(curl_easy_init());
     if (!handle_) throw std::runtime_error("curl_easy_init failed");
 }

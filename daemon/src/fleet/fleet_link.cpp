@@ -16,9 +16,13 @@
 #include "gatehouse/daemon/fleet/site_key.hpp"
 #include "gatehouse/ipc/terminal_codec.hpp"
 #include "gatehouse/storage/ledger.hpp"
+#include "mqtt/mosquitto_library.hpp"
 
 namespace gatehouse::daemon::fleet {
 namespace {
+
+using mqtt::describe_mosquitto_error;
+using mqtt::ensure_mosquitto_initialised;
 
 using json = nlohmann::json;
 using Clock = std::chrono::steady_clock;
@@ -31,21 +35,6 @@ constexpr int kLoopTimeoutMs = 100;
 constexpr auto kFirstBackoff = 200ms;
 // How long the goodbye ("offline, shutdown") may take to be acknowledged at stop.
 constexpr auto kGoodbyeTimeout = 1s;
-
-void ensure_mosquitto_initialised() {
-    // Once per process before any client, not thread-safe itself: a function-local static (the MQTT sink does the
-    // same; mosquitto_lib_init counts its callers).
-    struct MosquittoLibrary {
-        MosquittoLibrary() { mosquitto_lib_init(); }
-        ~MosquittoLibrary() { mosquitto_lib_cleanup(); }
-    };
-    static const MosquittoLibrary library;
-}
-
-std::string describe(int rc) {
-    if (rc == MOSQ_ERR_ERRNO) return std::error_code(errno, std::generic_category()).message();
-    return mosquitto_strerror(rc);
-}
 
 struct MosquittoDeleter {
     void operator()(mosquitto* client) const { mosquitto_destroy(client); }
@@ -74,7 +63,7 @@ public:
         ensure_mosquitto_initialised();
         const std::string client_id = identity_.gateway_id + "-fleet";
         client_.reset(mosquitto_new(client_id.c_str(), /*clean_session=*/false, this));
-        if (!client_) throw std::runtime_error("fleet: cannot create MQTT client '" + client_id + "': " + describe(MOSQ_ERR_ERRNO));
+        if (!client_) throw std::runtime_error("fleet: cannot create MQTT client '" + client_id + "': " + describe_mosquitto_error(MOSQ_ERR_ERRNO));
         mosquitto* c = client_.get();
         check(mosquitto_int_option(c, MOSQ_OPT_PROTOCOL_VERSION, MQTT_PROTOCOL_V311), "protocol version");
         check(mosquitto_threaded_set(c, true), "threaded mode");
@@ -150,7 +139,7 @@ public:
 
 private:
     void check(int rc, const std::string& what) const {
-        if (rc != MOSQ_ERR_SUCCESS) throw std::runtime_error("fleet: cannot set " + what + ": " + describe(rc));
+        if (rc != MOSQ_ERR_SUCCESS) throw std::runtime_error("fleet: cannot set " + what + ": " + describe_mosquitto_error(rc));
     }
 
     json presence(const char* state, const char* reason) const {
@@ -167,7 +156,7 @@ private:
     int publish(const std::string& topic, const std::string& payload, bool retain) {
         int mid = 0;
         const int rc = mosquitto_publish(client_.get(), &mid, topic.c_str(), static_cast<int>(payload.size()), payload.data(), 1, retain);
-        if (rc != MOSQ_ERR_SUCCESS) spdlog::debug("fleet: publish to {} failed: {}", topic, describe(rc));
+        if (rc != MOSQ_ERR_SUCCESS) spdlog::debug("fleet: publish to {} failed: {}", topic, describe_mosquitto_error(rc));
         return rc == MOSQ_ERR_SUCCESS ? mid : -1;
     }
 
@@ -188,7 +177,7 @@ private:
             std::string why;
             int rc = mosquitto_connect_async(c, broker.host.c_str(), broker.port, static_cast<int>(config_.keepalive.count()));
             if (rc != MOSQ_ERR_SUCCESS) {
-                why = describe(rc);
+                why = describe_mosquitto_error(rc);
             } else {
                 const auto connack_deadline = Clock::now() + kConnackTimeout;
                 while (!stopping()) {
@@ -201,7 +190,7 @@ private:
                     }
                     was_connected = was_connected || connected;
                     if (rc != MOSQ_ERR_SUCCESS) {
-                        if (why.empty()) why = describe(rc);
+                        if (why.empty()) why = describe_mosquitto_error(rc);
                         break;
                     }
                     if (was_connected && !connected) break;
@@ -267,7 +256,7 @@ private:
         // Subscribed at every connect: another node of the cluster may not have our session.
         const std::string filter = self.topics_.downlink_filter();
         const int sub = mosquitto_subscribe(client, nullptr, filter.c_str(), 1);
-        if (sub != MOSQ_ERR_SUCCESS) spdlog::error("fleet: cannot subscribe to {}: {}", filter, describe(sub));
+        if (sub != MOSQ_ERR_SUCCESS) spdlog::error("fleet: cannot subscribe to {}: {}", filter, describe_mosquitto_error(sub));
         std::string status;
         {
             std::lock_guard lock(self.mutex_);

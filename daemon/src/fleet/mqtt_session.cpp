@@ -6,24 +6,15 @@
 #include <system_error>
 
 #include <mosquitto.h>
+#include "mqtt/mosquitto_library.hpp"
 
 namespace gatehouse::daemon::fleet {
 namespace {
 
+using mqtt::describe_mosquitto_error;
+using mqtt::ensure_mosquitto_initialised;
+
 using Clock = std::chrono::steady_clock;
-
-std::string describe(int rc) {
-    if (rc == MOSQ_ERR_ERRNO) return std::error_code(errno, std::generic_category()).message();
-    return mosquitto_strerror(rc);
-}
-
-void ensure_mosquitto_initialised() {
-    struct MosquittoLibrary {
-        MosquittoLibrary() { mosquitto_lib_init(); }
-        ~MosquittoLibrary() { mosquitto_lib_cleanup(); }
-    };
-    static const MosquittoLibrary library;
-}
 
 }  // namespace
 
@@ -47,7 +38,7 @@ struct MqttSession::State {
         while (!done()) {
             if (Clock::now() >= deadline) return false;
             const int rc = mosquitto_loop(client, 50, 1);
-            if (rc != MOSQ_ERR_SUCCESS) throw MqttSessionError("MQTT connection to " + where + " failed: " + describe(rc));
+            if (rc != MOSQ_ERR_SUCCESS) throw MqttSessionError("MQTT connection to " + where + " failed: " + describe_mosquitto_error(rc));
         }
         return true;
     }
@@ -60,7 +51,7 @@ MqttSession::MqttSession(const MqttEndpoint& endpoint, const std::string& client
     s.where = endpoint.host + ":" + std::to_string(endpoint.port);
     s.timeout = timeout;
     s.client = mosquitto_new(client_id.c_str(), true, &s);
-    if (!s.client) throw MqttSessionError("cannot create an MQTT client: " + describe(MOSQ_ERR_ERRNO));
+    if (!s.client) throw MqttSessionError("cannot create an MQTT client: " + describe_mosquitto_error(MOSQ_ERR_ERRNO));
     mosquitto_int_option(s.client, MOSQ_OPT_PROTOCOL_VERSION, MQTT_PROTOCOL_V311);
     if (!endpoint.username.empty()) {
         mosquitto_username_pw_set(s.client, endpoint.username.c_str(), endpoint.password.empty() ? nullptr : endpoint.password.c_str());
@@ -69,7 +60,7 @@ MqttSession::MqttSession(const MqttEndpoint& endpoint, const std::string& client
         const int rc = mosquitto_tls_set(s.client, endpoint.ca_file.c_str(), nullptr,
                                          endpoint.cert_file.empty() ? nullptr : endpoint.cert_file.c_str(),
                                          endpoint.key_file.empty() ? nullptr : endpoint.key_file.c_str(), nullptr);
-        if (rc != MOSQ_ERR_SUCCESS) throw MqttSessionError("TLS files: " + describe(rc));
+        if (rc != MOSQ_ERR_SUCCESS) throw MqttSessionError("TLS files: " + describe_mosquitto_error(rc));
     }
     mosquitto_connect_callback_set(s.client, [](mosquitto*, void* p, int rc) {
         auto& st = *static_cast<State*>(p);
@@ -88,7 +79,7 @@ MqttSession::MqttSession(const MqttEndpoint& endpoint, const std::string& client
         static_cast<State*>(p)->received.push_back(std::move(r));
     });
     const int rc = mosquitto_connect(s.client, endpoint.host.c_str(), endpoint.port, 30);
-    if (rc != MOSQ_ERR_SUCCESS) throw MqttSessionError("cannot connect to MQTT broker " + s.where + ": " + describe(rc));
+    if (rc != MOSQ_ERR_SUCCESS) throw MqttSessionError("cannot connect to MQTT broker " + s.where + ": " + describe_mosquitto_error(rc));
     if (!s.loop_until([&] { return s.connack >= 0; }, Clock::now() + timeout)) {
         throw MqttSessionError("no CONNACK from " + s.where + " within " + std::to_string(timeout.count()) + " ms");
     }
@@ -106,7 +97,7 @@ void MqttSession::publish(const std::string& topic, const std::string& payload, 
     State& s = *state_;
     int mid = 0;
     const int rc = mosquitto_publish(s.client, &mid, topic.c_str(), static_cast<int>(payload.size()), payload.data(), 1, retain);
-    if (rc != MOSQ_ERR_SUCCESS) throw MqttSessionError("publish to " + topic + " failed: " + describe(rc));
+    if (rc != MOSQ_ERR_SUCCESS) throw MqttSessionError("publish to " + topic + " failed: " + describe_mosquitto_error(rc));
     if (!s.loop_until([&] { return s.acked.count(mid) > 0; }, Clock::now() + s.timeout)) {
         throw MqttSessionError("no PUBACK from " + s.where + " for " + topic + " within " + std::to_string(s.timeout.count()) + " ms");
     }
@@ -116,7 +107,7 @@ void MqttSession::subscribe(const std::string& filter) {
     State& s = *state_;
     int mid = 0;
     const int rc = mosquitto_subscribe(s.client, &mid, filter.c_str(), 1);
-    if (rc != MOSQ_ERR_SUCCESS) throw MqttSessionError("subscribe to " + filter + " failed: " + describe(rc));
+    if (rc != MOSQ_ERR_SUCCESS) throw MqttSessionError("subscribe to " + filter + " failed: " + describe_mosquitto_error(rc));
     if (!s.loop_until([&] { return s.subscribed.count(mid) > 0; }, Clock::now() + s.timeout)) {
         throw MqttSessionError("no SUBACK from " + s.where + " for " + filter);
     }

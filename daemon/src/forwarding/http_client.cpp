@@ -5,24 +5,12 @@
 #include <stdexcept>
 
 #include <curl/curl.h>
+#include "http/curl_library.hpp"
 
 namespace gatehouse::daemon::forwarding {
 namespace {
 
 constexpr std::size_t kMaxBodyBytes = 64 * 1024;
-
-// curl_global_init must run once per process before any handle exists and is not thread-safe itself;
-// a function-local static gives exactly that (initialised once, thread-safely, cleaned up at exit)
-// without any global mutable state of our own.
-void ensure_curl_initialised() {
-    struct CurlGlobal {
-        CurlGlobal() {
-            if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) throw std::runtime_error("curl_global_init failed");
-        }
-        ~CurlGlobal() { curl_global_cleanup(); }
-    };
-    static const CurlGlobal global;
-}
 
 struct HeaderListDeleter {
     void operator()(curl_slist* list) const { curl_slist_free_all(list); }
@@ -71,7 +59,7 @@ size_t collect_retry_after(char* data, size_t size, size_t count, void* user) {
 void HttpClient::CurlHandleDeleter::operator()(void* handle) const { curl_easy_cleanup(static_cast<CURL*>(handle)); }
 
 HttpClient::HttpClient(HttpTimeouts timeouts) : timeouts_(timeouts) {
-    ensure_curl_initialised();
+    http::ensure_curl_initialised();
     handle_.reset(curl_easy_init());
     if (!handle_) throw std::runtime_error("curl_easy_init failed");
 }

@@ -16,22 +16,16 @@
 #include "gatehouse/daemon/forwarding/record_envelope.hpp"
 #include "gatehouse/ipc/terminal_codec.hpp"
 #include "puback_tracker.hpp"
+#include "mqtt/mosquitto_library.hpp"
 
 namespace gatehouse::daemon::forwarding {
 namespace {
 
+using mqtt::describe_mosquitto_error;
+using mqtt::ensure_mosquitto_initialised;
+
 using Clock = std::chrono::steady_clock;
 using namespace std::chrono_literals;
-
-// mosquitto_lib_init must run once per process before any client exists and is not thread-safe itself;
-// a function-local static gives exactly that, cleaned up at exit, without global mutable state of our own.
-void ensure_mosquitto_initialised() {
-    struct MosquittoLibrary {
-        MosquittoLibrary() { mosquitto_lib_init(); }
-        ~MosquittoLibrary() { mosquitto_lib_cleanup(); }
-    };
-    static const MosquittoLibrary library;
-}
 
 struct MosquittoDeleter {
     void operator()(mosquitto* client) const { mosquitto_destroy(client); }
@@ -39,11 +33,6 @@ struct MosquittoDeleter {
 using MosquittoHandle = std::unique_ptr<mosquitto, MosquittoDeleter>;
 
 /// A libmosquitto return code as text; MOSQ_ERR_ERRNO means "see errno", which must be read at once.
-std::string describe(int rc) {
-    if (rc == MOSQ_ERR_ERRNO) return std::error_code(errno, std::generic_category()).message();
-    return mosquitto_strerror(rc);
-}
-
 /// A topic level from free text: '/' would add levels and '+', '#' are wildcards, so they are replaced.
 std::string topic_level(std::string_view text) {
     std::string level(text);
@@ -88,7 +77,7 @@ public:
         // clean_session = false: the broker keeps our session (and libmosquitto resends unacknowledged
         // QoS 1 messages) across reconnects.
         client_.reset(mosquitto_new(client_id.c_str(), false, this));
-        if (!client_) throw std::runtime_error("MQTT: cannot create client '" + client_id + "': " + describe(MOSQ_ERR_ERRNO));
+        if (!client_) throw std::runtime_error("MQTT: cannot create client '" + client_id + "': " + describe_mosquitto_error(MOSQ_ERR_ERRNO));
         mosquitto* c = client_.get();
         check(mosquitto_int_option(c, MOSQ_OPT_PROTOCOL_VERSION, MQTT_PROTOCOL_V311), "protocol version");
         // We run our own network thread and publish from another: tell the library so it locks and wakes it.
@@ -204,7 +193,7 @@ public:
                                              m.payload.data(), 1, retain);
             if (rc != MOSQ_ERR_SUCCESS) {
                 mids[i] = kNotPublished;
-                publish_error = "publish to " + m.topic + " failed: " + describe(rc);
+                publish_error = "publish to " + m.topic + " failed: " + describe_mosquitto_error(rc);
             }
         }
         const auto deadline = Clock::now() + options_.publish_timeout;
@@ -260,7 +249,7 @@ public:
 
 private:
     void check(int rc, const std::string& what) const {
-        if (rc != MOSQ_ERR_SUCCESS) throw std::runtime_error("MQTT: cannot set " + what + ": " + describe(rc));
+        if (rc != MOSQ_ERR_SUCCESS) throw std::runtime_error("MQTT: cannot set " + what + ": " + describe_mosquitto_error(rc));
     }
 
     /// Why messages waiting for their PUBACK are given up; under `mutex_`.
@@ -327,7 +316,7 @@ private:
                 const MqttBrokerAddress& broker = options_.brokers[current];
                 const int rc = mosquitto_connect_async(c, broker.host.c_str(), broker.port,
                                                        static_cast<int>(options_.keepalive.count()));
-                if (rc != MOSQ_ERR_SUCCESS) fail("cannot connect to " + broker.to_string() + ": " + describe(rc));
+                if (rc != MOSQ_ERR_SUCCESS) fail("cannot connect to " + broker.to_string() + ": " + describe_mosquitto_error(rc));
                 continue;
             }
             const int rc = mosquitto_loop(c, 200, 1);
@@ -341,7 +330,7 @@ private:
             }
             if (rc != MOSQ_ERR_SUCCESS && rc != MOSQ_ERR_NO_CONN) {
                 // The library has closed the socket (connection refused, lost, or CONNACK refused).
-                std::string why = describe(rc);
+                std::string why = describe_mosquitto_error(rc);
                 std::string where;
                 {
                     std::lock_guard lock(mutex_);
@@ -383,7 +372,7 @@ private:
             std::lock_guard lock(self.mutex_);
             self.connected_ = false;
             // Same wording as the network loop's report of the same failure, which follows.
-            if (rc != 0) self.last_error_ = "connection to " + self.where_ + ": " + describe(rc);
+            if (rc != 0) self.last_error_ = "connection to " + self.where_ + ": " + describe_mosquitto_error(rc);
             if (self.tracker_.waiting() > 0) self.tracker_.give_up_waiting(self.connection_lost());
         }
         self.changed_.notify_all();
