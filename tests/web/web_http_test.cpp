@@ -573,15 +573,15 @@ TEST_CASE("the users file is the truth: a removed account or a changed password 
     vera_account.role = daemon::web::Role::admin;
     users.put(vera_account);
     users.save(web.users_path());
-    REQUIRE(eventually([&] { return gao.get("/api/session")->status == 401; }, 5s));
-    REQUIRE(eventually([&] { return body_of(vera.get("/api/session"))["role"] == "admin"; }, 5s));
+    REQUIRE(eventually([&] { return gao.get("/api/session")->status == 401; }, 30s));
+    REQUIRE(eventually([&] { return body_of(vera.get("/api/session"))["role"] == "admin"; }, 30s));
     CHECK(vera.get("/api/health")->status == 200);
     CHECK(gao.login("gao", password_of("gao"))->status == 401);
 
     vera_account.password_hash = daemon::web::hash_password("a brand new password");
     users.put(vera_account);
     users.save(web.users_path());
-    REQUIRE(eventually([&] { return vera.get("/api/session")->status == 401; }, 5s));
+    REQUIRE(eventually([&] { return vera.get("/api/session")->status == 401; }, 30s));
     CHECK(vera.login("vera", "a brand new password")->status == 200);
 }
 
