@@ -215,6 +215,7 @@ TEST_CASE("the HTML report renders in headless Chromium to a non-blank A4 page",
 TEST_CASE("closing a fever alert records the re-check: control socket, ledger, console, report", "[integration][reports][alerts]") {
     GatewayFixture gw(2, "", "[gates.policy]\nrequire_health_code = false\n");
     TestConsole console(gw.context(), gw.console_endpoint(), {"alert.", "alert_state."});
+    gw.wait_for_console_topics(2);
     TestTerminal t1(gw.context(), gw.endpoint(), "t1");
     t1.send({{"v", 1}, {"type", "access_request"}, {"terminal", "t1"}, {"request", "r1"}, {"person", "E7"},
              {"method", "card"}, {"celsius", 38.6}});
