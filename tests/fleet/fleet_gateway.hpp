@@ -57,6 +57,11 @@ inline std::unique_ptr<GatewayFixture> start_fleet_gateway(const std::string& id
         }
     }
     gw->start();
+    // The forwarding subsystem lists its sink a moment after the control socket answers: wait for it, so that
+    // fleet_sink() may be read at once.
+    if (!eventually([&] { return !gw->status()["forwarding"]["sinks"].empty(); }, std::chrono::seconds(60))) {
+        throw std::runtime_error("gateway " + id + " listed no forwarding sink within 60 s");
+    }
     return gw;
 }
 
