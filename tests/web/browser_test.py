@@ -13,6 +13,7 @@ import json
 import os
 import re
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
@@ -23,6 +24,7 @@ from PIL import Image
 from selenium import webdriver
 from selenium.common.exceptions import TimeoutException
 from selenium.webdriver.chrome.service import Service
+from selenium.webdriver.common import utils
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import Select, WebDriverWait
 
@@ -79,6 +81,18 @@ class Demo:
                 self.proc.wait()
 
 
+class LoopbackService(Service):
+    """chromedriver reached at 127.0.0.1 (Selenium's own Service asks for "localhost"). chromedriver itself still
+    reaches Chromium through "localhost", so that name must resolve: run() checks it first and says so."""
+
+    @property
+    def service_url(self):
+        return "http://127.0.0.1:%d" % self.port
+
+    def is_connectable(self):
+        return utils.is_connectable(self.port, host="127.0.0.1")
+
+
 def chromium(profile):
     options = webdriver.ChromeOptions()
     options.binary_location = "/usr/bin/chromium"
@@ -86,7 +100,7 @@ def chromium(profile):
                 "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage", "--user-data-dir=" + profile,
                 "--window-size=1400,1000", "--lang=en-US"]:
         options.add_argument(arg)
-    return webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=options)
+    return webdriver.Chrome(service=LoopbackService("/usr/bin/chromedriver"), options=options)
 
 
 def wait_for(driver, what, condition, timeout=15):
@@ -156,6 +170,11 @@ def fetch_status(driver, method, path, body):
 
 
 def run(args):
+    try:
+        socket.getaddrinfo("localhost", None)
+    except socket.gaierror as e:
+        raise Failure("the name 'localhost' does not resolve (%s): chromedriver reaches Chromium through it; "
+                      "give the machine an /etc/hosts with '127.0.0.1 localhost'" % e)
     os.makedirs(args.out, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="gatehouse-browser-") as tmp:
         driver = chromium(os.path.join(tmp, "profile"))  # first: the demo's first fever comes a few seconds in
