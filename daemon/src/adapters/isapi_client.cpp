@@ -4,6 +4,7 @@
 #include <stdexcept>
 
 #include <curl/curl.h>
+
 #include "http/curl_library.hpp"
 
 namespace gatehouse::daemon::adapters {

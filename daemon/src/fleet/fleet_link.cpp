@@ -1,12 +1,10 @@
 #include "gatehouse/daemon/fleet/fleet_link.hpp"
 
 #include <atomic>
-#include <cerrno>
 #include <chrono>
 #include <condition_variable>
 #include <mutex>
 #include <set>
-#include <system_error>
 #include <thread>
 
 #include <fmt/format.h>

@@ -1,11 +1,10 @@
 #include "gatehouse/daemon/fleet/mqtt_session.hpp"
 
-#include <cerrno>
 #include <deque>
 #include <set>
-#include <system_error>
 
 #include <mosquitto.h>
+
 #include "mqtt/mosquitto_library.hpp"
 
 namespace gatehouse::daemon::fleet {

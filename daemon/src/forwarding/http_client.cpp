@@ -5,6 +5,7 @@
 #include <stdexcept>
 
 #include <curl/curl.h>
+
 #include "http/curl_library.hpp"
 
 namespace gatehouse::daemon::forwarding {

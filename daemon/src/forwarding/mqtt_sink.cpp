@@ -1,13 +1,11 @@
 #include "gatehouse/daemon/forwarding/mqtt_sink.hpp"
 
 #include <algorithm>
-#include <cerrno>
 #include <chrono>
 #include <condition_variable>
 #include <mutex>
 #include <optional>
 #include <stdexcept>
-#include <system_error>
 #include <thread>
 
 #include <mosquitto.h>
@@ -15,8 +13,8 @@
 
 #include "gatehouse/daemon/forwarding/record_envelope.hpp"
 #include "gatehouse/ipc/terminal_codec.hpp"
-#include "puback_tracker.hpp"
 #include "mqtt/mosquitto_library.hpp"
+#include "puback_tracker.hpp"
 
 namespace gatehouse::daemon::forwarding {
 namespace {
@@ -32,7 +30,6 @@ struct MosquittoDeleter {
 };
 using MosquittoHandle = std::unique_ptr<mosquitto, MosquittoDeleter>;
 
-/// A libmosquitto return code as text; MOSQ_ERR_ERRNO means "see errno", which must be read at once.
 /// A topic level from free text: '/' would add levels and '+', '#' are wildcards, so they are replaced.
 std::string topic_level(std::string_view text) {
     std::string level(text);
